@@ -1,0 +1,37 @@
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from ..timeutil import utcnow
+
+
+class ActAsSession(db.Model):
+    """A manager in a shopper's seat, from start to end."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    market_id: Mapped[int] = mapped_column(ForeignKey("market.id"))
+    manager_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    shopper_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    reason: Mapped[str] = mapped_column(String(250), default="")
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(20))  # ended, expired, idle
+    ip_address: Mapped[str] = mapped_column(String(45), default="")
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+
+    __table_args__ = (Index("ix_act_as_session_market_started", "market_id", "started_at"),)
+
+
+class ActAsAction(db.Model):
+    """A state-changing request made during an act-as session."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("act_as_session.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(String(500), default="")

@@ -1,0 +1,39 @@
+"""The admin index: the current market's dashboard, and the superuser's market switcher."""
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import AdminIndexView, expose
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import IntegerField
+from wtforms.validators import DataRequired
+
+from ..markets.service import dashboard_figures
+from ..tenancy import current_market, switch_market
+from ..urls import safe_next_url
+from .base import AdminAccessMixin
+
+
+class SwitchMarketForm(FlaskForm):
+    market_id = IntegerField(validators=[DataRequired()])
+
+
+class DashboardView(AdminAccessMixin, AdminIndexView):
+    @expose("/")
+    def index(self):
+        market = current_market()
+        figures = dashboard_figures(market) if market else None
+        return self.render("lgadmin/admin/dashboard.html", market=market, figures=figures)
+
+    @expose("/switch-market", methods=["POST"])
+    def switch_market_view(self):
+        if not current_user.is_superuser:
+            abort(403)
+        form = SwitchMarketForm()
+        if not form.validate_on_submit() or switch_market(form.market_id.data) is None:
+            flash("Choose one of the markets in the list.", "error")
+        # Stay on the same screen, now for the chosen market; a record of the
+        # previous market would be a 404, so detail pages fall back to the list.
+        target = safe_next_url(request.form.get("next")) or url_for(".index")
+        if "/details/" in target or "/edit/" in target:
+            target = target.split("/details/")[0].split("/edit/")[0] + "/"
+        return redirect(target)

@@ -1,0 +1,63 @@
+"""The standalone app: settings from the environment, the plug-in, and a check of its services."""
+
+import os
+
+from flask import Flask
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from .config import ConfigError, settings_from_environment
+from .extensions import db, migrate
+from .plugin import PACKAGE_DIR, LGAdmin
+
+MIGRATIONS_DIR = PACKAGE_DIR.parent / "migrations"
+
+
+def create_app(config: dict | None = None, *, check_services: bool = True) -> Flask:
+    app = Flask(
+        "lgadmin",
+        instance_path=os.environ.get("LGADMIN_INSTANCE_PATH") or None,
+        template_folder=None,
+    )
+    app.config.update(settings_from_environment(app.instance_path))
+    app.config.update(config or {})
+    LGAdmin(app)
+    migrate.init_app(
+        app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True
+    )
+    register_errorhandlers(app)
+    if check_services:
+        check_services_reachable(app)
+    return app
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from flask import render_template
+
+    def render_error(error):
+        code = getattr(error, "code", 500)
+        return render_template("lgadmin/error.html", code=code, error=error), code
+
+    for code in (400, 403, 404, 405, 413):
+        app.register_error_handler(code, render_error)
+
+
+def check_services_reachable(app: Flask) -> None:
+    """One line naming the variable, rather than a traceback on the first request."""
+    with app.app_context():
+        try:
+            db.session.execute(text("SELECT 1"))
+        except SQLAlchemyError as error:
+            reason = str(error.orig if hasattr(error, "orig") else error).strip().splitlines()[0]
+            raise ConfigError(f"DATABASE_URL: cannot reach the database ({reason})") from None
+        finally:
+            db.session.remove()
+        if app.config.get("REDIS_URL"):
+            from redis.exceptions import RedisError
+
+            from .jobs import redis_connection
+
+            try:
+                redis_connection().ping()
+            except (RedisError, ValueError) as error:
+                raise ConfigError(f"REDIS_URL: cannot reach Redis ({error})") from None

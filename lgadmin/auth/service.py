@@ -1,0 +1,46 @@
+"""Passwords and sign-in rules."""
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..customers.models import Account
+from ..extensions import db
+from ..markets.models import Market
+from ..timeutil import utcnow
+
+# Checked when no account matches, so a wrong email costs as long as a wrong password.
+_UNKNOWN_ACCOUNT_HASH = generate_password_hash("unknown-account-placeholder")
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)
+
+
+def authenticate(market: Market | None, email: str, password: str) -> Account | None:
+    """The active account that this email and password sign in to, or None.
+
+    With a market: an account of that market. Without one: a superuser.
+    """
+    stmt = select(Account).where(Account.email == normalize_email(email))
+    if market is None:
+        stmt = stmt.where(Account.is_superuser.is_(True))
+    else:
+        stmt = stmt.where(Account.market_id == market.id)
+    account = db.session.scalars(stmt).first()
+    if account is None or not account.password_hash:
+        check_password_hash(_UNKNOWN_ACCOUNT_HASH, password or "")
+        return None
+    if not check_password_hash(account.password_hash, password or ""):
+        return None
+    if not account.active:
+        return None
+    return account
+
+
+def record_sign_in(account: Account) -> None:
+    account.last_sign_in_at = utcnow()
+    db.session.commit()

@@ -1,0 +1,128 @@
+"""The balance ledger: every change is a row, written with the cached balance under a row lock."""
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..customers.models import Account
+from ..extensions import db
+from ..orders.models import Order
+from ..timeutil import utcnow
+from .models import LedgerAllocation, LedgerEntry, LedgerKind
+
+REASONS = {
+    "cash": "Customer Paid Cash",
+    "check": "Customer Paid Check",
+    "promo": "Promotional Credit",
+    "refund": "Refund",
+    "correction": "Correction",
+    "other": "Other",
+}
+PAYMENT_REASONS = {"cash", "check"}
+MAX_ADJUSTMENT_CENTS = 100_000_00
+
+
+class BalanceError(ValueError):
+    pass
+
+
+def lock_account(account_id: int) -> Account:
+    """The account row, locked until the transaction ends (a no-op lock on SQLite)."""
+    stmt = select(Account).where(Account.id == account_id).with_for_update()
+    account = db.session.execute(stmt.execution_options(populate_existing=True)).scalar_one()
+    return account
+
+
+def record_entry(
+    account_id: int,
+    amount_cents: int,
+    kind: LedgerKind,
+    *,
+    reason_code: str = "",
+    reason_text: str = "",
+    actor: Account | None = None,
+    order: Order | None = None,
+    at: datetime | None = None,
+) -> LedgerEntry:
+    """Add a ledger row and move the cached balance with it. The caller commits."""
+    account = lock_account(account_id)
+    account.balance_cents += amount_cents
+    entry = LedgerEntry(
+        market_id=account.market_id,
+        account_id=account.id,
+        kind=kind,
+        amount_cents=amount_cents,
+        balance_after_cents=account.balance_cents,
+        reason_code=reason_code,
+        reason_text=reason_text,
+        created_by_id=actor.id if actor else None,
+        order_id=order.id if order else None,
+        created_at=at or utcnow(),
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def adjust_balance(
+    account_id: int,
+    amount_cents: int,
+    reason_code: str,
+    reason_text: str,
+    actor: Account | None,
+    *,
+    apply_to_open_orders: bool = False,
+    at: datetime | None = None,
+) -> LedgerEntry:
+    """A manager's adjustment; payments received count as prepayments."""
+    if amount_cents == 0:
+        raise BalanceError("Enter an amount other than zero.")
+    if abs(amount_cents) > MAX_ADJUSTMENT_CENTS:
+        raise BalanceError("Adjustments are limited to 100,000.00 either way.")
+    if reason_code not in REASONS:
+        raise BalanceError("Pick a reason or type your own.")
+    text = (reason_text or "").strip() or REASONS[reason_code]
+    kind = LedgerKind.PREPAYMENT if reason_code in PAYMENT_REASONS else LedgerKind.ADJUSTMENT
+    if reason_code == "refund":
+        kind = LedgerKind.REFUND
+    entry = record_entry(
+        account_id,
+        amount_cents,
+        kind,
+        reason_code=reason_code,
+        reason_text=text,
+        actor=actor,
+        at=at,
+    )
+    if apply_to_open_orders and amount_cents > 0:
+        apply_payment_to_open_orders(entry)
+    return entry
+
+
+def apply_payment_to_open_orders(entry: LedgerEntry) -> list[LedgerAllocation]:
+    """Spend a payment on the account's unpaid orders, oldest first."""
+    remaining = entry.amount_cents
+    allocations = []
+    open_orders = db.session.scalars(
+        select(Order)
+        .where(
+            Order.account_id == entry.account_id,
+            Order.amount_due_cents > 0,
+            Order.cancelled_at.is_(None),
+        )
+        .order_by(Order.placed_at, Order.id)
+        .with_for_update()
+    )
+    for order in open_orders:
+        if remaining <= 0:
+            break
+        paid = min(remaining, order.amount_due_cents)
+        order.amount_due_cents -= paid
+        if order.amount_due_cents == 0:
+            order.paid_at = entry.created_at
+        remaining -= paid
+        allocation = LedgerAllocation(entry=entry, order_id=order.id, amount_cents=paid)
+        db.session.add(allocation)
+        allocations.append(allocation)
+    db.session.flush()
+    return allocations

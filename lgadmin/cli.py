@@ -1,0 +1,54 @@
+"""flask lgadmin ...: demo data and superusers."""
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from .auth.service import hash_password, normalize_email
+from .customers.models import Account
+from .demo import DEMO_PASSWORD, seed_demo_data
+from .extensions import db
+
+lgadmin_cli = AppGroup("lgadmin", help="lgadmin commands.")
+
+
+@lgadmin_cli.command("demo-data")
+@click.option("--customers", default=300, show_default=True, help="Customers per market.")
+@click.option(
+    "--password", default=DEMO_PASSWORD, show_default=True, help="Password of every demo login."
+)
+def demo_data(customers: int, password: str):
+    """Fill an empty database with demo markets; a second run changes nothing."""
+    for line in seed_demo_data(customers=customers, password=password):
+        click.echo(line)
+    click.echo(f"password of every demo login: {password}")
+
+
+@lgadmin_cli.command("create-superuser")
+@click.option("--email", prompt=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--first-name", default="", help="Optional.")
+@click.option("--last-name", default="", help="Optional.")
+def create_superuser(email: str, password: str, first_name: str, last_name: str):
+    """Make a platform superuser (asks for what is not given)."""
+    email = normalize_email(email)
+    if "@" not in email:
+        raise click.BadParameter("an email address, please", param_hint="--email")
+    if len(password) < 8:
+        raise click.BadParameter("at least 8 characters", param_hint="--password")
+    existing = db.session.scalars(
+        select(Account).where(Account.email == email, Account.is_superuser.is_(True))
+    ).first()
+    if existing is not None:
+        raise click.ClickException(f"{email} is already a superuser")
+    db.session.add(
+        Account(
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            is_superuser=True,
+            password_hash=hash_password(password),
+        )
+    )
+    db.session.commit()
+    click.echo(f"superuser {email} created; sign in at /sign-in")

@@ -1,0 +1,85 @@
+"""Settings from the environment, with the embedded defaults of the design."""
+
+import os
+import secrets
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+
+class ConfigError(SystemExit):
+    """A setting is wrong; the message names the variable, in one line."""
+
+    def __init__(self, message: str):
+        super().__init__(f"lgadmin: {message}")
+
+
+def _secret_key(instance_path: Path, production: bool) -> str:
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if production:
+        raise ConfigError("SECRET_KEY must be set when LGADMIN_ENV=production")
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _database_url(instance_path: Path) -> str:
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'lgadmin.db'}"
+    if url.startswith("postgres://"):  # the form some hosts hand out
+        url = "postgresql://" + url[len("postgres://") :]
+    try:
+        make_url(url).get_dialect().import_dbapi()
+    except ArgumentError:
+        raise ConfigError(f"DATABASE_URL is not a database URL: {url!r}") from None
+    except (ImportError, NoSuchModuleError) as error:
+        raise ConfigError(
+            f"DATABASE_URL names a database lgadmin has no driver for ({error})"
+        ) from None
+    return url
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def settings_from_environment(instance_path: str) -> dict:
+    """Everything the app reads from the environment, as Flask config keys."""
+    instance = Path(instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    production = os.environ.get("LGADMIN_ENV") == "production"
+    mail_server = os.environ.get("MAIL_SERVER") or None
+    return {
+        "LGADMIN_ENV": "production" if production else "development",
+        "SECRET_KEY": _secret_key(instance, production),
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "LGADMIN_QUEUE": os.environ.get("LGADMIN_QUEUE", "lgadmin"),
+        "MAIL_SERVER": mail_server,
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes"),
+        "MAIL_USE_SSL": os.environ.get("MAIL_USE_SSL", "").lower() in ("1", "true", "yes"),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "lgadmin <noreply@localhost>"),
+        "LGADMIN_OUTBOX": str(instance / "outbox") if not mail_server else None,
+        "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY") or None,
+        "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY") or None,
+        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET") or None,
+        "LGADMIN_ACT_AS_MINUTES": _int("LGADMIN_ACT_AS_MINUTES", 30),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "WTF_CSRF_TIME_LIMIT": None,
+    }

@@ -1,0 +1,149 @@
+"""The customer grid's query: one SELECT with every icon's data joined, plus one count.
+
+Kept out of the view so the benchmark, the export and the tests share it.
+"""
+
+import re
+from dataclasses import dataclass
+from math import ceil
+
+from sqlalchemy import and_, func, literal, or_, select
+
+from ..catalog.models import GrowerProfile
+from ..extensions import db
+from ..markets.models import Market
+from ..payments.models import PaymentMethod
+from ..timeutil import today
+from .models import Account
+
+SORTS = {
+    "first_name": Account.first_name,
+    "last_name": Account.last_name,
+    "email": Account.email,
+    "joined_at": Account.joined_at,
+    "balance_cents": Account.balance_cents,
+}
+DEFAULT_SORT = "last_name"
+MAX_SEARCH_CHARS = 200
+MAX_SEARCH_WORDS = 8
+# Counting every match of a broad search is the most expensive part of a page;
+# beyond this many matches the grid says "1,000+" instead.
+COUNT_CAP = 1000
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass
+class GridPage:
+    rows: list
+    count: int
+    count_is_capped: bool
+    page: int
+
+
+def search_words(text: str | None) -> list[str]:
+    """The words of a search: trimmed, bounded, without control characters."""
+    cleaned = _CONTROL_CHARS.sub(" ", (text or "")[:MAX_SEARCH_CHARS])
+    return cleaned.split()[:MAX_SEARCH_WORDS]
+
+
+def _like_pattern(word: str) -> str:
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_clause(words: list[str]):
+    """Every word must match the first name, the last name or the email."""
+    clauses = []
+    for word in words:
+        pattern = _like_pattern(word)
+        clauses.append(
+            or_(
+                Account.first_name.ilike(pattern, escape="\\"),
+                Account.last_name.ilike(pattern, escape="\\"),
+                Account.email.ilike(pattern, escape="\\"),
+            )
+        )
+    return and_(*clauses)
+
+
+def customer_filter(market: Market, words: list[str], active_only: bool):
+    criteria = [Account.market_id == market.id]
+    if active_only:
+        criteria.append(Account.active.is_(True))
+    if words:
+        criteria.append(search_clause(words))
+    return and_(*criteria)
+
+
+def grid_select():
+    """The columns one grid row needs, icons included, in a single statement."""
+    default_card = and_(PaymentMethod.account_id == Account.id, PaymentMethod.is_default)
+    return (
+        select(
+            Account.id,
+            Account.first_name,
+            Account.last_name,
+            Account.email,
+            Account.joined_at,
+            Account.balance_cents,
+            Account.active,
+            Account.is_manager,
+            Account.is_volunteer,
+            Account.receives_mailings,
+            Account.email_bounced_at,
+            Account.membership_expires_on,
+            GrowerProfile.id.label("grower_id"),
+            GrowerProfile.name.label("grower_name"),
+            PaymentMethod.brand.label("card_brand"),
+            PaymentMethod.last4.label("card_last4"),
+            PaymentMethod.exp_month.label("card_exp_month"),
+            PaymentMethod.exp_year.label("card_exp_year"),
+        )
+        .select_from(Account)
+        .outerjoin(GrowerProfile, GrowerProfile.account_id == Account.id)
+        .outerjoin(PaymentMethod, default_card)
+    )
+
+
+def count_customers(where, *, cap: int | None) -> tuple[int, bool]:
+    """How many rows match, stopping at `cap` + 1 when a cap is given."""
+    if cap is None:
+        return db.session.scalar(select(func.count()).select_from(Account).where(where)), False
+    limited = select(literal(1)).select_from(Account).where(where).limit(cap + 1).subquery()
+    count = db.session.scalar(select(func.count()).select_from(limited))
+    return min(count, cap), count > cap
+
+
+def customer_page(
+    market: Market,
+    *,
+    search: str | None = None,
+    active_only: bool = False,
+    sort: str | None = None,
+    descending: bool = False,
+    page: int = 0,
+    page_size: int = 50,
+) -> GridPage:
+    """One page of the market's customers; a page past the end is the last page."""
+    words = search_words(search)
+    where = customer_filter(market, words, active_only)
+    # An unfiltered list needs its exact size for the pager; a search is capped.
+    count, capped = count_customers(where, cap=COUNT_CAP if words else None)
+    last_page = max(ceil(count / page_size) - 1, 0)
+    page = max(page or 0, 0)
+    if page > last_page and not capped:
+        page = last_page
+    column = SORTS.get(sort or "", SORTS[DEFAULT_SORT])
+    order = (column.desc(), Account.id.desc()) if descending else (column.asc(), Account.id.asc())
+    stmt = grid_select().where(where).order_by(*order).limit(page_size).offset(page * page_size)
+    rows = db.session.execute(stmt).all()
+    if not rows and page > 0 and capped:
+        # Past the end of a capped search: find the true end once.
+        count, capped = count_customers(where, cap=None)
+        page = max(ceil(count / page_size) - 1, 0)
+        rows = db.session.execute(stmt.offset(page * page_size)).all()
+    return GridPage(rows=rows, count=count, count_is_capped=capped, page=page)
+
+
+def is_current_member(expires_on) -> bool:
+    return expires_on is not None and expires_on >= today()

@@ -1,0 +1,143 @@
+import enum
+from datetime import date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    DDL,
+    BigInteger,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db, enum_column
+from ..markets.models import Market, PickupLocation
+from ..timeutil import today, utcnow
+
+
+class LinePosition(enum.StrEnum):
+    FIRST = "first"
+    FIRST_COME = "first_come"
+    LAST = "last"
+
+    @property
+    def label(self) -> str:
+        return {
+            "first": "Always first in line",
+            "first_come": "First come, first served",
+            "last": "Always last in line",
+        }[self.value]
+
+
+class Account(UserMixin, db.Model):
+    """A customer of one market (a superuser has no market)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    market_id: Mapped[int | None] = mapped_column(ForeignKey("market.id"))
+    # Stored trimmed and lower-cased; (market, email) is unique.
+    email: Mapped[str] = mapped_column(String(254))
+    first_name: Mapped[str] = mapped_column(String(80), default="")
+    last_name: Mapped[str] = mapped_column(String(80), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    address_line1: Mapped[str] = mapped_column(String(200), default="")
+    address_line2: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    region: Mapped[str] = mapped_column(String(100), default="")
+    postal_code: Mapped[str] = mapped_column(String(20), default="")
+    country: Mapped[str] = mapped_column(String(2), default="US")
+    pickup_location_id: Mapped[int | None] = mapped_column(ForeignKey("pickup_location.id"))
+
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_sign_in_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+
+    active: Mapped[bool] = mapped_column(default=True)
+    is_superuser: Mapped[bool] = mapped_column(default=False)
+    is_manager: Mapped[bool] = mapped_column(default=False)
+    is_volunteer: Mapped[bool] = mapped_column(default=False)
+    is_wholesale: Mapped[bool] = mapped_column(default=False)
+    receives_mailings: Mapped[bool] = mapped_column(default=True)
+    # Set by a hard bounce: nothing at all is sent until a manager re-enables mail.
+    email_bounced_at: Mapped[datetime | None]
+    line_position: Mapped[LinePosition] = mapped_column(
+        enum_column(LinePosition),
+        default=LinePosition.FIRST_COME,
+    )
+
+    membership_expires_on: Mapped[date | None]
+    trial_orders_left: Mapped[int] = mapped_column(default=0)
+    # Cache of the ledger sum, kept in the same transaction as each ledger row.
+    balance_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    manager_comments: Mapped[str] = mapped_column(Text, default="")
+    stripe_customer_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Bumped on every change a manager saves, so a stale form can be refused.
+    version: Mapped[int] = mapped_column(default=1)
+
+    market: Mapped[Market | None] = relationship()
+    pickup_location: Mapped[PickupLocation | None] = relationship()
+    created_by: Mapped["Account | None"] = relationship(remote_side=[id])
+    grower: Mapped["GrowerProfile | None"] = relationship(  # noqa: F821
+        back_populates="account", uselist=False
+    )
+
+    __table_args__ = (
+        UniqueConstraint("market_id", "email"),
+        # The grid's sorts, each with the id as tie-breaker.
+        Index("ix_account_market_first_name", "market_id", "first_name", "id"),
+        Index("ix_account_market_last_name", "market_id", "last_name", "id"),
+        Index("ix_account_market_joined_at", "market_id", "joined_at", "id"),
+        Index("ix_account_market_balance", "market_id", "balance_cents", "id"),
+        # Partial, case-insensitive search on PostgreSQL (pg_trgm); SQLite scans.
+        *(
+            Index(
+                f"ix_account_{column}_trgm",
+                column,
+                postgresql_using="gin",
+                postgresql_ops={column: "gin_trgm_ops"},
+            ).ddl_if(dialect="postgresql")
+            for column in ("first_name", "last_name", "email")
+        ),
+    )
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: inactive accounts cannot sign in
+        return self.active
+
+    @property
+    def is_member(self) -> bool:
+        return self.membership_expires_on is not None and self.membership_expires_on >= today()
+
+
+event.listen(
+    Account.__table__,
+    "before_create",
+    DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
+)
+
+
+class Comment(db.Model):
+    """A dated note on an account, by a manager or by the system (mail events)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    market_id: Mapped[int] = mapped_column(ForeignKey("market.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    is_system: Mapped[bool] = mapped_column(default=False)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped[Account | None] = relationship(foreign_keys=[author_id])
+
+    __table_args__ = (Index("ix_comment_account_created", "account_id", "created_at"),)

@@ -1,0 +1,37 @@
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db, enum_column
+from ..timeutil import utcnow
+
+
+class MailEventKind(enum.StrEnum):
+    HARD_BOUNCE = "hard_bounce"
+    SPAM_COMPLAINT = "spam_complaint"
+    UNSUBSCRIBE = "unsubscribe"
+    OTHER = "other"
+
+
+class MailEvent(db.Model):
+    """A delivery report as received, stored before it is acted on."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    provider_event_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[MailEventKind] = mapped_column(enum_column(MailEventKind))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    market_id: Mapped[int | None] = mapped_column(ForeignKey("market.id"))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    occurred_at: Mapped[datetime | None]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None]
+    raw: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("provider", "provider_event_id"),
+        Index("ix_mail_event_market_received", "market_id", "received_at"),
+    )

@@ -1,0 +1,61 @@
+"""enqueue(): background work through rq when REDIS_URL is set, inline otherwise.
+
+Both paths call the same function through run_in_app, so a job behaves the same
+in the embedded default, in tests and under `rq worker`.
+"""
+
+import importlib
+import os
+
+from flask import current_app, has_app_context
+from redis import Redis
+from rq import Queue, Retry
+
+_worker_app = None
+
+
+def redis_connection(url: str | None = None) -> Redis | None:
+    url = url or current_app.config.get("REDIS_URL")
+    return Redis.from_url(url) if url else None
+
+
+def queue() -> Queue | None:
+    conn = redis_connection()
+    if conn is None:
+        return None
+    return Queue(current_app.config["LGADMIN_QUEUE"], connection=conn)
+
+
+def enqueue(func, *args, retries: int = 3, **kwargs):
+    """Run `func(*args, **kwargs)` as a job; returns the rq Job, or None when run inline."""
+    q = queue()
+    path = f"{func.__module__}:{func.__qualname__}"
+    if q is None:
+        run_in_app(path, args, kwargs)
+        return None
+    retry = Retry(max=retries, interval=[10, 60, 300][:retries]) if retries else None
+    return q.enqueue(run_in_app, path, args, kwargs, retry=retry)
+
+
+def run_in_app(path: str, args, kwargs):
+    module_name, _, attr = path.partition(":")
+    func = getattr(importlib.import_module(module_name), attr)
+    if has_app_context():
+        return func(*args, **kwargs)
+    with _app().app_context():
+        return func(*args, **kwargs)
+
+
+def _app():
+    """The app a worker process runs jobs in: LGADMIN_WORKER_APP ("module:attr") or our own."""
+    global _worker_app
+    if _worker_app is None:
+        target = os.environ.get("LGADMIN_WORKER_APP")
+        if target:
+            module_name, _, attr = target.partition(":")
+            _worker_app = getattr(importlib.import_module(module_name), attr or "app")
+        else:
+            from .app import create_app
+
+            _worker_app = create_app()
+    return _worker_app

@@ -1,0 +1,44 @@
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import utcnow
+
+
+class Market(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    timezone: Mapped[str] = mapped_column(String(60), default="America/New_York")
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    membership_required: Mapped[bool] = mapped_column(default=False)
+    membership_price_cents: Mapped[int] = mapped_column(default=0)
+    trial_orders_allowed: Mapped[int] = mapped_column(default=0)
+    pickup_locations_enabled: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    pickup_locations: Mapped[list["PickupLocation"]] = relationship(
+        back_populates="market", order_by="PickupLocation.name"
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PickupLocation(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    market_id: Mapped[int] = mapped_column(ForeignKey("market.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    address: Mapped[str] = mapped_column(String(250), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+    market: Mapped[Market] = relationship(back_populates="pickup_locations")
+
+    __table_args__ = (
+        Index("uq_pickup_location_market_name", "market_id", func.lower(name), unique=True),
+    )
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,39 @@
+"""Every model, imported once so the metadata (and Alembic) sees them all."""
+
+from .act_as.models import ActAsAction, ActAsSession
+from .audit.models import AuditEntry
+from .balance.models import LedgerAllocation, LedgerEntry, LedgerKind
+from .catalog.models import GrowerApproval, GrowerProfile, Product
+from .customers.models import Account, Comment, LinePosition
+from .deliverability.models import MailEvent, MailEventKind
+from .markets.models import Market, PickupLocation
+from .onboarding.models import Invitation, Token, TokenPurpose
+from .orders.models import CartItem, Order, OrderItem, PaymentChoice
+from .payments.models import PaymentMethod
+
+__all__ = [
+    "Account",
+    "ActAsAction",
+    "ActAsSession",
+    "AuditEntry",
+    "CartItem",
+    "Comment",
+    "GrowerApproval",
+    "GrowerProfile",
+    "Invitation",
+    "LedgerAllocation",
+    "LedgerEntry",
+    "LedgerKind",
+    "LinePosition",
+    "MailEvent",
+    "MailEventKind",
+    "Market",
+    "Order",
+    "OrderItem",
+    "PaymentChoice",
+    "PaymentMethod",
+    "PickupLocation",
+    "Product",
+    "Token",
+    "TokenPurpose",
+]

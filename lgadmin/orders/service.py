@@ -1,0 +1,73 @@
+"""Placing orders and what they do to the balance."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from ..balance.models import LedgerKind
+from ..balance.service import lock_account, record_entry
+from ..catalog.models import Product
+from ..customers.models import Account
+from ..extensions import db
+from ..timeutil import utcnow
+from .models import Order, OrderItem, PaymentChoice
+
+
+def place_order(
+    account: Account,
+    lines: list[tuple[Product, Decimal]],
+    payment_choice: PaymentChoice,
+    *,
+    placed_by: Account | None = None,
+    includes_membership_cents: int = 0,
+    pickup_location_id: int | None = None,
+    at: datetime | None = None,
+) -> Order:
+    """An order for `account`. Balance and pay-at-pickup orders are charged to the
+    ledger; what a positive balance did not cover stays owed on the order."""
+    at = at or utcnow()
+    items = [
+        OrderItem(
+            product_id=product.id,
+            name=product.name,
+            unit=product.unit,
+            quantity=quantity,
+            unit_price_cents=product.price_cents,
+        )
+        for product, quantity in lines
+    ]
+    total = sum(int(item.unit_price_cents * item.quantity) for item in items)
+    total += includes_membership_cents
+    order = Order(
+        market_id=account.market_id,
+        account_id=account.id,
+        placed_at=at,
+        total_cents=total,
+        amount_due_cents=total,
+        includes_membership=includes_membership_cents > 0,
+        payment_choice=payment_choice,
+        placed_by_id=placed_by.id if placed_by else None,
+        pickup_location_id=pickup_location_id or account.pickup_location_id,
+        items=items,
+    )
+    db.session.add(order)
+    db.session.flush()
+    if payment_choice == PaymentChoice.CARD:
+        order.amount_due_cents = 0
+        order.paid_at = at
+        return order
+    # A positive balance pays first; the rest stays owed (pay at pickup may go negative).
+    applied = min(max(lock_account(account.id).balance_cents, 0), total)
+    order.balance_applied_cents = applied
+    order.amount_due_cents = total - applied
+    if order.amount_due_cents == 0:
+        order.paid_at = at
+    record_entry(
+        account.id,
+        -total,
+        LedgerKind.ORDER,
+        reason_text=f"Order #{order.id}",
+        order=order,
+        actor=placed_by,
+        at=at,
+    )
+    return order

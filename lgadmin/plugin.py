@@ -1,0 +1,109 @@
+"""LGAdmin: the plug-in that adds lgadmin's admin views and blueprints to a Flask app."""
+
+from pathlib import Path
+
+from flask import Blueprint, Flask
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+
+from . import models  # noqa: F401  (every model registered before mappers configure)
+from .admin.dashboard import DashboardView
+from .admin.outbox import OutboxView
+from .extensions import csrf, db, login_manager, mail
+from .markets.service import all_markets
+from .money import format_money
+from .tenancy import current_market
+
+PACKAGE_DIR = Path(__file__).parent
+# Installed wheels carry the templates inside the package; a source checkout has them on top.
+TEMPLATE_DIR = next(
+    p for p in (PACKAGE_DIR / "templates", PACKAGE_DIR.parent / "templates") if p.is_dir()
+)
+
+
+class LGAdmin:
+    """`LGAdmin().init_app(app)` on an app that uses `lgadmin.db` as its Flask-SQLAlchemy."""
+
+    def __init__(self, app: Flask | None = None):
+        self.admin: Admin | None = None
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        app.config.setdefault("LGADMIN_OUTBOX", None)
+        app.config.setdefault("LGADMIN_ACT_AS_MINUTES", 30)
+        app.config.setdefault("LGADMIN_QUEUE", "lgadmin")
+        app.config.setdefault("REDIS_URL", None)
+        if "sqlalchemy" not in app.extensions:
+            db.init_app(app)
+        if "csrf" not in app.extensions:
+            csrf.init_app(app)
+        if "mail" not in app.extensions:
+            mail.init_app(app)
+        self._init_login(app)
+        self._register_blueprints(app)
+        self.admin = self._build_admin(app)
+        self._register_template_helpers(app)
+        from .cli import lgadmin_cli
+
+        app.cli.add_command(lgadmin_cli)
+
+    def _init_login(self, app: Flask) -> None:
+        login_manager.init_app(app)
+        login_manager.login_view = "auth.sign_in"
+        login_manager.login_message = None
+        login_manager.session_protection = "strong"
+
+        @login_manager.user_loader
+        def load_account(account_id: str):
+            from .customers.models import Account
+
+            try:
+                return db.session.get(Account, int(account_id))
+            except ValueError:
+                return None
+
+    def _register_blueprints(self, app: Flask) -> None:
+        from .auth.views import bp as auth_bp
+        from .health import bp as health_bp
+        from .shop.views import bp as shop_bp
+
+        assets = Blueprint(
+            "lgadmin",
+            __name__,
+            template_folder=str(TEMPLATE_DIR),
+            static_folder="static",
+            static_url_path="/lgadmin/static",
+        )
+        app.register_blueprint(assets)
+        app.register_blueprint(auth_bp)
+        app.register_blueprint(health_bp)
+        app.register_blueprint(shop_bp)
+
+    def _build_admin(self, app: Flask) -> Admin:
+        admin = Admin(
+            app,
+            name="lgadmin",
+            index_view=DashboardView(name="Dashboard", url="/admin"),
+            theme=Bootstrap4Theme(
+                base_template="lgadmin/admin/base.html", swatch="default", fluid=True
+            ),
+        )
+        for view in self.admin_views():
+            admin.add_view(view)
+        return admin
+
+    def admin_views(self) -> list:
+        from .customers.admin import CustomerView
+
+        return [
+            CustomerView(name="Customers", endpoint="customers", url="/admin/customers"),
+            OutboxView(name="Outbox", endpoint="outbox", url="/admin/outbox"),
+        ]
+
+    def _register_template_helpers(self, app: Flask) -> None:
+        app.add_template_filter(format_money, "money")
+
+        @app.context_processor
+        def lgadmin_context():
+            return {"current_market": current_market, "lgadmin_markets": all_markets}

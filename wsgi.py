@@ -1,0 +1,3 @@
+from lgadmin import create_app
+
+app = create_app()
