@@ -8,9 +8,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .config import ConfigError, settings_from_environment
 from .extensions import db, migrate
-from .plugin import PACKAGE_DIR, LGAdmin
+from .plugin import LGAdmin, shipped_folder
 
-MIGRATIONS_DIR = PACKAGE_DIR.parent / "migrations"
+MIGRATIONS_DIR = shipped_folder("migrations")
 
 
 def create_app(config: dict | None = None, *, check_services: bool = True) -> Flask:

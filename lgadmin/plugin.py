@@ -15,10 +15,15 @@ from .money import format_money
 from .tenancy import current_market
 
 PACKAGE_DIR = Path(__file__).parent
-# Installed wheels carry the templates inside the package; a source checkout has them on top.
-TEMPLATE_DIR = next(
-    p for p in (PACKAGE_DIR / "templates", PACKAGE_DIR.parent / "templates") if p.is_dir()
-)
+
+
+def shipped_folder(name: str) -> Path:
+    """A wheel carries templates/ and migrations/ inside the package; a checkout has them on top."""
+    inside = PACKAGE_DIR / name
+    return inside if inside.is_dir() else PACKAGE_DIR.parent / name
+
+
+TEMPLATE_DIR = shipped_folder("templates")
 
 
 class LGAdmin:

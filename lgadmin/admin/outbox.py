@@ -40,12 +40,12 @@ class OutboxView(SuperuserOnlyMixin, AdminView):
         messages = outbox_messages(outbox) if outbox else []
         return self.render("lgadmin/admin/outbox.html", messages=messages, outbox=outbox)
 
-    @expose("/<name>")
-    def message(self, name: str):
+    @expose("/<filename>")
+    def message(self, filename: str):
         outbox = self._outbox()
-        if outbox is None or "/" in name or not name.endswith(".eml"):
+        if outbox is None or "/" in filename or not filename.endswith(".eml"):
             abort(404)
-        path = outbox / name
+        path = outbox / filename
         if not path.is_file():
             abort(404)
         message = _parse(path)

@@ -1,0 +1,37 @@
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def demo(app):
+    result = app.test_cli_runner().invoke(args=["lgadmin", "demo-data", "--customers", "25"])
+    assert result.exit_code == 0, result.output
+
+
+def test_demo_manager_signs_in_and_reaches_the_customers(demo, live_server, page):
+    page.goto(f"{live_server}/admin/")
+    page.get_by_role("link", name="Athens Locally Grown").click()
+    page.get_by_label("Email").fill("manager@athens.example.org")
+    page.get_by_label("Password").fill("LocalFood1")
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_text("Active Shoppers").is_visible()
+    assert page.locator(".lg-market-name").inner_text() == "Athens Locally Grown"
+    page.get_by_role("link", name="Go to the customer list").click()
+    page.wait_for_url("**/admin/customers/**")
+    assert page.locator(".lg-grid tbody tr").count() > 20
+    page.go_back()
+    page.locator(".lg-quick-actions").get_by_role("link", name="Manage Customers").click()
+    page.wait_for_url("**/admin/customers/**")
+    page.get_by_role("button", name="Sign out").click()
+    assert page.get_by_role("button", name="Sign in").is_visible()
+
+
+def test_wrong_password_shows_one_message(demo, live_server, page):
+    page.goto(f"{live_server}/m/athens/sign-in")
+    page.get_by_label("Email").fill("manager@athens.example.org")
+    page.get_by_label("Password").fill("wrong")
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_role("alert").inner_text() == (
+        "That email and password don't match an active account."
+    )

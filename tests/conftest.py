@@ -1,0 +1,189 @@
+"""The app once per run, a clean database per test.
+
+SQLite by default; PostgreSQL and Redis when LGADMIN_TEST_DATABASE_URL and
+LGADMIN_TEST_REDIS_URL are set. With LGADMIN_TEST_REQUIRE_SERVICES=1 a test
+that needs a service it cannot have fails instead of skipping.
+"""
+
+import contextvars
+import os
+import re
+import tempfile
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import event, text
+from werkzeug.serving import make_server
+
+_TMP = Path(tempfile.mkdtemp(prefix="lgadmin-tests-"))
+os.environ["LGADMIN_INSTANCE_PATH"] = str(_TMP / "instance")
+for name in ("DATABASE_URL", "REDIS_URL", "MAIL_SERVER", "LGADMIN_ENV"):
+    os.environ.pop(name, None)
+
+from lgadmin import create_app  # noqa: E402
+from lgadmin.extensions import db  # noqa: E402
+from tests.factories import PASSWORD  # noqa: E402
+
+DATABASE_URL = os.environ.get("LGADMIN_TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
+REDIS_URL = os.environ.get("LGADMIN_TEST_REDIS_URL") or None
+REQUIRE_SERVICES = os.environ.get("LGADMIN_TEST_REQUIRE_SERVICES") == "1"
+REQUIRE_BROWSER = REQUIRE_SERVICES or os.environ.get("LGADMIN_TEST_REQUIRE_BROWSER") == "1"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def needs(what: str, available: bool, required: bool = REQUIRE_SERVICES):
+    if available:
+        return
+    if required:
+        pytest.fail(f"{what} is required in this run but not configured")
+    pytest.skip(f"{what} not configured")
+
+
+class RequestIsolatedClient(FlaskClient):
+    """Each request gets its own app context, g and database session, as in production.
+
+    Flask reuses an app context that is already pushed (the test's own), which
+    would share g and the session between the test and its requests.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app():
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
+            "REDIS_URL": None,
+            "LGADMIN_OUTBOX": str(_TMP / "outbox"),
+            "SERVER_NAME": None,
+        }
+    )
+    app.test_client_class = RequestIsolatedClient
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(app):
+    with app.app_context():
+        yield
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def is_postgres(app) -> bool:
+    return DATABASE_URL.startswith("postgresql")
+
+
+@pytest.fixture
+def postgres_url():
+    needs("PostgreSQL (LGADMIN_TEST_DATABASE_URL)", DATABASE_URL.startswith("postgresql"))
+    return DATABASE_URL
+
+
+@pytest.fixture
+def redis_url():
+    needs("Redis (LGADMIN_TEST_REDIS_URL)", REDIS_URL is not None)
+    return REDIS_URL
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def csrf_token_from(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "no csrf_token on the page"
+    return match.group(1) or match.group(2)
+
+
+def sign_in(client, account, password: str = PASSWORD, email: str | None = None):
+    """Sign in through the real form; returns the response."""
+    path = f"/m/{account.market.slug}/sign-in" if account.market_id else "/sign-in"
+    token = csrf_token_from(client.get(path).get_data(as_text=True))
+    data = {"email": email or account.email, "password": password, "csrf_token": token}
+    return client.post(path, data=data)
+
+
+@pytest.fixture
+def signed_in(client):
+    def _sign_in(account):
+        response = sign_in(client, account)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+
+    return _sign_in
+
+
+@contextmanager
+def counting_statements():
+    """Count the SQL statements run inside the block (yields a list to len())."""
+    statements = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        needs("Chromium at /usr/bin/chromium", False, required=REQUIRE_BROWSER)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()

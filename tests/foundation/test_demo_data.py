@@ -1,0 +1,141 @@
+import re
+from datetime import date
+
+from sqlalchemy import func, select
+
+from lgadmin.balance.models import LedgerEntry
+from lgadmin.catalog.models import GrowerProfile
+from lgadmin.customers.models import Account, Comment
+from lgadmin.extensions import db
+from lgadmin.markets.models import Market
+from lgadmin.orders.models import CartItem, Order
+from lgadmin.payments.models import PaymentMethod
+
+LOGIN_LINE = re.compile(r"^login: (\S+) (\S+) (\S+@\S+) (/\S*)$")
+
+
+def _run(app, *args):
+    result = app.test_cli_runner().invoke(args=["lgadmin", "demo-data", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _counts():
+    return [
+        db.session.scalar(select(func.count()).select_from(model))
+        for model in (Market, Account, Order, LedgerEntry, CartItem, PaymentMethod, Comment)
+    ]
+
+
+def test_demo_data_prints_one_line_per_login(app):
+    output = _run(app, "--customers", "30")
+    logins = [LOGIN_LINE.match(line) for line in output.splitlines() if line.startswith("login:")]
+    assert all(logins) and len(logins) == 5
+    roles = {(m.group(1), m.group(2)) for m in logins}
+    assert ("superuser", "-") in roles
+    assert {("manager", "athens"), ("manager", "riverside")} <= roles
+    assert {m.group(4) for m in logins} == {"/sign-in", "/m/athens/sign-in", "/m/riverside/sign-in"}
+
+
+def test_demo_logins_sign_in(app, client):
+    output = _run(app, "--customers", "10", "--password", "Demo-Pass-1")
+    for match in filter(None, map(LOGIN_LINE.match, output.splitlines())):
+        role, _, email, path = match.groups()
+        fresh = app.test_client()
+        page = fresh.get(path).get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        response = fresh.post(
+            path, data={"email": email, "password": "Demo-Pass-1", "csrf_token": token}
+        )
+        assert response.status_code == 302, (role, email)
+        expected = "/admin/" if role in ("manager", "superuser") else "/account"
+        assert response.headers["Location"].endswith(expected)
+
+
+def test_demo_data_is_idempotent(app):
+    _run(app, "--customers", "20")
+    before = _counts()
+    _run(app, "--customers", "20")
+    assert _counts() == before
+
+
+def test_demo_data_covers_every_status_of_spec_000(app):
+    _run(app, "--customers", "150")
+    membership_market = db.session.scalars(
+        select(Market).where(Market.membership_required.is_(True))
+    ).one()
+    assert membership_market.pickup_locations_enabled and membership_market.pickup_locations
+    accounts = db.session.scalars(select(Account).where(Account.market_id.is_not(None))).all()
+    in_market = [a for a in accounts if a.market_id == membership_market.id]
+    today = date.today()
+    assert any(a.is_manager for a in accounts)
+    assert any(a.is_volunteer for a in accounts)
+    assert any(a.is_wholesale for a in accounts)
+    assert any(not a.receives_mailings for a in accounts)
+    assert any(not a.active for a in accounts)
+    assert any(a.balance_cents < 0 for a in accounts)
+    assert any(a.balance_cents > 0 for a in accounts)
+    assert any(a.membership_expires_on and a.membership_expires_on >= today for a in in_market)
+    assert any(a.membership_expires_on and a.membership_expires_on < today for a in in_market)
+    assert any(a.membership_expires_on is None and a.trial_orders_left > 0 for a in in_market)
+    assert db.session.scalar(select(func.count()).select_from(GrowerProfile)) >= 2
+    assert db.session.scalar(select(func.count()).select_from(PaymentMethod)) > 0
+    assert db.session.scalar(select(func.count()).select_from(CartItem)) > 0
+    orders = db.session.scalars(select(Order)).all()
+    assert any(o.amount_due_cents == 0 for o in orders)
+    assert any(o.amount_due_cents > 0 for o in orders)
+    assert db.session.scalar(select(func.count()).where(Comment.is_system.is_(True))) > 0
+
+
+def test_demo_balances_equal_their_ledgers(app):
+    _run(app, "--customers", "80")
+    ledger = dict(
+        db.session.execute(
+            select(LedgerEntry.account_id, func.sum(LedgerEntry.amount_cents)).group_by(
+                LedgerEntry.account_id
+            )
+        ).all()
+    )
+    for account in db.session.scalars(select(Account)):
+        assert account.balance_cents == ledger.get(account.id, 0), account.email
+
+
+def test_create_superuser_from_options(app, client):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=[
+            "lgadmin",
+            "create-superuser",
+            "--email",
+            "Ops@Example.org",
+            "--password",
+            "Str0ng-pass",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    again = runner.invoke(
+        args=[
+            "lgadmin",
+            "create-superuser",
+            "--email",
+            "ops@example.org",
+            "--password",
+            "Str0ng-pass",
+        ]
+    )
+    assert again.exit_code != 0 and "already a superuser" in again.output
+    page = client.get("/sign-in").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post(
+        "/sign-in",
+        data={"email": "ops@example.org", "password": "Str0ng-pass", "csrf_token": token},
+    )
+    assert response.headers["Location"].endswith("/admin/")
+
+
+def test_create_superuser_asks_for_what_is_missing(app):
+    result = app.test_cli_runner().invoke(
+        args=["lgadmin", "create-superuser"], input="staff@example.org\nS3cret-pass\nS3cret-pass\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert db.session.scalars(select(Account).where(Account.email == "staff@example.org")).one()
