@@ -37,5 +37,5 @@ def dashboard_figures(market: Market) -> dict:
         "active_shoppers": active,
         "negative_balances": negative,
         "open_orders": open_orders,
-        "owed_cents": owed_cents,
+        "owed_cents": int(owed_cents),
     }

@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..timeutil import utcnow
@@ -21,6 +21,8 @@ class PaymentMethod(db.Model):
     # Creation time of the newest Stripe event applied, so older events never win.
     stripe_event_created_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    account = relationship("Account")
 
     __table_args__ = (
         # At most one default card per account: the grid joins on it.
