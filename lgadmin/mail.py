@@ -1,14 +1,21 @@
-"""send_mail(): through Flask-Mail, or into the outbox folder when no MAIL_SERVER is set."""
+"""send_mail(): through Flask-Mail, or into the outbox folder when no MAIL_SERVER is set.
+
+Mail sent for an account carries the market and account it was sent for, so
+delivery reports (bounces, complaints) can be matched back to that account.
+"""
 
 import re
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
 
-from flask import current_app
+from flask import current_app, render_template
 from flask_mail import Message
 
 from .extensions import mail
+
+MARKET_HEADER = "X-LGAdmin-Market"
+ACCOUNT_HEADER = "X-LGAdmin-Account"
 
 
 def build_message(to: str, subject: str, text: str, html: str | None = None, headers=None):
@@ -22,6 +29,18 @@ def build_message(to: str, subject: str, text: str, html: str | None = None, hea
     )
 
 
+def may_receive(account, *, bulk: bool) -> bool:
+    """Receipts and password mail go to everyone but a hard-bounced address;
+    newsletters and campaigns only to those with Receives Mailings on."""
+    if account.email_bounced_at is not None:
+        return False
+    return account.receives_mailings or not bulk
+
+
+def account_headers(account) -> dict:
+    return {MARKET_HEADER: str(account.market_id or ""), ACCOUNT_HEADER: str(account.id)}
+
+
 def send_mail(to: str, subject: str, text: str, html: str | None = None, headers=None) -> None:
     message = build_message(to, subject, text, html, headers)
     outbox = current_app.config.get("LGADMIN_OUTBOX")
@@ -31,10 +50,29 @@ def send_mail(to: str, subject: str, text: str, html: str | None = None, headers
         mail.send(message)
 
 
+def send_to_account(account, subject: str, template: str, *, bulk: bool = False, **context) -> bool:
+    """Render `template` (.txt, and .html when it exists) for `account` and send it.
+
+    Returns False, sending nothing, when the account may not receive this kind of mail.
+    """
+    if not may_receive(account, bulk=bulk):
+        return False
+    context.setdefault("account", account)
+    text = render_template(f"{template}.txt", **context)
+    html_name = f"{template}.html"
+    html = (
+        render_template(html_name, **context)
+        if html_name in current_app.jinja_env.list_templates()
+        else None
+    )
+    send_mail(account.email, subject, text, html, account_headers(account))
+    return True
+
+
 def write_to_outbox(outbox: Path, message: Message) -> Path:
     outbox.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    recipient = re.sub(r"[^A-Za-z0-9@._-]", "_", message.recipients[0])
+    recipient = re.sub(r"[^A-Za-z0-9@._-]", "_", message.recipients[0])[-80:]
     path = outbox / f"{stamp}-{recipient}-{uuid4().hex[:8]}.eml"
     path.write_bytes(message.as_bytes())
     return path

@@ -38,3 +38,44 @@ def test_superuser_reads_the_outbox_and_a_manager_cannot(app, client):
     message = client.get(f"/admin/outbox/{link}").get_data(as_text=True)
     assert "See you at pickup." in message
     assert client.get("/admin/outbox/..%2Fsecret_key").status_code == 404
+
+
+def _outbox_messages(app):
+    outbox = Path(app.config["LGADMIN_OUTBOX"])
+    return [
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+        for p in sorted(outbox.glob("*.eml"))
+    ]
+
+
+def test_mail_for_an_account_names_its_market_and_account(app):
+    from lgadmin.mail import send_to_account
+
+    account = AccountFactory(email="pat@example.org")
+    before = len(_outbox_messages(app))
+    with app.test_request_context():
+        assert send_to_account(account, "Pickup moved", "lgadmin/mail/notice", message="Moved.")
+    message = _outbox_messages(app)[before:][0]
+    assert message["X-LGAdmin-Market"] == str(account.market_id)
+    assert message["X-LGAdmin-Account"] == str(account.id)
+    assert "Moved." in message.get_body(("plain",)).get_content()
+
+
+def test_opted_out_accounts_get_receipts_but_no_newsletters(app):
+    from lgadmin.mail import send_to_account
+
+    account = AccountFactory(receives_mailings=False)
+    with app.test_request_context():
+        assert not send_to_account(account, "News", "lgadmin/mail/notice", bulk=True, message="")
+        assert send_to_account(account, "Receipt", "lgadmin/mail/notice", message="Paid.")
+
+
+def test_a_hard_bounced_address_gets_nothing(app):
+    from lgadmin.mail import send_to_account
+    from lgadmin.timeutil import utcnow
+
+    account = AccountFactory(email_bounced_at=utcnow())
+    before = len(_outbox_messages(app))
+    with app.test_request_context():
+        assert not send_to_account(account, "Receipt", "lgadmin/mail/notice", message="Paid.")
+    assert len(_outbox_messages(app)) == before

@@ -1,0 +1,21 @@
+"""The market's audit log: who did what to which record, and when."""
+
+from ..extensions import db
+from .models import AuditEntry
+
+
+def record(
+    actor, market_id: int | None, action: str, target=None, summary: str = "", **details
+) -> AuditEntry:
+    """Add an audit row in the caller's transaction (the caller commits)."""
+    entry = AuditEntry(
+        market_id=market_id,
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        target_type=type(target).__name__.lower() if target is not None else "",
+        target_id=getattr(target, "id", None),
+        summary=summary[:500],
+        details=details,
+    )
+    db.session.add(entry)
+    return entry
