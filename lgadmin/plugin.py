@@ -9,10 +9,12 @@ from flask_admin.theme import Bootstrap4Theme
 from . import models  # noqa: F401  (every model registered before mappers configure)
 from .admin.dashboard import DashboardView
 from .admin.outbox import OutboxView
+from .customers.comments import local_time_label
 from .extensions import csrf, db, login_manager, mail
 from .markets.service import all_markets
 from .money import format_money
 from .tenancy import current_market
+from .timeutil import today
 
 PACKAGE_DIR = Path(__file__).parent
 
@@ -99,16 +101,25 @@ class LGAdmin:
         return admin
 
     def admin_views(self) -> list:
+        from .audit.admin import AuditLogView
         from .customers.admin import CustomerView
 
         return [
             CustomerView(name="Customers", endpoint="customers", url="/admin/customers"),
+            AuditLogView(name="Audit Log", endpoint="audit_log", url="/admin/audit-log"),
             OutboxView(name="Outbox", endpoint="outbox", url="/admin/outbox"),
         ]
 
     def _register_template_helpers(self, app: Flask) -> None:
         app.add_template_filter(format_money, "money")
+        app.add_template_filter(
+            lambda at, market: local_time_label(at, market.timezone), "market_time"
+        )
 
         @app.context_processor
         def lgadmin_context():
-            return {"current_market": current_market, "lgadmin_markets": all_markets}
+            return {
+                "current_market": current_market,
+                "lgadmin_markets": all_markets,
+                "today": today(),
+            }

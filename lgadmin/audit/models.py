@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..timeutil import utcnow
@@ -19,5 +19,7 @@ class AuditEntry(db.Model):
     summary: Mapped[str] = mapped_column(String(500), default="")
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor = relationship("Account", foreign_keys=[actor_id])
 
     __table_args__ = (Index("ix_audit_entry_market_created", "market_id", "created_at"),)

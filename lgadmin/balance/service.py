@@ -1,6 +1,8 @@
 """The balance ledger: every change is a row, written with the cached balance under a row lock."""
 
+import re
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -24,6 +26,22 @@ MAX_ADJUSTMENT_CENTS = 100_000_00
 
 class BalanceError(ValueError):
     pass
+
+
+def parse_amount(text: str) -> int:
+    """'12.50', '-5', '$1,200' as integer cents; refuses what a person would not mean."""
+    cleaned = (text or "").strip().replace(",", "").replace("$", "").replace("−", "-")
+    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", cleaned):
+        raise BalanceError("Enter an amount like 12.50 or -5.")
+    value = Decimal(cleaned)
+    if value != value.quantize(Decimal("0.01")):
+        raise BalanceError("Use at most two decimals.")
+    cents = int(value * 100)
+    if cents == 0:
+        raise BalanceError("Enter an amount other than zero.")
+    if abs(cents) > MAX_ADJUSTMENT_CENTS:
+        raise BalanceError("Adjustments are limited to 100,000.00 either way.")
+    return cents
 
 
 def lock_account(account_id: int) -> Account:

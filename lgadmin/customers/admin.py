@@ -9,6 +9,7 @@ from flask_admin.model.base import ViewArgs
 from ..admin.base import MarketModelView
 from ..money import format_money
 from ..tenancy import require_market
+from .admin_details import CustomerDetailsMixin
 from .grid import COUNT_CAP, DEFAULT_SORT, SORTS, customer_page
 from .icons import LEGEND, status_icons
 from .models import Account
@@ -16,7 +17,7 @@ from .models import Account
 ACTIVE_ONLY = "active"
 
 
-class CustomerView(MarketModelView):
+class CustomerView(CustomerDetailsMixin, MarketModelView):
     model_class = Account
     list_template = "lgadmin/customers/list.html"
     can_create = False
@@ -37,15 +38,6 @@ class CustomerView(MarketModelView):
     column_sortable_list = tuple(SORTS)
     # Searching is ours (customers.grid); this only turns Flask-Admin's search box on.
     column_searchable_list = ("first_name", "last_name", "email")
-    column_details_list = (
-        "first_name",
-        "last_name",
-        "email",
-        "phone",
-        "pickup_location",
-        "joined_at",
-        "active",
-    )
 
     def search_placeholder(self) -> str:
         return "Search name or email"

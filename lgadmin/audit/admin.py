@@ -1,0 +1,44 @@
+"""The market's audit log in the admin: read-only, newest first."""
+
+from sqlalchemy.orm import joinedload
+
+from ..admin.base import MarketModelView
+from ..customers.comments import local_time_label
+from ..tenancy import require_market
+from .models import AuditEntry
+
+
+def _actor(view, context, entry, name):
+    if entry.actor is None:
+        return "System"
+    return entry.actor.full_name or entry.actor.email
+
+
+def _when(view, context, entry, name):
+    return local_time_label(entry.created_at, require_market().timezone)
+
+
+class AuditLogView(MarketModelView):
+    model_class = AuditEntry
+    can_create = can_edit = can_delete = False
+    can_view_details = True
+    column_list = ("created_at", "actor", "action", "summary")
+    column_labels = {"created_at": "When", "actor": "Who", "action": "Action", "summary": "What"}
+    column_default_sort = [("created_at", True), ("id", True)]
+    column_sortable_list = ("created_at", "action")
+    column_searchable_list = ("summary", "action")
+    column_filters = ("action",)
+    column_formatters = {"actor": _actor, "created_at": _when}
+    column_details_list = (
+        "created_at",
+        "actor",
+        "action",
+        "target_type",
+        "target_id",
+        "summary",
+        "details",
+    )
+    column_formatters_detail = column_formatters
+
+    def get_query(self):
+        return super().get_query().options(joinedload(AuditEntry.actor))

@@ -1,0 +1,293 @@
+"""The customer details page and the manager's actions on it (spec 000)."""
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..balance.models import LedgerEntry
+from ..balance.service import REASONS, BalanceError, adjust_balance, parse_amount
+from ..extensions import db
+from ..membership.service import MembershipError, update_membership
+from ..money import format_money
+from ..orders.models import Order
+from ..tenancy import require_market
+from .details import customer_details
+from .forms import (
+    AdjustBalanceForm,
+    CommentForm,
+    DeleteAccountForm,
+    EditInfoForm,
+    MembershipForm,
+    SpecialInfoForm,
+    options,
+)
+from .models import Account
+from .service import (
+    SPECIAL_FLAGS,
+    InvalidField,
+    StaleForm,
+    add_manager_comment,
+    delete_account,
+    update_info,
+    update_special_info,
+)
+
+
+class CustomerDetailsMixin:
+    """Mixed into the customer ModelView: every route goes through get_one (market-scoped)."""
+
+    details_template = "lgadmin/customers/details.html"
+
+    # -- pages -------------------------------------------------------------
+    @expose("/details/")
+    def details_view(self):
+        account = self.get_one(request.args.get("id"))
+        return self._render_details(account)
+
+    def _render_details(self, account: Account, status: int = 200, **forms):
+        market = require_market()
+        pickups = options(
+            [("", "No pickup location")] + [(p.id, p.name) for p in market.pickup_locations]
+        )
+        edit = forms.get("edit") or EditInfoForm(formdata=None, obj=account)
+        edit.pickup_location_id.choices = pickups
+        if "edit" not in forms:
+            edit.pickup_location_id.data = str(account.pickup_location_id or "")
+        context = {
+            "model": account,
+            "market": market,
+            "details": customer_details(account),
+            "balance_form": forms.get("balance") or AdjustBalanceForm(formdata=None),
+            "membership_form": forms.get("membership")
+            or MembershipForm(formdata=None, version=account.version),
+            "edit_form": edit,
+            "special_form": forms.get("special")
+            or SpecialInfoForm(
+                formdata=None, obj=account, line_position=account.line_position.value
+            ),
+            "comment_form": forms.get("comment") or CommentForm(formdata=None),
+            "delete_form": forms.get("delete") or DeleteAccountForm(formdata=None),
+            "open_section": forms.get("open_section", ""),
+            "return_url": url_for(".index_view"),
+        }
+        return self.render(self.details_template, **context), status
+
+    def _back_to(self, account: Account, anchor: str = ""):
+        return redirect(url_for(".details_view", id=account.id) + (f"#{anchor}" if anchor else ""))
+
+    # -- actions -----------------------------------------------------------
+    @expose("/<int:account_id>/adjust-balance", methods=("POST",))
+    def adjust_balance_view(self, account_id: int):
+        account = self.get_one(account_id)
+        form = AdjustBalanceForm()
+        if form.validate_on_submit():
+            code, text = form.reason.data or "", (form.reason_text.data or "").strip()
+            if not code and text:
+                code = "other"
+            try:
+                if not code or (code == "other" and not text):
+                    raise InvalidField("reason", "Pick a reason or type your own.")
+                cents = _amount(form)
+                adjust_balance(
+                    account.id,
+                    cents,
+                    code,
+                    text,
+                    current_user,
+                    apply_to_open_orders=form.apply_to_open_orders.data,
+                )
+                db.session.commit()
+            except BalanceError as error:
+                db.session.rollback()
+                form.amount.errors.append(str(error))
+            except InvalidField as error:
+                db.session.rollback()
+                getattr(form, error.field).errors.append(str(error))
+            else:
+                currency = account.market.currency
+                flash(
+                    f"Balance adjusted by {format_money(cents, currency)} ({REASONS[code]}). "
+                    f"New balance: {format_money(account.balance_cents, currency)}.",
+                    "success",
+                )
+                return self._back_to(account, "balance")
+        return self._render_details(account, 400, balance=form, open_section="balance")
+
+    @expose("/<int:account_id>/membership", methods=("POST",))
+    def membership_view(self, account_id: int):
+        account = self.get_one(account_id)
+        form = MembershipForm()
+        if form.validate_on_submit():
+            try:
+                after = update_membership(
+                    account,
+                    current_user,
+                    change=form.change.data or None,
+                    expires_on=form.expires_on.data,
+                    expected_version=form.version.data,
+                )
+                db.session.commit()
+            except StaleForm as error:
+                return self._stale(account, error)
+            except MembershipError as error:
+                form.change.errors.append(str(error))
+            else:
+                flash(f"Membership updated: now expires {after:%B %-d, %Y}.", "success")
+                return self._back_to(account, "membership")
+        return self._render_details(account, 400, membership=form)
+
+    @expose("/<int:account_id>/edit-info", methods=("POST",))
+    def edit_info_view(self, account_id: int):
+        account = self.get_one(account_id)
+        form = EditInfoForm()
+        if form.validate_on_submit():
+            values = {
+                field: getattr(form, field).data
+                for field in (
+                    "first_name",
+                    "last_name",
+                    "email",
+                    "phone",
+                    "address_line1",
+                    "address_line2",
+                    "city",
+                    "region",
+                    "postal_code",
+                    "manager_comments",
+                )
+            }
+            try:
+                values["pickup_location_id"] = self._pickup_id(form.pickup_location_id.data)
+                update_info(account, current_user, values, expected_version=form.version.data)
+                db.session.commit()
+            except StaleForm as error:
+                return self._stale(account, error)
+            except InvalidField as error:
+                db.session.rollback()
+                getattr(form, error.field).errors.append(str(error))
+            else:
+                flash("Customer information saved.", "success")
+                return self._back_to(account)
+        return self._render_details(account, 400, edit=form, open_section="edit")
+
+    @expose("/<int:account_id>/special-info", methods=("POST",))
+    def special_info_view(self, account_id: int):
+        account = self.get_one(account_id)
+        form = SpecialInfoForm()
+        if form.validate_on_submit():
+            flags = {field: getattr(form, field).data for field in SPECIAL_FLAGS}
+            try:
+                changed = update_special_info(
+                    account,
+                    current_user,
+                    flags,
+                    form.line_position.data,
+                    expected_version=form.version.data,
+                )
+                db.session.commit()
+            except StaleForm as error:
+                return self._stale(account, error)
+            except InvalidField as error:
+                db.session.rollback()
+                getattr(form, error.field).errors.append(str(error))
+            else:
+                flash("Special information updated." if changed else "Nothing changed.", "success")
+                return self._back_to(account, "special")
+        return self._render_details(account, 400, special=form)
+
+    @expose("/<int:account_id>/comments", methods=("POST",))
+    def add_comment_view(self, account_id: int):
+        account = self.get_one(account_id)
+        form = CommentForm()
+        if form.validate_on_submit():
+            add_manager_comment(account, current_user, form.body.data)
+            db.session.commit()
+            flash("Comment added.", "success")
+            return self._back_to(account, "comments")
+        return self._render_details(account, 400, comment=form)
+
+    @expose("/<int:account_id>/delete-account", methods=("POST",))
+    def delete_account_view(self, account_id: int):
+        account = self.get_one(account_id)
+        form = DeleteAccountForm()
+        if form.validate_on_submit():
+            name = account.full_name or account.email
+            try:
+                delete_account(account, current_user)
+                db.session.commit()
+            except InvalidField as error:
+                db.session.rollback()
+                flash(str(error), "error")
+            else:
+                flash(f"The account of {name} was permanently deleted.", "success")
+                return redirect(url_for(".index_view"))
+        return self._render_details(account, 400, delete=form)
+
+    # -- related records -----------------------------------------------------
+    @expose("/<int:account_id>/history")
+    def history_view(self, account_id: int):
+        account = self.get_one(account_id)
+        entries = db.session.scalars(
+            select(LedgerEntry)
+            .where(LedgerEntry.account_id == account.id)
+            .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
+        ).all()
+        return self.render(
+            "lgadmin/customers/history.html",
+            model=account,
+            entries=entries,
+            market=require_market(),
+        )
+
+    @expose("/adjustments/<int:entry_id>")
+    def adjustment_view(self, entry_id: int):
+        entry = self._in_market(LedgerEntry, entry_id)
+        return self.render(
+            "lgadmin/customers/adjustment.html",
+            entry=entry,
+            model=self.get_one(entry.account_id),
+            market=require_market(),
+        )
+
+    @expose("/orders/<int:order_id>")
+    def order_view(self, order_id: int):
+        order = self._in_market(Order, order_id)
+        return self.render(
+            "lgadmin/customers/order.html",
+            order=order,
+            model=self.get_one(order.account_id),
+            market=require_market(),
+        )
+
+    # -- helpers -------------------------------------------------------------
+    def _in_market(self, model, record_id: int):
+        record = db.session.get(model, record_id)
+        if record is None or record.market_id != require_market().id:
+            abort(404)
+        return record
+
+    def _pickup_id(self, raw: str) -> int | None:
+        if not raw:
+            return None
+        ids = {p.id for p in require_market().pickup_locations}
+        try:
+            chosen = int(raw)
+        except ValueError:
+            chosen = None
+        if chosen not in ids:
+            raise InvalidField("pickup_location_id", "Choose one of your pickup locations.")
+        return chosen
+
+    def _stale(self, account: Account, error: StaleForm):
+        db.session.rollback()
+        db.session.refresh(account)
+        flash(str(error), "error")
+        return self._render_details(account, 409)
+
+
+def _amount(form: AdjustBalanceForm) -> int:
+    try:
+        return parse_amount(form.amount.data)
+    except BalanceError as error:
+        raise InvalidField("amount", str(error)) from None

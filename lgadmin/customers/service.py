@@ -1,0 +1,244 @@
+"""Rules for changing and deleting a customer's account."""
+
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+from phonenumbers import NumberParseException, PhoneNumberFormat, format_number, is_valid_number
+from phonenumbers import parse as parse_phone
+from sqlalchemy import delete, exists, func, select, update
+
+from ..audit.service import record
+from ..balance.models import LedgerAllocation, LedgerEntry, LedgerKind
+from ..extensions import db
+from ..onboarding.models import Token
+from ..orders.models import CartItem, Order
+from ..payments.models import PaymentMethod
+from .comments import add_comment
+from .models import Account, Comment, LinePosition
+
+STALE_MESSAGE = (
+    "This customer was changed by someone else since you opened the page. "
+    "The current values are shown; make your change again."
+)
+
+
+class StaleForm(Exception):
+    """The form was filled in against an older version of the account."""
+
+
+class InvalidField(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def check_version(account: Account, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != account.version:
+        raise StaleForm(STALE_MESSAGE)
+
+
+def normalize_phone(raw: str, region: str = "US") -> str:
+    """The phone in E.164 (+17065550123), or "" when none was given."""
+    raw = (raw or "").strip()
+    if not raw:
+        return ""
+    try:
+        number = parse_phone(raw, region)
+    except NumberParseException:
+        number = None
+    if number is None or not is_valid_number(number):
+        raise InvalidField("phone", "Enter a valid phone number, for example (706) 555-0123.")
+    return format_number(number, PhoneNumberFormat.E164)
+
+
+def display_phone(stored: str, region: str = "US") -> str:
+    if not stored:
+        return ""
+    try:
+        number = parse_phone(stored, region)
+    except NumberParseException:
+        return stored
+    fmt = (
+        PhoneNumberFormat.NATIONAL if number.country_code == 1 else PhoneNumberFormat.INTERNATIONAL
+    )
+    return format_number(number, fmt)
+
+
+def normalize_account_email(raw: str) -> str:
+    try:
+        return validate_email((raw or "").strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise InvalidField("email", "Enter a valid email address.") from None
+
+
+INFO_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "city",
+    "region",
+    "postal_code",
+    "pickup_location_id",
+    "manager_comments",
+)
+
+
+def update_info(
+    account: Account, actor: Account, values: dict, expected_version: int | None = None
+) -> list[str]:
+    """Edit Customer Info; returns the names of the fields that changed. The caller commits."""
+    check_version(account, expected_version)
+    values = dict(values)
+    if not (values.get("last_name") or "").strip():
+        raise InvalidField("last_name", "Last name is required.")
+    values["email"] = normalize_account_email(values.get("email"))
+    values["phone"] = normalize_phone(values.get("phone"), account.country or "US")
+    taken = db.session.scalar(
+        select(
+            exists().where(
+                Account.market_id == account.market_id,
+                Account.email == values["email"],
+                Account.id != account.id,
+            )
+        )
+    )
+    if taken:
+        raise InvalidField("email", "Another customer at this market already uses this email.")
+    changed = []
+    for field in INFO_FIELDS:
+        if field not in values:
+            continue
+        value = values[field]
+        if field != "pickup_location_id":
+            value = (value or "").strip()
+        if getattr(account, field) != value:
+            setattr(account, field, value)
+            changed.append(field)
+    if changed:
+        account.version += 1
+        record(
+            actor,
+            account.market_id,
+            "customer.info_updated",
+            account,
+            f"Updated {', '.join(changed)} of {account.email}",
+            fields=changed,
+        )
+    return changed
+
+
+SPECIAL_FLAGS = {
+    "is_manager": "Market Manager",
+    "is_volunteer": "Market Volunteer",
+    "is_wholesale": "Wholesale Account",
+    "receives_mailings": "Receives Mailings",
+    "active": "Active Account",
+}
+
+
+def update_special_info(
+    account: Account,
+    actor: Account,
+    flags: dict,
+    line_position: str,
+    expected_version: int | None = None,
+) -> list[str]:
+    """Update Special Info; returns the labels of what changed. The caller commits."""
+    check_version(account, expected_version)
+    if account.id == actor.id:
+        if not flags.get("is_manager", account.is_manager):
+            raise InvalidField("is_manager", "You can't take away your own manager access.")
+        if not flags.get("active", account.active):
+            raise InvalidField("active", "You can't deactivate your own account.")
+    try:
+        position = LinePosition(line_position)
+    except ValueError:
+        raise InvalidField("line_position", "Choose a line position.") from None
+    changed = []
+    for field, label in SPECIAL_FLAGS.items():
+        if field in flags and bool(flags[field]) != getattr(account, field):
+            setattr(account, field, bool(flags[field]))
+            changed.append(f"{label} {'on' if flags[field] else 'off'}")
+    if position != account.line_position:
+        account.line_position = position
+        changed.append(f"Line Position: {position.label}")
+    if changed:
+        account.version += 1
+        record(
+            actor,
+            account.market_id,
+            "customer.special_info_updated",
+            account,
+            f"{account.email}: {'; '.join(changed)}",
+            changes=changed,
+        )
+    return changed
+
+
+@dataclass
+class DeletionCheck:
+    allowed: bool
+    reasons: list[str]
+
+
+def may_delete(account: Account) -> DeletionCheck:
+    """Spec 000: inactive, no orders, no prepayments. Empty carts are not orders."""
+    reasons = []
+    if account.active:
+        reasons.append("the account is still active")
+    orders = db.session.scalar(select(func.count()).where(Order.account_id == account.id))
+    if orders:
+        reasons.append(f"the customer has {orders} order{'s' if orders != 1 else ''}")
+    prepayments = db.session.scalar(
+        select(func.count()).where(
+            LedgerEntry.account_id == account.id, LedgerEntry.kind == LedgerKind.PREPAYMENT
+        )
+    )
+    if prepayments:
+        reasons.append("the customer has prepayments on record")
+    if account.grower is not None:
+        reasons.append("the customer sells as a grower")
+    if account.is_superuser:
+        reasons.append("platform staff accounts can't be deleted here")
+    return DeletionCheck(not reasons, reasons)
+
+
+def delete_account(account: Account, actor: Account) -> None:
+    """Permanently remove an account that may be deleted. The caller commits."""
+    check = may_delete(account)
+    if not check.allowed:
+        raise InvalidField("delete", "This account can't be deleted: " + "; ".join(check.reasons))
+    if account.id == actor.id:
+        raise InvalidField("delete", "You can't delete your own account.")
+    # What other rows say this account did stays, without the link to it.
+    for column in (Account.created_by_id, LedgerEntry.created_by_id, Order.placed_by_id):
+        db.session.execute(
+            update(column.class_).where(column == account.id).values({column.key: None})
+        )
+    entry_ids = select(LedgerEntry.id).where(LedgerEntry.account_id == account.id)
+    db.session.execute(delete(LedgerAllocation).where(LedgerAllocation.entry_id.in_(entry_ids)))
+    db.session.execute(delete(LedgerEntry).where(LedgerEntry.account_id == account.id))
+    db.session.execute(delete(CartItem).where(CartItem.account_id == account.id))
+    db.session.execute(delete(Comment).where(Comment.account_id == account.id))
+    db.session.execute(delete(Token).where(Token.account_id == account.id))
+    db.session.execute(delete(PaymentMethod).where(PaymentMethod.account_id == account.id))
+    record(
+        actor,
+        account.market_id,
+        "customer.deleted",
+        account,
+        f"Deleted the account of {account.full_name or account.email} <{account.email}>",
+        email=account.email,
+        name=account.full_name,
+    )
+    db.session.delete(account)
+
+
+def add_manager_comment(account: Account, actor: Account, body: str) -> Comment:
+    body = (body or "").strip()
+    if not body:
+        raise InvalidField("body", "Write a comment first.")
+    return add_comment(account, body[:4000], author=actor)

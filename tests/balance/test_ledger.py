@@ -1,0 +1,138 @@
+"""Every balance change is a ledger row written with the cached balance, under a row lock."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from lgadmin.balance.models import LedgerEntry, LedgerKind
+from lgadmin.balance.service import BalanceError, adjust_balance, parse_amount
+from lgadmin.customers.models import Account
+from lgadmin.extensions import db
+from lgadmin.orders.models import Order, PaymentChoice
+from lgadmin.orders.service import place_order
+from tests.factories import AccountFactory, ProductFactory
+
+
+@pytest.mark.parametrize(
+    ("text", "cents"),
+    [
+        ("12.50", 1250),
+        ("-5", -500),
+        ("$1,200", 120000),
+        (" 0.01 ", 1),
+        ("−3.10", -310),
+        ("100000", 10000000),
+        ("-100000.00", -10000000),
+        (".5", 50),
+    ],
+)
+def test_amounts_are_read_as_cents(text, cents):
+    assert parse_amount(text) == cents
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("12.345", "Use at most two decimals."),
+        ("abc", "Enter an amount like 12.50 or -5."),
+        ("0", "Enter an amount other than zero."),
+        ("0.00", "Enter an amount other than zero."),
+        ("100000.01", "Adjustments are limited to 100,000.00 either way."),
+        ("-1e9", "Enter an amount like 12.50 or -5."),
+        ("", "Enter an amount like 12.50 or -5."),
+        ("NaN", "Enter an amount like 12.50 or -5."),
+    ],
+)
+def test_bad_amounts_are_refused_with_a_message(text, message):
+    with pytest.raises(BalanceError, match=message):
+        parse_amount(text)
+
+
+def _ledger_sum(account_id):
+    return db.session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
+            LedgerEntry.account_id == account_id
+        )
+    )
+
+
+def test_adjustment_writes_a_ledger_row_with_who_and_when():
+    manager = AccountFactory(manager=True)
+    account = AccountFactory(market=manager.market)
+    entry = adjust_balance(account.id, 2500, "cash", "", manager)
+    db.session.commit()
+    assert entry.kind == LedgerKind.PREPAYMENT
+    assert entry.reason_text == "Customer Paid Cash"
+    assert entry.created_by_id == manager.id and entry.created_at is not None
+    assert db.session.get(Account, account.id).balance_cents == 2500 == entry.balance_after_cents
+
+
+def test_payment_applied_to_open_orders_pays_oldest_first_and_keeps_the_rest():
+    manager = AccountFactory(manager=True)
+    account = AccountFactory(market=manager.market)
+    product = ProductFactory(grower__account__market=manager.market, price_cents=1000)
+    first = place_order(account, [(product, Decimal(3))], PaymentChoice.PAY_AT_PICKUP)
+    second = place_order(account, [(product, Decimal(2))], PaymentChoice.PAY_AT_PICKUP)
+    db.session.commit()
+    assert account.balance_cents == -5000
+    entry = adjust_balance(account.id, 4000, "cash", "", manager, apply_to_open_orders=True)
+    db.session.commit()
+    assert (first.amount_due_cents, first.paid_at is not None) == (0, True)
+    assert (second.amount_due_cents, second.paid_at) == (1000, None)
+    assert [a.amount_cents for a in entry.allocations] == [3000, 1000]
+    adjust_balance(account.id, 3000, "check", "", manager, apply_to_open_orders=True)
+    db.session.commit()
+    assert second.amount_due_cents == 0
+    assert account.balance_cents == 2000  # what is left stays as balance
+
+
+def test_cached_balance_always_equals_the_ledger_sum():
+    manager = AccountFactory(manager=True)
+    account = AccountFactory(market=manager.market)
+    product = ProductFactory(grower__account__market=manager.market, price_cents=725)
+    steps = [
+        lambda: adjust_balance(account.id, 1000, "promo", "Welcome", manager),
+        lambda: place_order(account, [(product, Decimal(4))], PaymentChoice.BALANCE),
+        lambda: place_order(account, [(product, Decimal(1))], PaymentChoice.PAY_AT_PICKUP),
+        lambda: adjust_balance(account.id, -250, "correction", "Fee", manager),
+        lambda: adjust_balance(account.id, 5000, "cash", "", manager, apply_to_open_orders=True),
+        lambda: place_order(account, [(product, Decimal(2))], PaymentChoice.CARD),
+        lambda: adjust_balance(account.id, -1200, "refund", "Returned", manager),
+    ]
+    for step in steps:
+        step()
+        db.session.commit()
+        db.session.refresh(account)
+        assert account.balance_cents == _ledger_sum(account.id)
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 3
+
+
+def test_concurrent_adjustments_lose_no_update(app, postgres_url):
+    manager = AccountFactory(manager=True)
+    account = AccountFactory(market=manager.market)
+    account_id, manager_id = account.id, manager.id
+    errors = []
+
+    def worker(n):
+        try:
+            with app.app_context():
+                actor = db.session.get(Account, manager_id)
+                for i in range(50):
+                    adjust_balance(account_id, (n + 1) * 100 + i, "other", f"t{n}-{i}", actor)
+                    db.session.commit()
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    expected = sum((n + 1) * 100 + i for n in range(8) for i in range(50))
+    db.session.expire_all()
+    assert db.session.get(Account, account_id).balance_cents == expected == _ledger_sum(account_id)
+    rows = db.session.scalar(select(func.count()).where(LedgerEntry.account_id == account_id))
+    assert rows == 400
