@@ -39,6 +39,8 @@ class LGAdmin:
     def init_app(self, app: Flask) -> None:
         app.config.setdefault("LGADMIN_OUTBOX", None)
         app.config.setdefault("LGADMIN_ACT_AS_MINUTES", 30)
+        app.config.setdefault("LGADMIN_ACT_AS_IDLE_MINUTES", 10)
+        app.config.setdefault("LGADMIN_STOREFRONT_ENDPOINT", "shop.home")
         app.config.setdefault("LGADMIN_QUEUE", "lgadmin")
         app.config.setdefault("REDIS_URL", None)
         if "sqlalchemy" not in app.extensions:
@@ -71,6 +73,7 @@ class LGAdmin:
                 return None
 
     def _register_blueprints(self, app: Flask) -> None:
+        from .act_as.views import bp as act_as_bp
         from .auth.views import bp as auth_bp
         from .health import bp as health_bp
         from .shop.views import bp as shop_bp
@@ -86,6 +89,7 @@ class LGAdmin:
         app.register_blueprint(auth_bp)
         app.register_blueprint(health_bp)
         app.register_blueprint(shop_bp)
+        app.register_blueprint(act_as_bp)
 
     def _build_admin(self, app: Flask) -> Admin:
         admin = Admin(
@@ -101,12 +105,14 @@ class LGAdmin:
         return admin
 
     def admin_views(self) -> list:
+        from .act_as.admin import ActAsLogView
         from .audit.admin import AuditLogView
         from .customers.admin import CustomerView
 
         return [
             CustomerView(name="Customers", endpoint="customers", url="/admin/customers"),
             AuditLogView(name="Audit Log", endpoint="audit_log", url="/admin/audit-log"),
+            ActAsLogView(name="Act-as log", endpoint="act_as_log", url="/admin/act-as-log"),
             OutboxView(name="Outbox", endpoint="outbox", url="/admin/outbox"),
         ]
 

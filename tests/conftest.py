@@ -125,8 +125,11 @@ def sign_in(client, account, password: str = PASSWORD, email: str | None = None)
 
 
 @pytest.fixture
-def signed_in(client):
+def signed_in(app):
+    """sign_in(account) -> a new test client signed in as that account."""
+
     def _sign_in(account):
+        client = app.test_client()
         response = sign_in(client, account)
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return client

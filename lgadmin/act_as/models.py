@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..timeutil import utcnow
@@ -22,6 +22,10 @@ class ActAsSession(db.Model):
     end_reason: Mapped[str | None] = mapped_column(String(20))  # ended, expired, idle
     ip_address: Mapped[str] = mapped_column(String(45), default="")
     user_agent: Mapped[str] = mapped_column(String(300), default="")
+
+    manager = relationship("Account", foreign_keys=[manager_id])
+    shopper = relationship("Account", foreign_keys=[shopper_id])
+    actions: Mapped[list["ActAsAction"]] = relationship(order_by="ActAsAction.at")
 
     __table_args__ = (Index("ix_act_as_session_market_started", "market_id", "started_at"),)
 

@@ -1,6 +1,6 @@
 """What every lgadmin admin view shares: who may enter, and the market filter."""
 
-from flask import abort, redirect, request, url_for
+from flask import abort, g, redirect, request, url_for
 from flask_admin import BaseView
 from flask_admin.contrib.sqla import ModelView
 from flask_login import current_user
@@ -23,6 +23,8 @@ class AdminAccessMixin:
     def inaccessible_callback(self, name, **kwargs):
         if not current_user.is_authenticated:
             return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+        if g.get("act_as") is not None:
+            abort(403, "The admin is closed while you act as a customer: end the session first.")
         abort(403)
 
 

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from flask import g
 from flask_admin.model.base import ViewArgs
 
+from ..act_as.admin import ActAsMixin
 from ..admin.base import MarketModelView
 from ..money import format_money
 from ..tenancy import require_market
@@ -17,7 +18,7 @@ from .models import Account
 ACTIVE_ONLY = "active"
 
 
-class CustomerView(CustomerDetailsMixin, MarketModelView):
+class CustomerView(ActAsMixin, CustomerDetailsMixin, MarketModelView):
     model_class = Account
     list_template = "lgadmin/customers/list.html"
     can_create = False
@@ -87,6 +88,7 @@ class CustomerView(CustomerDetailsMixin, MarketModelView):
             "legend": LEGEND,
             "grid_rows": [self._display_row(row, market.currency, tz) for row in grid.rows],
             "details_prefix": details_prefix,
+            "act_as_prefix": self.get_url(".index_view"),
         }
 
     @staticmethod
@@ -103,4 +105,5 @@ class CustomerView(CustomerDetailsMixin, MarketModelView):
             "joined_iso": joined.date().isoformat(),
             "balance": format_money(row.balance_cents, currency),
             "negative": row.balance_cents < 0,
+            "can_act_as": row.active and not row.is_manager,
         }

@@ -1,13 +1,37 @@
-"""The shopper's side of a market: for now, their account page."""
+"""The shopper's side of a market: products, cart, checkout, orders and account.
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+A manager acting as a customer uses exactly these pages, in the customer's seat.
+"""
+
+from functools import wraps
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 
+from ..act_as.service import recent_help
+from ..act_as.views import current_session
 from ..extensions import db
 from ..markets.models import Market
+from ..orders.models import PaymentChoice
+from .service import (
+    ShopError,
+    cart_lines,
+    checkout,
+    needs_membership,
+    order_history,
+    set_cart_quantity,
+    storefront,
+)
 
 bp = Blueprint("shop", __name__, url_prefix="/m/<market_slug>")
+
+PAYMENT_LABELS = {
+    PaymentChoice.BALANCE: "Use my account balance",
+    PaymentChoice.PAY_AT_PICKUP: "Pay at pickup",
+    PaymentChoice.CARD: "Card on file",
+}
 
 
 def _market(slug: str) -> Market:
@@ -17,17 +41,129 @@ def _market(slug: str) -> Market:
     return market
 
 
+def shopper_page(view):
+    """The market's own signed-in account only; anyone else signs in at this market."""
+
+    @wraps(view)
+    def wrapper(market_slug: str, **kwargs):
+        market = _market(market_slug)
+        if not current_user.is_authenticated:
+            return redirect(
+                url_for("auth.market_sign_in", market_slug=market.slug, next=request.full_path)
+            )
+        if current_user.market_id != market.id:
+            abort(404)
+        g.shop_market = market
+        return view(market, current_user._get_current_object(), **kwargs)
+
+    return wrapper
+
+
 @bp.route("/")
 def home(market_slug: str):
     market = _market(market_slug)
-    return render_template("lgadmin/shop/home.html", market=market)
+    signed_in = current_user.is_authenticated and current_user.market_id == market.id
+    return render_template(
+        "lgadmin/shop/home.html",
+        market=market,
+        growers=storefront(market) if signed_in else [],
+        signed_in=signed_in,
+    )
+
+
+@bp.route("/cart", methods=["GET", "POST"])
+@shopper_page
+def cart(market, account):
+    if request.method == "POST":
+        if not FlaskForm().validate_on_submit():
+            abort(400)
+        try:
+            set_cart_quantity(
+                account,
+                market,
+                request.form.get("product_id"),
+                request.form.get("quantity", "1"),
+                add=request.form.get("mode") == "add",
+            )
+            db.session.commit()
+        except ShopError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            flash("Cart updated.", "success")
+        return redirect(
+            request.form.get("back") == "home"
+            and url_for("shop.home", market_slug=market.slug)
+            or url_for("shop.cart", market_slug=market.slug)
+        )
+    return _cart_page(market, account)
+
+
+def _cart_page(market, account, status=200):
+    lines = cart_lines(account)
+    return render_template(
+        "lgadmin/shop/cart.html",
+        market=market,
+        account=account,
+        lines=lines,
+        total_cents=sum(line.total_cents for line in lines),
+        needs_membership=needs_membership(account, market),
+        payment_choices=[(c.value, PAYMENT_LABELS[c]) for c in available_payments(account)],
+    ), status
+
+
+def available_payments(account) -> list[PaymentChoice]:
+    choices = [PaymentChoice.BALANCE, PaymentChoice.PAY_AT_PICKUP]
+    return choices
+
+
+@bp.route("/checkout", methods=["POST"])
+@shopper_page
+def place(market, account):
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        choice = PaymentChoice(request.form.get("payment_choice", ""))
+        if choice not in available_payments(account):
+            raise ValueError
+    except ValueError:
+        flash("Choose how to pay.", "error")
+        return _cart_page(market, account, 400)
+    pickup = request.form.get("pickup_location_id", "")
+    acting = current_session()
+    try:
+        order = checkout(
+            account,
+            market,
+            choice,
+            pickup_location_id=int(pickup) if pickup.isdigit() else None,
+            buy_membership=request.form.get("buy_membership") == "y",
+            placed_by=acting.manager if acting else None,
+        )
+        db.session.commit()
+    except ShopError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _cart_page(market, account, 400)
+    flash(f"Thank you! Order #{order.id} is placed.", "success")
+    return redirect(url_for("shop.orders", market_slug=market.slug))
+
+
+@bp.route("/orders")
+@shopper_page
+def orders(market, account):
+    return render_template(
+        "lgadmin/shop/orders.html", market=market, account=account, orders=order_history(account)
+    )
 
 
 @bp.route("/account")
-def account(market_slug: str):
-    market = _market(market_slug)
-    if not current_user.is_authenticated:
-        return redirect(url_for("auth.market_sign_in", market_slug=market.slug))
-    if current_user.market_id != market.id:
-        abort(404)
-    return render_template("lgadmin/shop/account.html", market=market, account=current_user)
+@shopper_page
+def account(market, account):
+    return render_template(
+        "lgadmin/shop/account.html",
+        market=market,
+        account=account,
+        lines=cart_lines(account),
+        helped=recent_help(account),
+    )

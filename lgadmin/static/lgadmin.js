@@ -4,5 +4,28 @@
   $(function () {
     $('body').tooltip({ selector: '[data-toggle="tooltip"]', container: 'body' });
     $('#lg-market-select').on('change', function () { this.form.submit(); });
+    // "Act as" opens the page's dialog for that customer; without JavaScript it is a plain link.
+    $(document).on('click', 'a.lg-act-as', function (event) {
+      var $modal = $('#lg-act-as-modal');
+      if (!$modal.length || !$.fn.modal) { return; }
+      event.preventDefault();
+      $modal.find('form').attr('action', this.getAttribute('href'));
+      $modal.find('.lg-act-as-name').text(this.getAttribute('data-name'));
+      $modal.find('textarea').val('');
+      $modal.modal('show');
+    });
   });
 })(window.jQuery);
+
+// The act-as banner counts down the minutes left.
+(function () {
+  var banner = document.querySelector('[data-act-as-seconds]');
+  if (!banner) { return; }
+  var ends = Date.now() + 1000 * parseInt(banner.getAttribute('data-act-as-seconds'), 10);
+  var label = banner.querySelector('.lg-act-as-left');
+  setInterval(function () {
+    var minutes = Math.max(0, Math.ceil((ends - Date.now()) / 60000));
+    label.textContent = minutes + (minutes === 1 ? ' minute' : ' minutes') + ' left';
+    if (ends <= Date.now()) { window.location.reload(); }
+  }, 15000);
+})();

@@ -1,0 +1,170 @@
+"""Starting a session from the admin, and the market's act-as log."""
+
+import csv
+import io
+
+from flask import Response, abort, current_app, flash, redirect, request, session
+from flask_admin import expose
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from wtforms import SubmitField, TextAreaField
+from wtforms.validators import Length
+
+from ..admin.base import MarketModelView
+from ..customers.comments import local_time_label
+from ..extensions import db
+from ..tenancy import require_market
+from .models import ActAsSession
+from .service import MAX_REASON, ActAsRefused, refusal, start_act_as
+from .views import SESSION_KEY, storefront_url, take_seat
+
+
+class ActAsForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason (optional)",
+        validators=[
+            Length(max=MAX_REASON, message=f"Keep the reason to {MAX_REASON} characters or fewer.")
+        ],
+    )
+    submit = SubmitField("Act as customer")
+
+
+class ActAsMixin:
+    """Mixed into the customer view: /admin/customers/<id>/act-as."""
+
+    @expose("/<int:account_id>/act-as", methods=("GET", "POST"))
+    def act_as_view(self, account_id: int):
+        shopper = self.get_one(account_id)
+        form = ActAsForm()
+        already_acting = bool(session.get(SESSION_KEY))
+        why_not = refusal(current_user, shopper, already_acting=already_acting)
+        if request.method == "POST":
+            if not form.validate_on_submit():
+                if form.csrf_token.errors:
+                    abort(400)
+                return self._act_as_page(shopper, form, why_not), 400
+            if why_not:
+                abort(403, why_not)
+            try:
+                record = start_act_as(
+                    current_user,
+                    shopper,
+                    form.reason.data,
+                    ip_address=request.remote_addr or "",
+                    user_agent=request.user_agent.string,
+                    already_acting=already_acting,
+                )
+            except ActAsRefused as error:
+                abort(403, str(error))
+            db.session.commit()
+            manager = current_user._get_current_object()
+            take_seat(manager, shopper, record)
+            flash(f"You are now acting as {shopper.full_name or shopper.email}.", "info")
+            return redirect(storefront_url(shopper.market.slug))
+        return self._act_as_page(shopper, form, why_not)
+
+    def _act_as_page(self, shopper, form, why_not):
+        return self.render("lgadmin/act_as/start.html", shopper=shopper, form=form, refusal=why_not)
+
+
+def _when(view, context, record, name):
+    value = getattr(record, name)
+    return local_time_label(value, require_market().timezone) if value else ""
+
+
+def _person(view, context, record, name):
+    account = getattr(record, name)
+    return f"{account.full_name} <{account.email}>" if account else ""
+
+
+class ActAsLogView(MarketModelView):
+    model_class = ActAsSession
+    list_template = "lgadmin/act_as/log.html"
+    can_create = can_edit = can_delete = False
+    can_view_details = True
+    details_template = "lgadmin/act_as/session.html"
+    column_list = ("started_at", "manager", "shopper", "reason", "ended_at", "end_reason")
+    column_labels = {
+        "started_at": "Started",
+        "manager": "Manager",
+        "shopper": "Customer",
+        "reason": "Reason",
+        "ended_at": "Ended",
+        "end_reason": "How it ended",
+    }
+    column_default_sort = [("started_at", True), ("id", True)]
+    column_sortable_list = ("started_at",)
+    column_formatters = {
+        "started_at": _when,
+        "ended_at": _when,
+        "manager": _person,
+        "shopper": _person,
+    }
+
+    def get_query(self):
+        return (
+            super()
+            .get_query()
+            .options(joinedload(ActAsSession.manager), joinedload(ActAsSession.shopper))
+        )
+
+    @expose("/export.csv")
+    def export_view(self):
+        """The whole log, every market: for platform staff only."""
+        if not current_user.is_superuser:
+            abort(403)
+        records = db.session.scalars(
+            select(ActAsSession)
+            .options(
+                joinedload(ActAsSession.manager),
+                joinedload(ActAsSession.shopper),
+                joinedload(ActAsSession.actions),
+            )
+            .order_by(ActAsSession.started_at, ActAsSession.id)
+        ).unique()
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(
+            [
+                "session",
+                "market",
+                "manager",
+                "customer",
+                "reason",
+                "started (UTC)",
+                "ended (UTC)",
+                "how it ended",
+                "ip address",
+                "user agent",
+                "actions",
+            ]
+        )
+        for r in records:
+            writer.writerow(
+                [
+                    r.id,
+                    r.market_id,
+                    r.manager.email,
+                    r.shopper.email,
+                    _safe(r.reason),
+                    r.started_at.isoformat(timespec="seconds"),
+                    r.ended_at.isoformat(timespec="seconds") if r.ended_at else "",
+                    r.end_reason or "",
+                    r.ip_address,
+                    _safe(r.user_agent),
+                    len(r.actions),
+                ]
+            )
+        name = current_app.config.get("LGADMIN_ACT_AS_EXPORT_NAME", "act-as-log.csv")
+        return Response(
+            out.getvalue(),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f"attachment; filename={name}"},
+        )
+
+
+def _safe(text: str) -> str:
+    """Spreadsheets run cells starting with = + - @ as formulas; make them text."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

@@ -1,0 +1,147 @@
+"""The shopper's seat: swapping identities, the limits on every request, and the banner."""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_user
+from flask_wtf import FlaskForm
+
+from .. import tenancy
+from ..customers.models import Account
+from ..extensions import db
+from ..jobs import enqueue
+from .models import ActAsSession
+from .notify import send_help_notice
+from .service import end_act_as, expiry_reason, record_action, time_left, touch
+
+bp = Blueprint("act_as", __name__)
+
+SESSION_KEY = "lgadmin_act_as_id"
+RETURN_MARKET_KEY = "lgadmin_act_as_return_market"
+# What a manager may not do in the shopper's seat, by endpoint.
+BLOCKED_ENDPOINTS: dict[str, str] = {}
+STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+UNTRACKED_FIELDS = {"csrf_token", "password", "password_confirm", "new_password"}
+
+
+def block_while_acting(endpoint: str, what: str) -> None:
+    """Refuse `endpoint` during act-as sessions; `what` completes "…is not allowed"."""
+    BLOCKED_ENDPOINTS[endpoint] = what
+
+
+def storefront_url(market_slug: str) -> str:
+    endpoint = current_app.config.get("LGADMIN_STOREFRONT_ENDPOINT", "shop.home")
+    return url_for(endpoint, market_slug=market_slug)
+
+
+def take_seat(manager: Account, shopper: Account, record: ActAsSession):
+    """Sign the manager in as the shopper, in a brand-new session."""
+    return_market = session.get(tenancy.SESSION_KEY) if manager.is_superuser else None
+    session.clear()
+    login_user(shopper)
+    session[SESSION_KEY] = record.id
+    session[RETURN_MARKET_KEY] = return_market
+    g.pop("lgadmin_market", None)
+
+
+def leave_seat(record: ActAsSession) -> None:
+    """Restore the manager's own identity, exactly, in a brand-new session."""
+    return_market = session.get(RETURN_MARKET_KEY)
+    session.clear()
+    manager = db.session.get(Account, record.manager_id)
+    login_user(manager)
+    if return_market:
+        session[tenancy.SESSION_KEY] = return_market
+    g.pop("lgadmin_market", None)
+
+
+def current_session() -> ActAsSession | None:
+    return g.get("act_as")
+
+
+def _finish(record: ActAsSession, how: str, message: str):
+    ended_now = end_act_as(record, how)
+    db.session.commit()
+    if ended_now:
+        enqueue(send_help_notice, record.id)
+    leave_seat(record)
+    flash(message, "info")  # after leave_seat: the new session must carry it
+    return redirect(url_for("customers.details_view", id=record.shopper_id))
+
+
+@bp.before_app_request
+def enforce_limits():
+    record_id = session.get(SESSION_KEY)
+    if not record_id or (request.endpoint or "").endswith("static"):
+        return None
+    record = db.session.get(ActAsSession, record_id)
+    if record is None or current_user.get_id() != str(record.shopper_id):
+        session.clear()
+        return redirect(url_for("auth.sign_in"))
+    how = "ended" if record.ended_at else expiry_reason(record)
+    if how:
+        return _finish(
+            record, how, "Your act-as session has ended; you are back in your own account."
+        )
+    if request.endpoint in BLOCKED_ENDPOINTS:
+        abort(
+            403, f"{BLOCKED_ENDPOINTS[request.endpoint]} is not allowed while acting as a customer."
+        )
+    touch(record)
+    db.session.commit()
+    g.act_as = record
+    return None
+
+
+@bp.after_app_request
+def record_state_changes(response):
+    record = g.get("act_as")
+    if record is None or record.ended_at is not None or request.method not in STATE_CHANGING:
+        return response
+    fields = ", ".join(
+        f"{key}={value[:40]}" for key, value in request.form.items() if key not in UNTRACKED_FIELDS
+    )
+    record_action(
+        record,
+        request.method,
+        request.path,
+        f"{request.endpoint} → {response.status_code}" + (f" ({fields})" if fields else ""),
+    )
+    db.session.commit()
+    return response
+
+
+@bp.route("/act-as/end", methods=["POST"])
+def end_session():
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    record = current_session()
+    if record is None:
+        abort(404)
+    name = record.shopper.full_name or record.shopper.email
+    return _finish(
+        record, "ended", f"You are back in your own account; the session as {name} has ended."
+    )
+
+
+@bp.app_context_processor
+def act_as_banner():
+    record = g.get("act_as")
+    if record is None:
+        return {"act_as": None}
+    left = time_left(record)
+    return {
+        "act_as": {
+            "name": record.shopper.full_name or record.shopper.email,
+            "minutes_left": max(int(left.total_seconds() // 60), 0),
+            "seconds_left": int(left.total_seconds()),
+        }
+    }

@@ -1,0 +1,162 @@
+"""The shopper's cart and checkout, with the membership and balance rules of spec 000."""
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+
+from ..catalog.models import GrowerApproval, GrowerProfile, Product
+from ..customers.models import Account
+from ..extensions import db
+from ..markets.models import Market
+from ..membership.service import is_exempt, update_membership
+from ..money import format_money
+from ..orders.models import CartItem, Order, PaymentChoice
+from ..orders.service import place_order
+
+MAX_QUANTITY = Decimal(999)
+
+
+class ShopError(ValueError):
+    pass
+
+
+def storefront(market: Market) -> list[tuple[GrowerProfile, list[Product]]]:
+    """Active products of the market's approved growers, grouped by grower."""
+    rows = db.session.execute(
+        select(GrowerProfile, Product)
+        .join(Product, Product.grower_id == GrowerProfile.id)
+        .where(
+            GrowerProfile.market_id == market.id,
+            Product.market_id == market.id,
+            GrowerProfile.approval == GrowerApproval.APPROVED,
+            Product.active,
+        )
+        .order_by(GrowerProfile.name, Product.name, Product.id)
+    ).all()
+    grouped: dict[int, tuple[GrowerProfile, list[Product]]] = {}
+    for grower, product in rows:
+        grouped.setdefault(grower.id, (grower, []))[1].append(product)
+    return list(grouped.values())
+
+
+def _product(market: Market, product_id) -> Product:
+    product = db.session.get(Product, product_id) if str(product_id).isdigit() else None
+    if product is None or product.market_id != market.id or not product.active:
+        raise ShopError("That product is not available.")
+    return product
+
+
+def parse_quantity(raw) -> Decimal:
+    try:
+        quantity = Decimal(str(raw).strip())
+    except InvalidOperation:
+        raise ShopError("Enter a quantity like 1 or 2.5.") from None
+    if not quantity.is_finite() or quantity < 0 or quantity > MAX_QUANTITY:
+        raise ShopError("Enter a quantity between 0 and 999.")
+    return quantity.quantize(Decimal("0.001"))
+
+
+def set_cart_quantity(
+    account: Account, market: Market, product_id, raw_quantity, *, add: bool = False
+) -> None:
+    """Put a product in the cart (or change its quantity; 0 removes it). The caller commits."""
+    product = _product(market, product_id)
+    quantity = parse_quantity(raw_quantity)
+    item = db.session.scalars(
+        select(CartItem).where(CartItem.account_id == account.id, CartItem.product_id == product.id)
+    ).first()
+    if add and item is not None:
+        quantity = min(item.quantity + quantity, MAX_QUANTITY)
+    if quantity == 0:
+        if item is not None:
+            db.session.delete(item)
+        return
+    if item is None:
+        db.session.add(CartItem(account_id=account.id, product_id=product.id, quantity=quantity))
+    else:
+        item.quantity = quantity
+
+
+@dataclass
+class CartLine:
+    product: Product
+    quantity: Decimal
+    total_cents: int
+
+
+def cart_lines(account: Account) -> list[CartLine]:
+    items = db.session.scalars(
+        select(CartItem).where(CartItem.account_id == account.id).order_by(CartItem.id)
+    ).all()
+    return [
+        CartLine(item.product, item.quantity, int(item.product.price_cents * item.quantity))
+        for item in items
+        if item.product.active
+    ]
+
+
+def needs_membership(account: Account, market: Market) -> bool:
+    return market.membership_required and not is_exempt(account) and not account.is_member
+
+
+def checkout(
+    account: Account,
+    market: Market,
+    payment_choice: PaymentChoice,
+    *,
+    pickup_location_id: int | None = None,
+    buy_membership: bool = False,
+    placed_by: Account | None = None,
+) -> Order:
+    """Turn the cart into an order. The caller commits (and charges a card order)."""
+    lines = cart_lines(account)
+    if not lines:
+        raise ShopError("Your cart is empty.")
+    if market.pickup_locations_enabled:
+        valid = {p.id for p in market.pickup_locations if p.active}
+        if pickup_location_id not in valid:
+            raise ShopError("Choose a pickup location.")
+    else:
+        pickup_location_id = None
+    membership_cents = 0
+    if needs_membership(account, market):
+        if buy_membership:
+            membership_cents = market.membership_price_cents
+        elif account.trial_orders_left > 0:
+            account.trial_orders_left -= 1
+        else:
+            raise ShopError(
+                "Your trial orders are used up: add a year of membership "
+                f"({format_money(market.membership_price_cents, market.currency)}) to this order."
+            )
+    total = sum(line.total_cents for line in lines) + membership_cents
+    if payment_choice == PaymentChoice.BALANCE and account.balance_cents < total:
+        raise ShopError(
+            f"Your balance ({format_money(account.balance_cents, market.currency)}) doesn't "
+            f"cover this order ({format_money(total, market.currency)}). "
+            "Choose pay at pickup instead."
+        )
+    order = place_order(
+        account,
+        [(line.product, line.quantity) for line in lines],
+        payment_choice,
+        placed_by=placed_by,
+        includes_membership_cents=membership_cents,
+        pickup_location_id=pickup_location_id,
+    )
+    if membership_cents:
+        update_membership(account, placed_by or account, change="add_year")
+    for item in db.session.scalars(select(CartItem).where(CartItem.account_id == account.id)):
+        db.session.delete(item)
+    return order
+
+
+def order_history(account: Account) -> list[Order]:
+    return list(
+        db.session.scalars(
+            select(Order)
+            .where(Order.account_id == account.id)
+            .order_by(Order.placed_at.desc(), Order.id.desc())
+        )
+    )
