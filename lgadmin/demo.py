@@ -452,7 +452,9 @@ def _history(market, account, manager, products, rng) -> None:
     for _ in range(rng.choices((0, 1, 2, 4, 8), weights=(25, 25, 20, 20, 10))[0]):
         lines = [(p, Decimal(rng.randint(1, 3))) for p in rng.sample(products, rng.randint(1, 4))]
         choice = rng.choices(list(PaymentChoice), weights=(5, 3, 2))[0]
-        place_order(account, lines, choice, at=now - timedelta(days=rng.randint(1, 360)))
+        order = place_order(account, lines, choice, at=now - timedelta(days=rng.randint(1, 360)))
+        if choice == PaymentChoice.CARD:  # the demo's card orders were charged when placed
+            order.amount_due_cents, order.paid_at = 0, order.placed_at
     if account.balance_cents < 0 and rng.random() < 0.5:
         adjust_balance(
             account.id,

@@ -71,6 +71,7 @@ class LGAdmin:
     def _register_blueprints(self, app: Flask) -> None:
         from .auth.views import bp as auth_bp
         from .health import bp as health_bp
+        from .payments.views import bp as payments_bp
         from .shop.views import bp as shop_bp
 
         assets = Blueprint(
@@ -84,6 +85,7 @@ class LGAdmin:
         app.register_blueprint(auth_bp)
         app.register_blueprint(health_bp)
         app.register_blueprint(shop_bp)
+        app.register_blueprint(payments_bp)
 
     def _build_admin(self, app: Flask) -> Admin:
         admin = Admin(
@@ -100,10 +102,12 @@ class LGAdmin:
 
     def admin_views(self) -> list:
         from .customers.admin import CustomerView
+        from .payments.admin import PaymentsView
 
         return [
             CustomerView(name="Customers", endpoint="customers", url="/admin/customers"),
             OutboxView(name="Outbox", endpoint="outbox", url="/admin/outbox"),
+            PaymentsView(name="Payments", endpoint="payments", url="/admin/payments"),
         ]
 
     def _register_template_helpers(self, app: Flask) -> None:

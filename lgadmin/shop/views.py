@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..markets.models import Market
+from ..payments.service import shopper_card_context
 
 bp = Blueprint("shop", __name__, url_prefix="/m/<market_slug>")
 
@@ -30,4 +31,9 @@ def account(market_slug: str):
         return redirect(url_for("auth.market_sign_in", market_slug=market.slug))
     if current_user.market_id != market.id:
         abort(404)
-    return render_template("lgadmin/shop/account.html", market=market, account=current_user)
+    return render_template(
+        "lgadmin/shop/account.html",
+        market=market,
+        account=current_user,
+        **shopper_card_context(current_user.id),
+    )
