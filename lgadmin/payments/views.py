@@ -26,14 +26,17 @@ def stripe_webhook():
         return jsonify(error=f"{PAYMENTS_OFF} No webhook signing secret is set."), 503
     payload = request.get_data()
     try:
-        stripe.Webhook.construct_event(payload, request.headers.get("Stripe-Signature"), secret)
         event = json.loads(payload)
+    except ValueError:  # not UTF-8 or not JSON
+        return jsonify(error="Not a Stripe event."), 400
+    if not isinstance(event, dict):  # the library itself trips over a JSON list
+        return jsonify(error="Not a Stripe event."), 400
+    try:
+        stripe.Webhook.construct_event(payload, request.headers.get("Stripe-Signature"), secret)
     except stripe.SignatureVerificationError:
         log.warning("Stripe webhook refused: bad or expired signature")
         return jsonify(error="Bad signature."), 400
-    except ValueError:  # not UTF-8 or not JSON
-        return jsonify(error="Not a Stripe event."), 400
-    if not isinstance(event, dict):
+    except (ValueError, TypeError, KeyError, AttributeError):
         return jsonify(error="Not a Stripe event."), 400
     try:
         outcome = apply_stripe_event(event)
