@@ -210,3 +210,12 @@ def shopper_card_context(account_id: int) -> dict:
         "card_form_enabled": card_form_enabled(),
         "stripe_js_url": STRIPE_JS_URL,
     }
+
+
+def payment_information(account: Account) -> dict:
+    """The context of templates/lgadmin/payments/_payment_information.html (details page)."""
+    return {
+        "account": account,
+        "payment_methods": saved_payment_methods(account.id),
+        "payments_enabled": payments_enabled(),
+    }

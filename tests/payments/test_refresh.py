@@ -8,7 +8,7 @@ from sqlalchemy import select
 from lgadmin.audit.models import AuditEntry
 from lgadmin.extensions import db
 from lgadmin.payments.models import PaymentMethod
-from lgadmin.payments.service import refresh_payment_methods
+from lgadmin.payments.service import payment_information, refresh_payment_methods
 from tests.conftest import csrf_token_from
 from tests.factories import AccountFactory, PaymentMethodFactory
 from tests.payments.conftest import card_event
@@ -161,18 +161,14 @@ def test_refresh_says_payments_are_off_without_keys(payments_off, signed_in):
     assert category == "error" and "Payments are off" in message
 
 
-def render_payment_information(app, account, payments_enabled=True):
+def render_payment_information(app, account):
     with app.test_request_context():
-        cards = sorted(cards_of(account).values(), key=lambda card: not card.is_default)
         return render_template(
-            "lgadmin/payments/_payment_information.html",
-            account=account,
-            payment_methods=cards,
-            payments_enabled=payments_enabled,
+            "lgadmin/payments/_payment_information.html", **payment_information(account)
         )
 
 
-def test_payment_information_shows_brand_last_four_and_expiry_only(app):
+def test_payment_information_shows_brand_last_four_and_expiry_only(app, payments_on):
     account = AccountFactory()
     PaymentMethodFactory(account=account, last4="4242", exp_month=3, exp_year=2031)
     PaymentMethodFactory(
@@ -184,12 +180,16 @@ def test_payment_information_shows_brand_last_four_and_expiry_only(app):
     assert "Visa •••• 4242, expires 03/2031" in html
     assert "American Express •••• 0005, expires 01/2020" in html
     assert html.count("(expired)") == 1
+    assert html.index("4242") < html.index("0005")  # the default card first
     assert f"/admin/payments/refresh/{account.id}" in html and 'name="csrf_token"' in html
+    assert payments_on.requests == []  # rendering never calls Stripe
 
 
-def test_payment_information_without_a_card_or_without_payments(app):
-    account = AccountFactory()
+def test_payment_information_without_a_card(app, payments_on):
+    assert "No saved payment method" in render_payment_information(app, AccountFactory())
 
-    assert "No saved payment method" in render_payment_information(app, account)
-    off = render_payment_information(app, account, payments_enabled=False)
-    assert "Payments are off" in off and "Refresh from Stripe" not in off
+
+def test_payment_information_says_payments_are_off_without_keys(app, payments_off):
+    html = render_payment_information(app, AccountFactory())
+
+    assert "Payments are off" in html and "Refresh from Stripe" not in html
