@@ -36,9 +36,13 @@ from .models import PaymentMethod, StripeEvent
 __all__ = [
     "ChargeResult",
     "PaymentsError",
+    "RefreshResult",
     "charge_order_with_saved_card",
+    "ensure_stripe_customer",
     "finish_card_setup",
+    "payment_information",
     "refresh_payment_methods",
+    "shopper_card_context",
     "start_card_setup",
 ]
 
