@@ -77,6 +77,7 @@ def settings_from_environment(instance_path: str) -> dict:
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY") or None,
         "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY") or None,
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET") or None,
+        "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
         "LGADMIN_ACT_AS_MINUTES": _int("LGADMIN_ACT_AS_MINUTES", 30),
         "LGADMIN_ACT_AS_IDLE_MINUTES": _int("LGADMIN_ACT_AS_IDLE_MINUTES", 10),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -453,7 +453,9 @@ def _history(market, account, manager, products, rng) -> None:
         lines = [(p, Decimal(rng.randint(1, 3))) for p in rng.sample(products, rng.randint(1, 4))]
         choice = rng.choices(list(PaymentChoice), weights=(5, 3, 2))[0]
         at = now - timedelta(days=rng.randint(1, 360), minutes=rng.randint(0, 900))
-        place_order(account, lines, choice, at=at)
+        order = place_order(account, lines, choice, at=at)
+        if choice == PaymentChoice.CARD:  # the demo's card orders were charged when placed
+            order.amount_due_cents, order.paid_at = 0, order.placed_at
     if account.balance_cents < 0 and rng.random() < 0.5:
         adjust_balance(
             account.id,

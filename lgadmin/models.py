@@ -9,13 +9,14 @@ from .deliverability.models import MailEvent, MailEventKind
 from .markets.models import Market, PickupLocation
 from .onboarding.models import Invitation, Token, TokenPurpose
 from .orders.models import CartItem, Order, OrderItem, PaymentChoice
-from .payments.models import PaymentMethod
+from .payments.models import CardCharge, PaymentMethod, StripeEvent
 
 __all__ = [
     "Account",
     "ActAsAction",
     "ActAsSession",
     "AuditEntry",
+    "CardCharge",
     "CartItem",
     "Comment",
     "GrowerApproval",
@@ -34,6 +35,7 @@ __all__ = [
     "PaymentMethod",
     "PickupLocation",
     "Product",
+    "StripeEvent",
     "Token",
     "TokenPurpose",
 ]

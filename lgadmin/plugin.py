@@ -73,9 +73,11 @@ class LGAdmin:
                 return None
 
     def _register_blueprints(self, app: Flask) -> None:
+        from .act_as.views import block_while_acting
         from .act_as.views import bp as act_as_bp
         from .auth.views import bp as auth_bp
         from .health import bp as health_bp
+        from .payments.views import bp as payments_bp
         from .shop.views import bp as shop_bp
 
         assets = Blueprint(
@@ -90,6 +92,9 @@ class LGAdmin:
         app.register_blueprint(health_bp)
         app.register_blueprint(shop_bp)
         app.register_blueprint(act_as_bp)
+        app.register_blueprint(payments_bp)
+        for endpoint in ("stripe_payments.card_setup", "stripe_payments.card_saved"):
+            block_while_acting(endpoint, "Changing the customer's payment methods")
 
     def _build_admin(self, app: Flask) -> Admin:
         admin = Admin(
@@ -108,12 +113,14 @@ class LGAdmin:
         from .act_as.admin import ActAsLogView
         from .audit.admin import AuditLogView
         from .customers.admin import CustomerView
+        from .payments.admin import PaymentsView
 
         return [
             CustomerView(name="Customers", endpoint="customers", url="/admin/customers"),
             AuditLogView(name="Audit Log", endpoint="audit_log", url="/admin/audit-log"),
             ActAsLogView(name="Act-as log", endpoint="act_as_log", url="/admin/act-as-log"),
             OutboxView(name="Outbox", endpoint="outbox", url="/admin/outbox"),
+            PaymentsView(name="Payments", endpoint="payments", url="/admin/payments"),
         ]
 
     def _register_template_helpers(self, app: Flask) -> None:

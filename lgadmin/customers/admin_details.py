@@ -11,6 +11,7 @@ from ..extensions import db
 from ..membership.service import MembershipError, update_membership
 from ..money import format_money
 from ..orders.models import Order
+from ..payments.client import payments_enabled
 from ..tenancy import require_market
 from .details import customer_details
 from .forms import (
@@ -69,6 +70,7 @@ class CustomerDetailsMixin:
             "comment_form": forms.get("comment") or CommentForm(formdata=None),
             "delete_form": forms.get("delete") or DeleteAccountForm(formdata=None),
             "open_section": forms.get("open_section", ""),
+            "payments_enabled": payments_enabled(),
             "return_url": url_for(".index_view"),
         }
         return self.render(self.details_template, **context), status

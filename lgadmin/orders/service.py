@@ -23,7 +23,8 @@ def place_order(
     at: datetime | None = None,
 ) -> Order:
     """An order for `account`. Balance and pay-at-pickup orders are charged to the
-    ledger; what a positive balance did not cover stays owed on the order."""
+    ledger; what a positive balance did not cover stays owed on the order.
+    Card orders stay owed in full until the card is charged."""
     at = at or utcnow()
     items = [
         OrderItem(
@@ -52,8 +53,7 @@ def place_order(
     db.session.add(order)
     db.session.flush()
     if payment_choice == PaymentChoice.CARD:
-        order.amount_due_cents = 0
-        order.paid_at = at
+        # Owed until payments.charge_order_with_saved_card succeeds; the balance is untouched.
         return order
     # A positive balance pays first; the rest stays owed (pay at pickup may go negative).
     applied = min(max(lock_account(account.id).balance_cents, 0), total)

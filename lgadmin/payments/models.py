@@ -1,10 +1,10 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..timeutil import utcnow
+from ..timeutil import today, utcnow
 
 
 class PaymentMethod(db.Model):
@@ -34,3 +34,74 @@ class PaymentMethod(db.Model):
             postgresql_where=text("is_default"),
         ),
     )
+
+    @property
+    def is_expired(self) -> bool:
+        """A card is good through the last day of its expiry month."""
+        now = today()
+        return (self.exp_year, self.exp_month) < (now.year, now.month)
+
+    @property
+    def brand_name(self) -> str:
+        return BRAND_NAMES.get(self.brand, self.brand.title() or "Card")
+
+
+BRAND_NAMES = {
+    "amex": "American Express",
+    "diners": "Diners Club",
+    "discover": "Discover",
+    "eftpos_au": "eftpos",
+    "jcb": "JCB",
+    "mastercard": "Mastercard",
+    "unionpay": "UnionPay",
+    "visa": "Visa",
+}
+
+
+class StripeEvent(db.Model):
+    """A Stripe webhook event as received (ids and times only, never the payload).
+
+    The unique event id de-duplicates redeliveries; `created_at` (Stripe's
+    clock) and `object_id` let a late, older event be recognised as stale.
+    A "Refresh from Stripe" is stored here too, as type `lgadmin.refresh`,
+    so that events older than the refresh cannot undo it.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stripe_event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    type: Mapped[str] = mapped_column(String(100))
+    # The payment method or customer the event is about.
+    object_id: Mapped[str] = mapped_column(String(255), default="")
+    customer_id: Mapped[str] = mapped_column(String(255), default="")
+    # For customer.updated and refreshes: the default card Stripe reported.
+    default_payment_method_id: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(40))
+
+    __table_args__ = (
+        Index("ix_stripe_event_object_created", "object_id", "created_at"),
+        Index("ix_stripe_event_customer_created", "customer_id", "created_at"),
+    )
+
+
+class CardCharge(db.Model):
+    """One attempt to charge an order to the card on file.
+
+    The idempotency key changes only after an attempt whose outcome is known
+    (declined, failed); after an unknown outcome (network failure) the next
+    attempt reuses the key, so Stripe replays rather than charges again.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    market_id: Mapped[int] = mapped_column(ForeignKey("market.id"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
+    stripe_payment_method_id: Mapped[str] = mapped_column(String(64))
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(30))
+    message: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

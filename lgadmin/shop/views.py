@@ -15,6 +15,9 @@ from ..act_as.views import current_session
 from ..extensions import db
 from ..markets.models import Market
 from ..orders.models import PaymentChoice
+from ..payments.cards import default_card
+from ..payments.client import payments_enabled
+from ..payments.service import charge_order_with_saved_card, shopper_card_context
 from .service import (
     ShopError,
     cart_lines,
@@ -114,6 +117,9 @@ def _cart_page(market, account, status=200):
 
 def available_payments(account) -> list[PaymentChoice]:
     choices = [PaymentChoice.BALANCE, PaymentChoice.PAY_AT_PICKUP]
+    card = default_card(account.id)
+    if payments_enabled() and card is not None and not card.is_expired:
+        choices.append(PaymentChoice.CARD)
     return choices
 
 
@@ -145,6 +151,11 @@ def place(market, account):
         db.session.rollback()
         flash(str(error), "error")
         return _cart_page(market, account, 400)
+    if choice == PaymentChoice.CARD:
+        result = charge_order_with_saved_card(order, account)
+        if not result.paid:
+            flash(f"Order #{order.id} is placed but not paid: {result.message}", "error")
+            return redirect(url_for("shop.orders", market_slug=market.slug))
     flash(f"Thank you! Order #{order.id} is placed.", "success")
     return redirect(url_for("shop.orders", market_slug=market.slug))
 
@@ -166,4 +177,5 @@ def account(market, account):
         account=account,
         lines=cart_lines(account),
         helped=recent_help(account),
+        **shopper_card_context(account.id),
     )

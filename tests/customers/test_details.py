@@ -98,7 +98,7 @@ def test_every_section_of_spec_000_is_shown(client, market, customer):
     assert "(706) 555-0123" in account_info
     assert "12 Oak St" in account_info and "Athens, GA 30601" in account_info
     assert "Downtown Pavilion" in account_info
-    assert "Visa ending in 4242" in section(html, "payment-information")
+    assert "Visa •••• 4242" in section(html, "payment-information")
     assert "Not a member" in section(html, "membership")
     orders = section(html, "orders")
     assert f"/admin/customers/orders/{order.id}" in orders
@@ -121,7 +121,7 @@ def test_payment_information_without_a_card_and_never_a_full_number(client, cust
     assert "No saved payment method" in section(html, "payment-information")
     PaymentMethodFactory(account=customer, last4="1111", exp_year=2020, exp_month=3)
     payment = section(details(client, customer), "payment-information")
-    assert "ending in 1111" in payment and "expired" in payment
+    assert "•••• 1111" in payment and "(expired)" in payment
     assert not re.search(r"\d{12,}", payment)
 
 

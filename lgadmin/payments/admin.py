@@ -1,0 +1,51 @@
+"""The manager's "Refresh from Stripe" action for a customer of their market."""
+
+from flask import abort, flash, redirect, url_for
+from flask_admin import expose
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..admin.base import AdminView
+from ..audit.service import record
+from ..customers.models import Account
+from ..extensions import db
+from ..tenancy import require_market
+from .client import PaymentsError
+from .service import refresh_payment_methods
+
+
+class PaymentsView(AdminView):
+    """Actions only, reached from the customer details; not in the menu."""
+
+    def is_visible(self) -> bool:
+        return False
+
+    @expose("/")
+    def index(self):
+        return redirect(url_for("customers.index_view"))
+
+    @expose("/refresh/<int:account_id>", methods=["POST"])
+    def refresh(self, account_id: int):
+        market = require_market()
+        account = db.session.scalars(
+            select(Account).where(Account.id == account_id, Account.market_id == market.id)
+        ).first()
+        if account is None:
+            abort(404)
+        try:
+            result = refresh_payment_methods(account)
+        except PaymentsError as error:
+            db.session.rollback()
+            flash(f"Could not refresh from Stripe: {error}", "error")
+        else:
+            record(
+                current_user,
+                market.id,
+                "payments.refresh",
+                account,
+                summary=result.message,
+                cards=len(result.cards),
+            )
+            db.session.commit()
+            flash(result.message, "success")
+        return redirect(url_for("customers.details_view", id=account_id))
