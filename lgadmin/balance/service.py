@@ -6,8 +6,10 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from ..audit.service import record
 from ..customers.models import Account
 from ..extensions import db
+from ..money import format_money
 from ..orders.models import Order
 from ..timeutil import utcnow
 from .models import LedgerAllocation, LedgerEntry, LedgerKind
@@ -112,8 +114,22 @@ def adjust_balance(
         actor=actor,
         at=at,
     )
+    paid_orders = []
     if apply_to_open_orders and amount_cents > 0:
-        apply_payment_to_open_orders(entry)
+        paid_orders = [a.order_id for a in apply_payment_to_open_orders(entry)]
+    account = db.session.get(Account, account_id)
+    record(
+        actor,
+        account.market_id,
+        "balance.adjusted",
+        account,
+        f"Balance of {account.email} adjusted by "
+        f"{format_money(amount_cents, account.market.currency)} ({text})",
+        amount_cents=amount_cents,
+        reason=text,
+        balance_after_cents=entry.balance_after_cents,
+        applied_to_orders=paid_orders,
+    )
     return entry
 
 

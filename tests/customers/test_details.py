@@ -514,3 +514,10 @@ def test_joined_and_dates_are_in_the_market_time_zone(client, market):
     html = section(details(client, account), "account-information")
     assert "5/31/2026, 11:30 PM" in html  # New York is four hours behind UTC in June
     assert timedelta
+
+
+def test_balance_adjustments_land_in_the_audit_log(client, customer, manager):
+    post(client, customer, "adjust-balance", {"amount": "-2.50", "reason": "correction"})
+    entry = db.session.query(AuditEntry).filter_by(action="balance.adjusted").one()
+    assert entry.actor_id == manager.id and entry.target_id == customer.id
+    assert entry.details["amount_cents"] == -250 and "Correction" in entry.summary
