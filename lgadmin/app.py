@@ -38,7 +38,7 @@ def register_errorhandlers(app: Flask) -> None:
         code = getattr(error, "code", 500)
         return render_template("lgadmin/error.html", code=code, error=error), code
 
-    for code in (400, 403, 404, 405, 413):
+    for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error)
 
 
