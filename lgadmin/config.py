@@ -78,6 +78,7 @@ def settings_from_environment(instance_path: str) -> dict:
         "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY") or None,
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET") or None,
         "LGADMIN_ACT_AS_MINUTES": _int("LGADMIN_ACT_AS_MINUTES", 30),
+        "LGADMIN_BASE_URL": os.environ.get("LGADMIN_BASE_URL") or None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -39,6 +39,7 @@ class LGAdmin:
         app.config.setdefault("LGADMIN_ACT_AS_MINUTES", 30)
         app.config.setdefault("LGADMIN_QUEUE", "lgadmin")
         app.config.setdefault("REDIS_URL", None)
+        app.config.setdefault("LGADMIN_BASE_URL", None)
         if "sqlalchemy" not in app.extensions:
             db.init_app(app)
         if "csrf" not in app.extensions:
@@ -71,6 +72,7 @@ class LGAdmin:
     def _register_blueprints(self, app: Flask) -> None:
         from .auth.views import bp as auth_bp
         from .health import bp as health_bp
+        from .onboarding.views import bp as onboarding_bp
         from .shop.views import bp as shop_bp
 
         assets = Blueprint(
@@ -84,6 +86,7 @@ class LGAdmin:
         app.register_blueprint(auth_bp)
         app.register_blueprint(health_bp)
         app.register_blueprint(shop_bp)
+        app.register_blueprint(onboarding_bp)
 
     def _build_admin(self, app: Flask) -> Admin:
         admin = Admin(

@@ -8,6 +8,7 @@ from flask_admin.model.base import ViewArgs
 
 from ..admin.base import MarketModelView
 from ..money import format_money
+from ..onboarding.admin import OnboardingAdminMixin
 from ..tenancy import require_market
 from .grid import COUNT_CAP, DEFAULT_SORT, SORTS, customer_page
 from .icons import LEGEND, status_icons
@@ -16,7 +17,7 @@ from .models import Account
 ACTIVE_ONLY = "active"
 
 
-class CustomerView(MarketModelView):
+class CustomerView(OnboardingAdminMixin, MarketModelView):
     model_class = Account
     list_template = "lgadmin/customers/list.html"
     can_create = False
