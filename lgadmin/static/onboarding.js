@@ -56,5 +56,10 @@
       var buttons = $(this).find('[type=submit]');
       window.setTimeout(function () { buttons.prop('disabled', true); }, 0);
     });
+    // Back to a page the browser kept: its forms may be sent again.
+    window.addEventListener('pageshow', function (event) {
+      if (!event.persisted) { return; }
+      $('form[data-lg-sent]').removeAttr('data-lg-sent').find('[type=submit]').prop('disabled', false);
+    });
   });
 })(window.jQuery);

@@ -193,3 +193,15 @@ def test_concurrent_submissions_of_one_address_make_one_account(app):
         select(Account.id).where(Account.market_id == market_id, Account.email == "sam@example.org")
     ).all()
     assert len(count) == 1
+
+
+def test_each_tab_also_works_as_a_page_of_its_own(signed_in):
+    client = signed_in(AccountFactory(manager=True))
+    for path, button in (
+        (ADD, 'value="Create Account"'),
+        ("/admin/customers/import/", 'value="Preview"'),
+        ("/admin/customers/invitations/", 'value="Send Invitations"'),
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert button in response.get_data(as_text=True)

@@ -241,3 +241,18 @@ def test_signup_checks_the_details_and_the_password_rules(app):
 def test_signup_of_an_unknown_market_is_not_found(client):
     assert client.get("/m/nowhere/signup").status_code == 404
     assert client.get("/m/nowhere/forgot-password").status_code == 404
+
+
+def test_links_in_mail_use_the_configured_public_address_not_the_host_header(
+    app, monkeypatch, mailbox
+):
+    monkeypatch.setitem(app.config, "LGADMIN_BASE_URL", "https://shop.example.org/")
+    market = MarketFactory()
+    AccountFactory(market=market, email="known@example.org")
+    client, path = app.test_client(), f"/m/{market.slug}/forgot-password"
+    forged = "http://evil.example.com"
+    token = csrf_token_from(client.get(path, base_url=forged).get_data(as_text=True))
+    data = {"csrf_token": token, "email": "known@example.org"}
+    assert client.post(path, data=data, base_url=forged).status_code == 302
+    link = link_in(mailbox.messages()[0], "/reset-password/")
+    assert link.startswith(f"https://shop.example.org/m/{market.slug}/reset-password/")
