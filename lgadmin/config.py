@@ -80,6 +80,7 @@ def settings_from_environment(instance_path: str) -> dict:
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
         "LGADMIN_ACT_AS_MINUTES": _int("LGADMIN_ACT_AS_MINUTES", 30),
         "LGADMIN_ACT_AS_IDLE_MINUTES": _int("LGADMIN_ACT_AS_IDLE_MINUTES", 10),
+        "LGADMIN_BASE_URL": os.environ.get("LGADMIN_BASE_URL") or None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -37,6 +37,31 @@ def enqueue(func, *args, retries: int = 3, **kwargs):
     return q.enqueue(run_in_app, path, args, kwargs, retry=retry)
 
 
+def enqueue_many(func, arg_lists, retries: int = 3, on_error=None) -> int:
+    """One job per argument tuple, sent to Redis in one pipeline; inline without Redis.
+
+    Inline, a failing call goes to `on_error(args, exception)` when given (so
+    it doesn't stop the calls after it), else it is raised. Returns the count.
+    """
+    arg_lists = [tuple(args) for args in arg_lists]
+    path = f"{func.__module__}:{func.__qualname__}"
+    q = queue()
+    if q is None:
+        for args in arg_lists:
+            try:
+                run_in_app(path, args, {})
+            except Exception as error:
+                if on_error is None:
+                    raise
+                on_error(args, error)
+        return len(arg_lists)
+    retry = Retry(max=retries, interval=[10, 60, 300][:retries]) if retries else None
+    q.enqueue_many(
+        [Queue.prepare_data(run_in_app, (path, args, {}), retry=retry) for args in arg_lists]
+    )
+    return len(arg_lists)
+
+
 def run_in_app(path: str, args, kwargs):
     module_name, _, attr = path.partition(":")
     func = getattr(importlib.import_module(module_name), attr)

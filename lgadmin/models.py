@@ -7,7 +7,14 @@ from .catalog.models import GrowerApproval, GrowerProfile, Product
 from .customers.models import Account, Comment, LinePosition
 from .deliverability.models import MailEvent, MailEventKind
 from .markets.models import Market, PickupLocation
-from .onboarding.models import Invitation, Token, TokenPurpose
+from .onboarding.models import (
+    ImportPreview,
+    ImportStatus,
+    Invitation,
+    InvitationBatch,
+    Token,
+    TokenPurpose,
+)
 from .orders.models import CartItem, Order, OrderItem, PaymentChoice
 from .payments.models import CardCharge, PaymentMethod, StripeEvent
 
@@ -21,7 +28,10 @@ __all__ = [
     "Comment",
     "GrowerApproval",
     "GrowerProfile",
+    "ImportPreview",
+    "ImportStatus",
     "Invitation",
+    "InvitationBatch",
     "LedgerAllocation",
     "LedgerEntry",
     "LedgerKind",

@@ -43,6 +43,7 @@ class LGAdmin:
         app.config.setdefault("LGADMIN_STOREFRONT_ENDPOINT", "shop.home")
         app.config.setdefault("LGADMIN_QUEUE", "lgadmin")
         app.config.setdefault("REDIS_URL", None)
+        app.config.setdefault("LGADMIN_BASE_URL", None)
         if "sqlalchemy" not in app.extensions:
             db.init_app(app)
         if "csrf" not in app.extensions:
@@ -73,10 +74,10 @@ class LGAdmin:
                 return None
 
     def _register_blueprints(self, app: Flask) -> None:
-        from .act_as.views import block_while_acting
         from .act_as.views import bp as act_as_bp
         from .auth.views import bp as auth_bp
         from .health import bp as health_bp
+        from .onboarding.views import bp as onboarding_bp
         from .payments.views import bp as payments_bp
         from .shop.views import bp as shop_bp
 
@@ -93,8 +94,7 @@ class LGAdmin:
         app.register_blueprint(shop_bp)
         app.register_blueprint(act_as_bp)
         app.register_blueprint(payments_bp)
-        for endpoint in ("stripe_payments.card_setup", "stripe_payments.card_saved"):
-            block_while_acting(endpoint, "Changing the customer's payment methods")
+        app.register_blueprint(onboarding_bp)
 
     def _build_admin(self, app: Flask) -> Admin:
         admin = Admin(

@@ -190,3 +190,10 @@ def page(browser):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def mailbox(app):
+    from tests.onboarding.helpers import Mailbox
+
+    return Mailbox(Path(app.config["LGADMIN_OUTBOX"]))

@@ -47,8 +47,9 @@ class AccountFactory(Base):
         model = Account
 
     market = factory.SubFactory(MarketFactory)
-    first_name = factory.Faker("first_name")
-    last_name = factory.Faker("last_name")
+    # Predictable names: a random "Roberts" or "Smith" would match the tests' searches.
+    first_name = factory.Sequence(lambda n: f"Pat{n}")
+    last_name = factory.Sequence(lambda n: f"Tester{n}")
     email = factory.Sequence(lambda n: f"customer{n}@example.org")
     password_hash = PASSWORD_HASH
     joined_at = factory.Sequence(lambda n: utcnow() - timedelta(days=n))

@@ -26,15 +26,19 @@ bp = Blueprint("act_as", __name__)
 
 SESSION_KEY = "lgadmin_act_as_id"
 RETURN_MARKET_KEY = "lgadmin_act_as_return_market"
-# What a manager may not do in the shopper's seat, by endpoint.
-BLOCKED_ENDPOINTS: dict[str, str] = {}
+# What a manager may not do in the shopper's seat, by endpoint (a host app may add its own).
+_PASSWORD = "Changing the customer's password or sign-in"
+_CARDS = "Changing the customer's payment methods"
+BLOCKED_ENDPOINTS: dict[str, str] = {
+    "onboarding.set_password": _PASSWORD,
+    "onboarding.reset_password": _PASSWORD,
+    "onboarding.forgot_password": _PASSWORD,
+    "onboarding.signup": _PASSWORD,
+    "stripe_payments.card_setup": _CARDS,
+    "stripe_payments.card_saved": _CARDS,
+}
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 UNTRACKED_FIELDS = {"csrf_token", "password", "password_confirm", "new_password"}
-
-
-def block_while_acting(endpoint: str, what: str) -> None:
-    """Refuse `endpoint` during act-as sessions; `what` completes "…is not allowed"."""
-    BLOCKED_ENDPOINTS[endpoint] = what
 
 
 def storefront_url(market_slug: str) -> str:

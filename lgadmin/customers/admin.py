@@ -9,6 +9,7 @@ from flask_admin.model.base import ViewArgs
 from ..act_as.admin import ActAsMixin
 from ..admin.base import MarketModelView
 from ..money import format_money
+from ..onboarding.admin import OnboardingAdminMixin
 from ..tenancy import require_market
 from .admin_details import CustomerDetailsMixin
 from .grid import COUNT_CAP, DEFAULT_SORT, SORTS, customer_page
@@ -18,7 +19,7 @@ from .models import Account
 ACTIVE_ONLY = "active"
 
 
-class CustomerView(ActAsMixin, CustomerDetailsMixin, MarketModelView):
+class CustomerView(ActAsMixin, CustomerDetailsMixin, OnboardingAdminMixin, MarketModelView):
     model_class = Account
     list_template = "lgadmin/customers/list.html"
     can_create = False

@@ -290,3 +290,21 @@ def test_the_act_as_log_is_per_market_and_superusers_export_it_all(
     csv_text = staff.get("/admin/act-as-log/export.csv").get_data(as_text=True)
     assert csv_text.splitlines()[0].startswith("session,market,manager,customer,reason")
     assert "maria@athens.org,sam@example.org,Phone order" in csv_text
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/m/athens/forgot-password", "/m/athens/set-password/abc", "/m/athens/signup"],
+)
+def test_password_and_sign_in_pages_are_refused_in_the_seat(client, shopper, path):
+    start(client, shopper)
+    response = client.get(path)
+    assert response.status_code == 403
+    assert "is not allowed while acting as a customer" in response.get_data(as_text=True)
+
+
+def test_saving_a_card_is_refused_in_the_seat(client, shopper):
+    start(client, shopper)
+    token = csrf_token_from(client.get("/m/athens/account").get_data(as_text=True))
+    response = client.post("/m/athens/account/cards/setup", data={"csrf_token": token})
+    assert response.status_code == 403

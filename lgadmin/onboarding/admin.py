@@ -1,0 +1,242 @@
+"""The "Add Customers" window of the customer list, and the users export.
+
+A mixin of CustomerView, so every route here is under /admin/customers/ and
+goes through the same access check and market as the grid.
+"""
+
+import secrets
+from datetime import datetime
+
+from flask import (
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    request,
+    url_for,
+)
+from flask_admin import expose
+from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ..audit.service import record
+from ..customers.export import export_filename, users_export_csv
+from ..extensions import db
+from ..tenancy import require_market
+from .csv_import import (
+    MAX_BYTES,
+    MAX_ROWS,
+    CsvRefused,
+    carry_out_import,
+    create_preview,
+    preview_totals,
+    template_csv,
+)
+from .emails import base_url, queue_invitation_emails, queue_welcome_emails
+from .forms import AddCustomerForm, ImportForm, InvitationsForm, UploadCsvForm
+from .invitations import (
+    MAX_ADDRESSES,
+    InvitationsRefused,
+    batch_invitation_ids,
+    send_invitations,
+)
+from .models import ImportPreview, ImportStatus, InvitationBatch
+from .service import AlreadyHasAccount, InvalidDetails, create_customer
+
+
+def _wants_fragment() -> bool:
+    return request.headers.get("X-Requested-With") == "XMLHttpRequest"
+
+
+class OnboardingAdminMixin:
+    """Routes of the "Add Customers" window: One at a time, Upload a CSV, Send invitations."""
+
+    def render(self, template, **kwargs):
+        if template == self.list_template:
+            kwargs.setdefault("add_customers", self._add_customers_context())
+        return super().render(template, **kwargs)
+
+    def _add_customers_context(self, **forms) -> dict:
+        market = require_market()
+        one = forms.get("one") or AddCustomerForm(formdata=None)
+        one.set_pickup_choices(market)
+        return {
+            "one": one,
+            "csv": forms.get("csv") or UploadCsvForm(formdata=None),
+            "invite": forms.get("invite") or InvitationsForm(formdata=None),
+            "max_rows": MAX_ROWS,
+            "max_addresses": MAX_ADDRESSES,
+            "market": market,
+        }
+
+    # One at a time
+
+    @expose("/add", methods=("GET", "POST"))
+    def add_one_view(self):
+        market = require_market()
+        form = AddCustomerForm()
+        form.set_pickup_choices(market)
+        created = None
+        if form.validate_on_submit():
+            raw = {name: field.data for name, field in form._fields.items()}
+            try:
+                created = create_customer(current_user, market, raw, source="one_at_a_time")
+            except InvalidDetails as error:
+                for name, problem in error.problems.items():
+                    if name in form:
+                        form[name].errors = [*form[name].errors, problem]
+            except AlreadyHasAccount:
+                form.email.errors = [
+                    *form.email.errors,
+                    f"{form.email.data.strip()} already has an account at {market.name}.",
+                ]
+            else:
+                queue_welcome_emails([created.id], base_url())
+                form = AddCustomerForm(formdata=None)  # cleared for the next person
+                form.set_pickup_choices(market)
+        status = 400 if request.method == "POST" and created is None else 200
+        context = self._add_customers_context(one=form)
+        template = (
+            "lgadmin/onboarding/_add_one.html"
+            if _wants_fragment()
+            else "lgadmin/onboarding/add_one.html"
+        )
+        response = make_response(
+            self.render(template, add_customers=context, created=created), status
+        )
+        response.headers["X-LGAdmin-Fragment"] = "1" if _wants_fragment() else "0"
+        return response
+
+    # Upload a CSV
+
+    @expose("/import/template.csv")
+    def import_template_view(self):
+        return Response(
+            template_csv(),
+            mimetype="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="customers-template.csv"'},
+        )
+
+    @expose("/import/", methods=("GET", "POST"))
+    def import_upload_view(self):
+        market = require_market()
+        # Room for a 1 MB file and the form around it; the file's own size is checked after.
+        request.max_content_length = MAX_BYTES + 64 * 1024
+        error = None
+        try:
+            form = UploadCsvForm()
+            submitted = form.validate_on_submit()
+        except RequestEntityTooLarge:
+            form, submitted = UploadCsvForm(formdata=None), False
+            error = "The file is larger than 1 MB. Split it into smaller files."
+        if submitted:
+            upload = form.file.data
+            try:
+                preview = create_preview(
+                    current_user, market, upload.read(MAX_BYTES + 1), upload.filename or ""
+                )
+            except CsvRefused as refused:
+                error = str(refused)
+            else:
+                return redirect(url_for(".import_preview_view", preview_id=preview.id))
+        elif request.method == "POST" and error is None:
+            error = "; ".join(e for errors in form.errors.values() for e in errors)
+        context = self._add_customers_context(csv=form)
+        status = 400 if error else 200
+        return self.render(
+            "lgadmin/onboarding/upload.html", add_customers=context, error=error
+        ), status
+
+    def _preview_of_market(self, preview_id: int) -> ImportPreview:
+        preview = db.session.get(ImportPreview, preview_id)
+        if preview is None or preview.market_id != require_market().id:
+            abort(404)
+        return preview
+
+    @expose("/import/<int:preview_id>", methods=("GET", "POST"))
+    def import_preview_view(self, preview_id: int):
+        market = require_market()
+        preview = self._preview_of_market(preview_id)
+        form = ImportForm()
+        if request.method == "POST":
+            if not form.validate_on_submit():
+                abort(400)
+            if carry_out_import(current_user, market, preview):
+                created = preview.result["created"]
+                queue_welcome_emails([c["account_id"] for c in created], base_url())
+                flash(f"Imported {len(created)} customers.", "success")
+            else:
+                flash("This file was imported already; nothing was imported again.", "info")
+            return redirect(url_for(".import_preview_view", preview_id=preview.id))
+        return self.render(
+            "lgadmin/onboarding/preview.html",
+            preview=preview,
+            imported=preview.status == ImportStatus.IMPORTED,
+            totals=preview_totals(preview),
+            form=form,
+            local_time=_local_time(market),
+        )
+
+    # Send invitations
+
+    @expose("/invitations/", methods=("GET", "POST"))
+    def invitations_view(self):
+        market = require_market()
+        form = InvitationsForm()
+        error = None
+        if form.validate_on_submit():
+            key = (form.submission_key.data or "")[:64] or secrets.token_hex(16)
+            try:
+                batch, is_new = send_invitations(
+                    current_user, market, form.addresses.data, form.message.data, key
+                )
+            except InvitationsRefused as refused:
+                error = str(refused)
+            else:
+                if is_new:
+                    queue_invitation_emails(batch_invitation_ids(batch), base_url())
+                return redirect(url_for(".invitations_summary_view", batch_id=batch.id))
+        elif request.method == "POST":
+            error = "; ".join(e for errors in form.errors.values() for e in errors)
+        context = self._add_customers_context(invite=form)
+        status = 400 if error else 200
+        return self.render(
+            "lgadmin/onboarding/invite.html", add_customers=context, error=error
+        ), status
+
+    @expose("/invitations/<int:batch_id>")
+    def invitations_summary_view(self, batch_id: int):
+        market = require_market()
+        batch = db.session.get(InvitationBatch, batch_id)
+        if batch is None or batch.market_id != market.id:
+            abort(404)
+        return self.render(
+            "lgadmin/onboarding/invite_summary.html", batch=batch, batch_market=market
+        )
+
+    # Users export
+
+    @expose("/export.csv")
+    def users_export_view(self):
+        market = require_market()
+        record(current_user, market.id, "customers.export", summary="Downloaded the users export")
+        db.session.commit()
+        return Response(
+            users_export_csv(market),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{export_filename(market)}"'},
+        )
+
+
+def _local_time(market):
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(market.timezone)
+
+    def label(at: datetime | None) -> str:
+        if at is None:
+            return ""
+        return at.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).strftime("%b %-d, %Y %-I:%M %p")
+
+    return label

@@ -1,0 +1,156 @@
+"""The onboarding emails, each sent by its own background job.
+
+A job makes its link's token itself, so the raw token exists only in the job
+and the email; a retried job makes a fresh one, which retires the one before.
+One job per message: a failing address is retried with back-off (rq's Retry)
+while the others go out.
+"""
+
+from urllib.parse import urlsplit
+
+from flask import current_app, render_template
+from sqlalchemy import select
+
+from ..customers.models import Account
+from ..extensions import db
+from ..jobs import enqueue_many
+from ..mail import MARKET_HEADER, send_mail, send_to_account
+from ..markets.models import Market
+from ..timeutil import utcnow
+from .models import Invitation, TokenPurpose
+from .tokens import new_token
+
+WELCOME_TEMPLATE = "lgadmin/mail/welcome"
+RESET_TEMPLATE = "lgadmin/mail/reset_password"
+INVITATION_TEMPLATE = "lgadmin/mail/invitation"
+RESETS_PER_HOUR = 5
+
+
+def base_url() -> str:
+    """Where links in emails point: LGADMIN_BASE_URL, else the address of this request."""
+    from flask import request
+
+    configured = current_app.config.get("LGADMIN_BASE_URL")
+    return (configured or request.host_url).rstrip("/") + "/"
+
+
+def external_url(root: str, endpoint: str, **values) -> str:
+    """An absolute URL under `root`, built without a request (jobs run in workers)."""
+    parts = urlsplit(root)
+    adapter = current_app.url_map.bind(
+        parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https"
+    )
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def queue_job(func, *args) -> None:
+    """Queue one message's job (inline without Redis, where a failure is logged, not raised)."""
+    queue_jobs(func, [args])
+
+
+def queue_jobs(func, arg_lists) -> None:
+    """One job per message, so one failing address never holds up the others."""
+
+    def log_failure(args, error):
+        db.session.rollback()
+        current_app.logger.error("lgadmin: %s%r failed: %s", func.__name__, args, error)
+
+    enqueue_many(func, arg_lists, on_error=log_failure)
+
+
+def queue_welcome_emails(account_ids, root: str) -> None:
+    queue_jobs(send_welcome_email, [(account_id, root) for account_id in account_ids])
+
+
+def queue_invitation_emails(invitation_ids, root: str) -> None:
+    queue_jobs(send_invitation_email, [(invitation_id, root) for invitation_id in invitation_ids])
+
+
+def _sign_in_links(root: str, market: Market) -> dict:
+    return {
+        "sign_in_url": external_url(root, "auth.market_sign_in", market_slug=market.slug),
+        "forgot_url": external_url(root, "onboarding.forgot_password", market_slug=market.slug),
+    }
+
+
+def send_welcome_email(account_id: int, root: str) -> bool:
+    """Job: the welcome email with a 7-day set-password link, for an account a manager made."""
+    from .tokens import issue_password_token
+
+    account = db.session.get(Account, account_id)
+    if account is None or account.password_hash or not account.active:
+        return False  # gone, or already has a password (signed up or reset meanwhile)
+    market = account.market
+    raw = issue_password_token(account, TokenPurpose.SET_PASSWORD)
+    db.session.commit()
+    link = external_url(root, "onboarding.set_password", market_slug=market.slug, token=raw)
+    return send_to_account(
+        account,
+        f"Welcome to {market.name}: set your password",
+        WELCOME_TEMPLATE,
+        market=market,
+        set_password_url=link,
+        created_by=account.created_by,
+        **_sign_in_links(root, market),
+    )
+
+
+def send_password_reset(market_id: int, email: str, root: str) -> bool:
+    """Job: a reset link for `email` at the market, when it has an active account.
+
+    Queued for every request, so the answer and its timing say nothing about
+    whether the address has an account.
+    """
+    from .service import account_by_email
+    from .tokens import issue_password_token, recent_reset_count
+
+    market = db.session.get(Market, market_id)
+    account = account_by_email(market, email) if market else None
+    if account is None or not account.active:
+        return False
+    if recent_reset_count(account) >= RESETS_PER_HOUR:
+        return False
+    raw = issue_password_token(account, TokenPurpose.RESET_PASSWORD)
+    db.session.commit()
+    link = external_url(root, "onboarding.reset_password", market_slug=market.slug, token=raw)
+    return send_to_account(
+        account,
+        f"Reset your {market.name} password",
+        RESET_TEMPLATE,
+        market=market,
+        reset_url=link,
+        **_sign_in_links(root, market),
+    )
+
+
+def send_invitation_email(invitation_id: int, root: str) -> bool:
+    """Job: the market's invitation to sign up, with the personal message."""
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.accepted_at is not None:
+        return False
+    market = db.session.get(Market, invitation.market_id)
+    taken = db.session.scalars(
+        select(Account.id).where(Account.market_id == market.id, Account.email == invitation.email)
+    ).first()
+    if taken:
+        return False  # signed up since the manager pressed the button
+    raw, invitation.token_hash = new_token()
+    db.session.commit()
+    context = {
+        "market": market,
+        "invitation": invitation,
+        "inviter": invitation.invited_by,
+        "signup_url": external_url(
+            root, "onboarding.signup", market_slug=market.slug, invitation=raw
+        ),
+    }
+    send_mail(
+        invitation.email,
+        f"You're invited to shop at {market.name}",
+        render_template(f"{INVITATION_TEMPLATE}.txt", **context),
+        render_template(f"{INVITATION_TEMPLATE}.html", **context),
+        {MARKET_HEADER: str(market.id)},
+    )
+    invitation.sent_at = utcnow()
+    db.session.commit()
+    return True

@@ -1,0 +1,113 @@
+"""Single-use links: random, stored as SHA-256, expiring, and replaced by the next one sent."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from ..auth.service import hash_password
+from ..customers.models import Account
+from ..extensions import db
+from ..markets.models import Market
+from ..timeutil import utcnow
+from .models import Token, TokenPurpose
+
+SET_PASSWORD_VALID_FOR = timedelta(days=7)
+RESET_PASSWORD_VALID_FOR = timedelta(days=1)
+# Links that set a password; a newer one of either kind retires the older ones.
+PASSWORD_PURPOSES = (TokenPurpose.SET_PASSWORD, TokenPurpose.RESET_PASSWORD)
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def new_token() -> tuple[str, str]:
+    """(raw token for the link, its hash for the database)."""
+    raw = secrets.token_urlsafe(32)
+    return raw, hash_token(raw)
+
+
+def issue_password_token(account: Account, purpose: TokenPurpose) -> str:
+    """A new set- or reset-password link for `account`, retiring any earlier one.
+
+    Returns the raw token, which is only ever in the email; the caller commits.
+    """
+    now = utcnow()
+    retire_password_tokens(account, now)
+    raw, digest = new_token()
+    valid_for = (
+        SET_PASSWORD_VALID_FOR if purpose == TokenPurpose.SET_PASSWORD else RESET_PASSWORD_VALID_FOR
+    )
+    db.session.add(
+        Token(
+            account_id=account.id,
+            purpose=purpose,
+            token_hash=digest,
+            created_at=now,
+            expires_at=now + valid_for,
+        )
+    )
+    return raw
+
+
+def retire_password_tokens(account: Account, now=None) -> None:
+    db.session.execute(
+        update(Token)
+        .where(
+            Token.account_id == account.id,
+            Token.purpose.in_(PASSWORD_PURPOSES),
+            Token.used_at.is_(None),
+        )
+        .values(used_at=now or utcnow())
+    )
+
+
+def usable_password_token(market: Market, raw: str) -> Token | None:
+    """The unused, unexpired password link `raw` of an active account at `market`, or None."""
+    if not raw or len(raw) > 200:
+        return None
+    token = db.session.scalars(select(Token).where(Token.token_hash == hash_token(raw))).first()
+    if token is None or token.purpose not in PASSWORD_PURPOSES:
+        return None
+    if token.used_at is not None or token.expires_at <= utcnow():
+        return None
+    account = db.session.get(Account, token.account_id)
+    if account is None or account.market_id != market.id or not account.active:
+        return None
+    return token
+
+
+def set_password_with_token(token: Token, password: str) -> Account | None:
+    """Use `token` once to set its account's password; None when it was used meanwhile.
+
+    The token is claimed with a conditional UPDATE, so two submissions of the
+    same link cannot both set a password.
+    """
+    now = utcnow()
+    claimed = db.session.execute(
+        update(Token)
+        .where(Token.id == token.id, Token.used_at.is_(None), Token.expires_at > now)
+        .values(used_at=now)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        return None
+    account = db.session.get(Account, token.account_id)
+    account.password_hash = hash_password(password)
+    retire_password_tokens(account, now)
+    return account
+
+
+def recent_reset_count(account: Account, within: timedelta = timedelta(hours=1)) -> int:
+    since = utcnow() - within
+    return len(
+        db.session.scalars(
+            select(Token.id).where(
+                Token.account_id == account.id,
+                Token.purpose == TokenPurpose.RESET_PASSWORD,
+                Token.created_at >= since,
+            )
+        ).all()
+    )

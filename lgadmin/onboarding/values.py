@@ -1,0 +1,191 @@
+"""Cleaning what a manager or a shopper typed: names, email addresses, phones, pickup locations.
+
+One set of rules for the "One at a time" form, each CSV row and the signup page.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+
+from ..customers.models import Account
+from ..extensions import db
+from ..markets.models import Market, PickupLocation
+
+NAME_MAX = 80
+EMAIL_MAX = 254
+ADDRESS_MAX = {
+    "address_line1": 200,
+    "address_line2": 200,
+    "city": 100,
+    "region": 100,
+    "postal_code": 20,
+}
+# A spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SPACES = re.compile(r"\s+")
+
+
+def clean_text(value) -> str:
+    """Trimmed, one space between words, no control characters.
+
+    An apostrophe that a spreadsheet export put before a formula-like cell
+    (our own users export does) is taken off again, so exports re-import as
+    they were.
+    """
+    text = unicodedata.normalize("NFC", str(value or ""))
+    text = _SPACES.sub(" ", _CONTROL.sub("", text)).strip()
+    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_STARTS:
+        text = text[1:]
+    return text
+
+
+def normalize_email(value) -> str:
+    """The stored form of an address: trimmed and lower-cased."""
+    return clean_text(value).lower()
+
+
+def email_problem(email: str) -> str | None:
+    """Why `email` (already normalized) is not a usable address, or None."""
+    if not email:
+        return "missing email"
+    if len(email) > EMAIL_MAX:
+        return "invalid email"
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        return "invalid email"
+    return None
+
+
+def market_region(market: Market) -> str:
+    """The region phones without a country code are read in (markets are all US for now)."""
+    return getattr(market, "country", None) or "US"
+
+
+def parse_phone(value, region: str) -> tuple[str, str | None]:
+    """(E.164 form, None), or ("", problem). An empty phone is fine."""
+    text = clean_text(value)
+    if not text:
+        return "", None
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return "", "invalid phone number"
+    if not phonenumbers.is_valid_number(number):
+        return "", "invalid phone number"
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
+
+
+def display_phone(e164: str, region: str) -> str:
+    """A stored phone as people write it: national form at home, international abroad."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, region)
+    except phonenumbers.NumberParseException:
+        return e164
+    same_region = phonenumbers.region_code_for_number(number) == region
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if same_region
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, style)
+
+
+def pickup_locations_by_name(market: Market) -> dict[str, PickupLocation]:
+    """The market's active pickup locations, keyed by lower-cased name."""
+    if not market.pickup_locations_enabled:
+        return {}
+    locations = db.session.scalars(
+        select(PickupLocation).where(
+            PickupLocation.market_id == market.id, PickupLocation.active.is_(True)
+        )
+    )
+    return {location.name.strip().lower(): location for location in locations}
+
+
+def market_pickup_location(market: Market, location_id) -> PickupLocation | None:
+    """The market's own active pickup location with this id (never another market's)."""
+    if not market.pickup_locations_enabled or not location_id:
+        return None
+    return db.session.scalars(
+        select(PickupLocation).where(
+            PickupLocation.id == int(location_id),
+            PickupLocation.market_id == market.id,
+            PickupLocation.active.is_(True),
+        )
+    ).first()
+
+
+def existing_emails(market: Market, emails) -> set[str]:
+    """Which of `emails` (normalized) already have an account at `market`."""
+    # Stored addresses are normalized already, so the (market, email) index answers this.
+    emails = sorted(set(emails))
+    found: set[str] = set()
+    for start in range(0, len(emails), 500):
+        chunk = emails[start : start + 500]
+        found.update(
+            db.session.scalars(
+                select(Account.email).where(
+                    Account.market_id == market.id, Account.email.in_(chunk)
+                )
+            )
+        )
+    return found
+
+
+@dataclass
+class CustomerValues:
+    """A customer's details, cleaned; `problems` maps a field to what is wrong with it."""
+
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    phone: str = ""
+    pickup_location_id: int | None = None
+    address: dict = field(default_factory=dict)
+    problems: dict = field(default_factory=dict)
+
+
+def clean_customer(market: Market, raw: dict) -> CustomerValues:
+    """Clean and check a customer's details from a form (keys as Account's columns)."""
+    values = CustomerValues(
+        first_name=clean_text(raw.get("first_name")),
+        last_name=clean_text(raw.get("last_name")),
+        email=normalize_email(raw.get("email")),
+    )
+    for name in ("first_name", "last_name"):
+        value = getattr(values, name)
+        if not value:
+            values.problems[name] = "This field is required."
+        elif len(value) > NAME_MAX:
+            values.problems[name] = f"Use at most {NAME_MAX} characters."
+    problem = email_problem(values.email)
+    if problem:
+        values.problems["email"] = (
+            "This field is required."
+            if problem == "missing email"
+            else "Enter a valid email address."
+        )
+    values.phone, problem = parse_phone(raw.get("phone"), market_region(market))
+    if problem:
+        values.problems["phone"] = "Enter a valid phone number, with its area code."
+    if raw.get("pickup_location_id"):
+        location = market_pickup_location(market, raw["pickup_location_id"])
+        if location is None:
+            values.problems["pickup_location_id"] = "Choose one of the market's pickup locations."
+        else:
+            values.pickup_location_id = location.id
+    for name, limit in ADDRESS_MAX.items():
+        if name in raw:
+            value = clean_text(raw.get(name))
+            if len(value) > limit:
+                values.problems[name] = f"Use at most {limit} characters."
+            values.address[name] = value
+    return values

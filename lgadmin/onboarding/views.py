@@ -1,0 +1,148 @@
+"""The shopper's side of onboarding at a market: signup, set or reset a password, forgot it."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user
+from sqlalchemy import select
+
+from ..auth.service import PASSWORD_RULES, password_problem, record_sign_in
+from ..customers.models import Account
+from ..extensions import db
+from ..markets.models import Market
+from .emails import base_url, queue_job, send_password_reset
+from .forms import ForgotPasswordForm, SetPasswordForm, SignupForm
+from .invitations import usable_invitation
+from .service import AlreadyHasAccount, InvalidDetails, sign_up
+from .tokens import set_password_with_token, usable_password_token
+from .values import normalize_email
+
+bp = Blueprint("onboarding", __name__, url_prefix="/m/<market_slug>")
+
+FORGOT_SENT = (
+    "If {email} has an account at {market}, we've sent it a link to choose a new password. "
+    "The link works for 24 hours."
+)
+LINK_NOT_USABLE = (
+    "That link has expired or was already used. Enter your email address and we'll send "
+    "you a new one."
+)
+
+
+def _market(slug: str) -> Market:
+    market = db.session.scalars(select(Market).where(Market.slug == slug)).first()
+    if market is None:
+        abort(404)
+    return market
+
+
+@bp.after_request
+def _no_referrer(response):
+    # Pages reached by a secret link must not hand the link on in a Referer header.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/signup", methods=("GET", "POST"))
+def signup(market_slug: str):
+    market = _market(market_slug)
+    if current_user.is_authenticated and current_user.market_id == market.id:
+        return redirect(url_for("shop.account", market_slug=market.slug))
+    form = SignupForm()
+    form.set_pickup_choices(market)
+    raw_invitation = request.args.get("invitation") or form.invitation.data
+    invitation = usable_invitation(market, raw_invitation)
+    if request.method == "GET" and invitation is not None:
+        form.email.data = invitation.email
+        form.invitation.data = raw_invitation
+    if form.validate_on_submit():
+        raw = {
+            name: field.data
+            for name, field in form._fields.items()
+            if name not in ("password", "confirm", "invitation", "csrf_token", "submit")
+        }
+        try:
+            account = sign_up(market, raw, form.password.data)
+        except InvalidDetails as error:
+            for name, problem in error.problems.items():
+                if name in form:
+                    form[name].errors = [*form[name].errors, problem]
+        except AlreadyHasAccount:
+            form.email.errors = [
+                *form.email.errors,
+                f"That address already has an account at {market.name}. Sign in, or use "
+                "“Forgot password” to choose a new password.",
+            ]
+        else:
+            session.clear()
+            login_user(account)
+            record_sign_in(account)
+            flash(f"Welcome to {market.name}! Your account is ready.", "success")
+            return redirect(url_for("shop.account", market_slug=market.slug))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "lgadmin/onboarding/signup.html",
+        form=form,
+        market=market,
+        invitation=invitation,
+        password_rules=PASSWORD_RULES,
+    ), status
+
+
+@bp.route("/forgot-password", methods=("GET", "POST"))
+def forgot_password(market_slug: str):
+    market = _market(market_slug)
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        email = normalize_email(form.email.data)
+        # Always queued, whether or not the address has an account: the job decides.
+        queue_job(send_password_reset, market.id, email, base_url())
+        flash(FORGOT_SENT.format(email=email, market=market.name), "info")
+        return redirect(url_for("auth.market_sign_in", market_slug=market.slug))
+    return render_template("lgadmin/onboarding/forgot_password.html", form=form, market=market)
+
+
+@bp.route("/set-password/<token>", methods=("GET", "POST"))
+def set_password(market_slug: str, token: str):
+    return _choose_password(market_slug, token, welcome=True)
+
+
+@bp.route("/reset-password/<token>", methods=("GET", "POST"))
+def reset_password(market_slug: str, token: str):
+    return _choose_password(market_slug, token, welcome=False)
+
+
+def _choose_password(market_slug: str, raw: str, *, welcome: bool):
+    market = _market(market_slug)
+    token = usable_password_token(market, raw)
+    if token is None:
+        flash(LINK_NOT_USABLE, "warning")
+        return redirect(url_for(".forgot_password", market_slug=market.slug))
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        problem = password_problem(form.password.data)
+        if problem:
+            form.password.errors = [*form.password.errors, problem]
+        else:
+            account = set_password_with_token(token, form.password.data)
+            if account is None:
+                flash(LINK_NOT_USABLE, "warning")
+                return redirect(url_for(".forgot_password", market_slug=market.slug))
+            db.session.commit()
+            if current_user.is_authenticated:
+                session.clear()
+            flash(
+                "Your password is set. Sign in with your email address "
+                f"({account.email}) and your new password.",
+                "success",
+            )
+            return redirect(url_for("auth.market_sign_in", market_slug=market.slug))
+    account = db.session.get(Account, token.account_id)
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "lgadmin/onboarding/set_password.html",
+        form=form,
+        market=market,
+        account=account,
+        welcome=welcome,
+        password_rules=PASSWORD_RULES,
+    ), status

@@ -1,0 +1,151 @@
+"""Real mail and real jobs: an SMTP server on loopback (aiosmtpd) and an rq worker on Redis."""
+
+import email
+import email.policy
+import socket
+import time
+from datetime import datetime, timedelta
+
+import pytest
+from rq import SimpleWorker
+
+from lgadmin.jobs import queue
+from tests.conftest import csrf_token_from, sign_in
+from tests.factories import AccountFactory
+from tests.onboarding.helpers import link_in, local_path, post_form
+from tests.onboarding.test_invitations import _form_fields, _send
+
+pytestmark = pytest.mark.services
+
+
+class RecordingHandler:
+    """Accepts everything, except that `flaky` addresses are refused (451) the first time."""
+
+    def __init__(self, flaky=()):
+        self.flaky = set(flaky)
+        self.refused = []
+        self.messages = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.flaky:
+            self.flaky.discard(address)
+            self.refused.append(address)
+            return "451 4.3.0 Mailbox busy, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def to(self, address):
+        return [m for m in self.messages if m["To"] == address]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    from aiosmtpd.controller import Controller
+
+    handler = RecordingHandler(flaky={"flaky@example.org"})
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    # Flask-Mail read its settings when the app was made (and TESTING suppresses sending).
+    state = app.extensions["mail"]
+    monkeypatch.setattr(state, "server", "127.0.0.1")
+    monkeypatch.setattr(state, "port", controller.port)
+    monkeypatch.setattr(state, "suppress", False)
+    monkeypatch.setitem(app.config, "LGADMIN_OUTBOX", None)
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def jobs(app, monkeypatch, redis_url):
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
+    monkeypatch.setitem(app.config, "LGADMIN_QUEUE", "lgadmin-onboarding-test")
+    q = queue()
+    q.empty()
+    for registry in (q.scheduled_job_registry, q.failed_job_registry):
+        for job_id in registry.get_job_ids():
+            registry.remove(job_id, delete_job=True)
+    yield q
+    q.empty()
+
+
+def work(q):
+    SimpleWorker([q], connection=q.connection).work(burst=True)
+
+
+def test_a_worker_sends_through_smtp_and_a_failed_send_is_retried_with_back_off(
+    app, signed_in, smtp, jobs
+):
+    manager = AccountFactory(manager=True, market__name="Athens Locally Grown")
+    client = signed_in(manager)
+    post_form(
+        client,
+        "/admin/customers/",
+        {"first_name": "Wes", "last_name": "Welcome", "email": "wes@example.org"},
+        post_path="/admin/customers/add",
+    )
+    _send(client, "a@example.org\nflaky@example.org\nb@example.org", message="Hi!")
+    assert smtp.messages == []  # nothing is sent by the request itself
+    assert jobs.count == 4
+
+    work(jobs)
+    assert sorted(m["To"] for m in smtp.messages) == [
+        "a@example.org",
+        "b@example.org",
+        "wes@example.org",
+    ]
+    assert smtp.refused == ["flaky@example.org"]
+    (retrying,) = [jobs.fetch_job(i) for i in jobs.scheduled_job_registry.get_job_ids()]
+    assert retrying.retries_left == 2
+    retry_at = jobs.scheduled_job_registry.get_scheduled_time(retrying)
+    delay = retry_at - datetime.now(retry_at.tzinfo)
+    assert timedelta(seconds=5) < delay <= timedelta(seconds=10)
+
+    # The back-off has passed: the scheduler puts the job back on the queue.
+    jobs.scheduled_job_registry.requeue(retrying)
+    work(jobs)
+    assert [m["To"] for m in smtp.to("flaky@example.org")] == ["flaky@example.org"]
+    assert jobs.failed_job_registry.count == 0
+
+    invitation = smtp.to("flaky@example.org")[0]
+    assert invitation["Subject"] == "You're invited to shop at Athens Locally Grown"
+    assert invitation["X-LGAdmin-Market"] == str(manager.market_id)
+    signup = app.test_client().get(local_path(link_in(invitation, "/signup?invitation=")))
+    assert 'value="flaky@example.org"' in signup.get_data(as_text=True)
+
+    # The welcome email that came through SMTP sets a password that signs in.
+    (welcome,) = smtp.to("wes@example.org")
+    path = local_path(link_in(welcome, "/set-password/"))
+    shopper = app.test_client()
+    token = csrf_token_from(shopper.get(path).get_data(as_text=True))
+    data = {"csrf_token": token, "password": "Radishes5", "confirm": "Radishes5"}
+    assert shopper.post(path, data=data).status_code == 302
+    from lgadmin.onboarding.service import account_by_email
+
+    account = account_by_email(manager.market, "wes@example.org")
+    assert sign_in(shopper, account, password="Radishes5").status_code == 302
+
+
+def test_inviting_200_people_returns_quickly_and_a_worker_sends_them(signed_in, smtp, jobs):
+    client = signed_in(AccountFactory(manager=True))
+    addresses = "\n".join(f"person{n}@example.org" for n in range(200))
+    fields = _form_fields(client.get("/admin/customers/").get_data(as_text=True))
+    started = time.perf_counter()
+    response = _send(client, addresses, message="Come and see us.", fields=fields)
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 302
+    assert elapsed < 1.0, f"the request took {elapsed:.2f} s"
+    assert jobs.count == 200 and smtp.messages == []
+    work(jobs)
+    assert len(smtp.messages) == 200
+    assert len({m["To"] for m in smtp.messages}) == 200
