@@ -5,7 +5,7 @@ from .audit.models import AuditEntry
 from .balance.models import LedgerAllocation, LedgerEntry, LedgerKind
 from .catalog.models import GrowerApproval, GrowerProfile, Product
 from .customers.models import Account, Comment, LinePosition
-from .deliverability.models import MailEvent, MailEventKind
+from .deliverability.models import MailEvent, MailEventKind, MailSend, WebhookToken
 from .markets.models import Market, PickupLocation
 from .onboarding.models import Invitation, Token, TokenPurpose
 from .orders.models import CartItem, Order, OrderItem, PaymentChoice
@@ -27,6 +27,7 @@ __all__ = [
     "LinePosition",
     "MailEvent",
     "MailEventKind",
+    "MailSend",
     "Market",
     "Order",
     "OrderItem",
@@ -36,4 +37,5 @@ __all__ = [
     "Product",
     "Token",
     "TokenPurpose",
+    "WebhookToken",
 ]

@@ -39,6 +39,13 @@ class LGAdmin:
         app.config.setdefault("LGADMIN_ACT_AS_MINUTES", 30)
         app.config.setdefault("LGADMIN_QUEUE", "lgadmin")
         app.config.setdefault("REDIS_URL", None)
+        app.config.setdefault("POSTMARK_WEBHOOK_USER", None)
+        app.config.setdefault("POSTMARK_WEBHOOK_PASSWORD", None)
+        app.config.setdefault("MAILGUN_WEBHOOK_SIGNING_KEY", None)
+        app.config.setdefault("LGADMIN_BOUNCE_ALERT_COUNT", 10)
+        app.config.setdefault("LGADMIN_BOUNCE_ALERT_RATE", 0.05)
+        app.config.setdefault("LGADMIN_BASE_URL", None)
+        app.config.setdefault("LGADMIN_SUPPORT_EMAIL", None)
         if "sqlalchemy" not in app.extensions:
             db.init_app(app)
         if "csrf" not in app.extensions:
@@ -70,6 +77,7 @@ class LGAdmin:
 
     def _register_blueprints(self, app: Flask) -> None:
         from .auth.views import bp as auth_bp
+        from .deliverability.views import bp as deliverability_bp
         from .health import bp as health_bp
         from .shop.views import bp as shop_bp
 
@@ -84,6 +92,7 @@ class LGAdmin:
         app.register_blueprint(auth_bp)
         app.register_blueprint(health_bp)
         app.register_blueprint(shop_bp)
+        app.register_blueprint(deliverability_bp)
 
     def _build_admin(self, app: Flask) -> Admin:
         admin = Admin(
@@ -100,10 +109,12 @@ class LGAdmin:
 
     def admin_views(self) -> list:
         from .customers.admin import CustomerView
+        from .deliverability.admin import MailEventView
 
         return [
             CustomerView(name="Customers", endpoint="customers", url="/admin/customers"),
             OutboxView(name="Outbox", endpoint="outbox", url="/admin/outbox"),
+            MailEventView(name="Mail Events", endpoint="mail_events", url="/admin/mail-events"),
         ]
 
     def _register_template_helpers(self, app: Flask) -> None:
