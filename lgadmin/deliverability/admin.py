@@ -1,7 +1,7 @@
 """The market's mail events in the admin: read-only, filterable by kind."""
 
 from flask import url_for
-from flask_admin.contrib.sqla.filters import EnumEqualFilter
+from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_admin.contrib.sqla.view import ModelView
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -10,6 +10,14 @@ from sqlalchemy import or_
 from ..admin.base import MarketModelView
 from ..tenancy import require_market
 from .models import MailEvent, MailEventKind
+
+
+class KindFilter(FilterEqual):
+    """Kind is one of ours; an unknown value in the URL is ignored rather than a 500
+    (Flask-Admin's EnumEqualFilter looks values up by member name and raises KeyError)."""
+
+    def clean(self, value):
+        return MailEventKind(value)  # ValueError for anything else: the filter is skipped
 
 
 def _account_cell(view, context, model, name):
@@ -55,7 +63,7 @@ class MailEventView(MarketModelView):
         "raw": "As received",
     }
     column_filters = (
-        EnumEqualFilter(
+        KindFilter(
             MailEvent.kind, "Kind", options=[(kind.value, kind.label) for kind in MailEventKind]
         ),
     )
