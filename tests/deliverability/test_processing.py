@@ -141,7 +141,8 @@ def test_concurrent_jobs_for_one_event_apply_it_once(app, postgres_url):
     )
     db.session.add(event)
     db.session.commit()
-    _in_threads(app, lambda: service.apply_mail_event(event.id))
+    event_id = event.id  # read here: the threads must not touch this session's objects
+    _in_threads(app, lambda: service.apply_mail_event(event_id))
     assert _comment_count(shopper) == 1
     assert db.session.get(Account, shopper.id).email_bounced_at is not None
 
