@@ -179,3 +179,16 @@ def test_each_effect_is_in_the_audit_log_as_done_by_the_system(client):
     entry = db.session.scalars(select(AuditEntry)).one()
     assert (entry.action, entry.actor_id, entry.target_id) == ("mail.hard_bounce", None, shopper.id)
     assert entry.market_id == shopper.market_id
+
+
+def test_postmark_bounce_without_metadata_is_matched_by_the_headers_in_its_dump(client):
+    shopper, namesake = AccountFactory(email="kim@example.org"), AccountFactory()
+    dump = (
+        "Return-Path: <>\r\nX-LGAdmin-Market: {m}\r\nX-LGAdmin-Account: {a}\r\n\r\n"
+        "Your message could not be delivered: mailbox full"
+    ).format(m=shopper.market_id, a=shopper.id)
+    body = postmark_spam_complaint("kim@example.org")
+    body["Content"] = dump
+    post_postmark(client, body)
+    assert _reload(shopper).active is False
+    assert _reload(namesake).active is True
