@@ -2,7 +2,8 @@
 
 import click
 
-from .service import forget_old_tokens, process_pending_events
+from .service import process_pending_events
+from .storage import forget_old_tokens
 
 
 @click.command("process-mail-events")

@@ -7,130 +7,21 @@ retried job never applies an event twice and a failed one is never lost.
 
 import json
 import logging
-import random
-from datetime import timedelta
 from uuid import uuid4
 
-from sqlalchemy import and_, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
 
 from ..audit.service import record
 from ..customers.comments import add_comment, local_time_label
 from ..customers.models import Account
 from ..extensions import db
 from ..jobs import enqueue
-from ..markets.models import Market
 from ..timeutil import utcnow
-from .models import MailEvent, MailEventKind, WebhookToken
+from .models import MailEvent, MailEventKind
 from .providers import ReportedEvent
+from .storage import store_reported_events
 
 log = logging.getLogger(__name__)
-TOKEN_MEMORY = timedelta(minutes=10)  # longer than the 5 minutes a signature is accepted
-
-
-class TokenReplayed(Exception):
-    """A signed webhook token was already used: the request is a replay."""
-
-
-def store_reported_events(
-    provider: str, events: list[ReportedEvent], *, token: str | None = None
-) -> list[int]:
-    """Commit the events not stored before (and the webhook's token); the new events' ids.
-
-    A duplicate, even one arriving at the same moment from another process, is skipped
-    by the unique (provider, provider_event_id) rather than failing.
-    """
-    try:
-        if (
-            token is not None
-            and _insert_ignoring_duplicate(
-                WebhookToken, {"provider": provider, "token": token[:200]}
-            )
-            is None
-        ):
-            raise TokenReplayed(token)
-        new_ids = []
-        for event in events:
-            market_id, account_id = _known_ids(event.market_id, event.account_id)
-            new_id = _insert_ignoring_duplicate(
-                MailEvent,
-                {
-                    "provider": provider,
-                    "provider_event_id": event.provider_event_id,
-                    "kind": event.kind,
-                    "email": event.email,
-                    "reason": event.reason,
-                    "market_id": market_id,
-                    "account_id": account_id,
-                    "occurred_at": event.occurred_at,
-                    "received_at": utcnow(),
-                    "raw": event.raw,
-                },
-            )
-            if new_id is not None:
-                new_ids.append(new_id)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    if token is not None and random.random() < 0.01:
-        # Now and then, rather than on every request: the table only needs 10 minutes.
-        forget_old_tokens()
-    return new_ids
-
-
-def _known_ids(market_id: int | None, account_id: int | None):
-    """The metadata's market and account when they exist and belong together, as SQL
-    evaluated inside the INSERT (a round trip fewer on the webhook's hot path).
-
-    Metadata comes back from the provider as sent, but the account may have been deleted
-    since; an id that no longer exists is dropped rather than refused.
-    """
-    accounts, markets = Account.__table__, Market.__table__
-    market_known = (
-        select(markets.c.id).where(markets.c.id == market_id).scalar_subquery()
-        if market_id is not None
-        else None
-    )
-    if account_id is None:
-        return market_known, None
-    owner = accounts.c.id == account_id
-    if market_id is not None:
-        owner = and_(owner, accounts.c.market_id == market_id)
-    owner_market = select(accounts.c.market_id).where(owner).scalar_subquery()
-    if market_known is not None:
-        owner_market = func.coalesce(owner_market, market_known)
-    return owner_market, select(accounts.c.id).where(owner).scalar_subquery()
-
-
-def _insert_ignoring_duplicate(model, values: dict) -> int | None:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the new id, or None for a duplicate."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect in ("postgresql", "sqlite"):
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        # On the Core table, not the ORM entity: the webhook's hot path, half the overhead.
-        table = model.__table__
-        statement = (
-            dialect_insert(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
-        )
-        return db.session.execute(statement).scalar_one_or_none()
-    try:
-        with db.session.begin_nested():
-            table = model.__table__
-            return db.session.execute(insert(table).values(**values).returning(table.c.id)).scalar()
-    except IntegrityError:
-        return None
-
-
-def forget_old_tokens() -> int:
-    result = db.session.execute(
-        delete(WebhookToken).where(WebhookToken.seen_at < utcnow() - TOKEN_MEMORY)
-    )
-    db.session.commit()
-    return result.rowcount
 
 
 def schedule_processing(event_ids: list[int]) -> None:

@@ -6,7 +6,8 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 
 from ..extensions import csrf
 from .providers import WebhookRefused, mailgun, postmark
-from .service import TokenReplayed, schedule_processing, store_reported_events, unsubscribe_by_link
+from .service import schedule_processing, unsubscribe_by_link
+from .storage import TokenReplayed, store_reported_events
 from .unsubscribe import account_for_token
 
 bp = Blueprint("deliverability", __name__)
