@@ -82,3 +82,12 @@ def test_superuser_also_sees_unmatched_events(events, signed_in):
 def test_shoppers_cannot_open_mail_events(events, signed_in):
     client = signed_in(AccountFactory(market=events[0]))
     assert client.get(LIST).status_code == 403
+
+
+def test_html_in_an_event_is_shown_as_text(signed_in):
+    market = MarketFactory()
+    shopper = AccountFactory(market=market, first_name="<i>Ann</i>", email="x@a.org")
+    _event(market, MailEventKind.HARD_BOUNCE, "x@a.org", shopper, "<script>alert(1)</script>")
+    page = signed_in(AccountFactory(market=market, manager=True)).get(LIST).get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
+    assert "&lt;i&gt;Ann&lt;/i&gt;" in page
