@@ -6,10 +6,12 @@ from sqlalchemy import select
 
 from .auth.service import hash_password, normalize_email
 from .customers.models import Account
+from .deliverability.cli import process_mail_events
 from .demo import DEMO_PASSWORD, seed_demo_data
 from .extensions import db
 
 lgadmin_cli = AppGroup("lgadmin", help="lgadmin commands.")
+lgadmin_cli.add_command(process_mail_events)
 
 
 @lgadmin_cli.command("demo-data")

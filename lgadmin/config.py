@@ -53,6 +53,16 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number such as 0.05, not {raw!r}") from None
+
+
 def settings_from_environment(instance_path: str) -> dict:
     """Everything the app reads from the environment, as Flask config keys."""
     instance = Path(instance_path)
@@ -81,6 +91,12 @@ def settings_from_environment(instance_path: str) -> dict:
         "LGADMIN_ACT_AS_MINUTES": _int("LGADMIN_ACT_AS_MINUTES", 30),
         "LGADMIN_ACT_AS_IDLE_MINUTES": _int("LGADMIN_ACT_AS_IDLE_MINUTES", 10),
         "LGADMIN_BASE_URL": os.environ.get("LGADMIN_BASE_URL") or None,
+        "POSTMARK_WEBHOOK_USER": os.environ.get("POSTMARK_WEBHOOK_USER") or None,
+        "POSTMARK_WEBHOOK_PASSWORD": os.environ.get("POSTMARK_WEBHOOK_PASSWORD") or None,
+        "MAILGUN_WEBHOOK_SIGNING_KEY": os.environ.get("MAILGUN_WEBHOOK_SIGNING_KEY") or None,
+        "LGADMIN_BOUNCE_ALERT_COUNT": _int("LGADMIN_BOUNCE_ALERT_COUNT", 10),
+        "LGADMIN_BOUNCE_ALERT_RATE": _float("LGADMIN_BOUNCE_ALERT_RATE", 0.05),
+        "LGADMIN_SUPPORT_EMAIL": os.environ.get("LGADMIN_SUPPORT_EMAIL") or None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

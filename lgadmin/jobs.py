@@ -14,9 +14,18 @@ from rq import Queue, Retry
 _worker_app = None
 
 
+_connections: dict[str, Redis] = {}
+
+
 def redis_connection(url: str | None = None) -> Redis | None:
     url = url or current_app.config.get("REDIS_URL")
-    return Redis.from_url(url) if url else None
+    if not url:
+        return None
+    # One client (and connection pool) per URL and process: a new one per call costs a TCP
+    # connect for every enqueue. redis-py's pool notices a fork and reconnects in the child.
+    if url not in _connections:
+        _connections[url] = Redis.from_url(url)
+    return _connections[url]
 
 
 def queue() -> Queue | None:

@@ -4,6 +4,7 @@ Mail sent for an account carries the market and account it was sent for, so
 delivery reports (bounces, complaints) can be matched back to that account.
 """
 
+import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +13,12 @@ from uuid import uuid4
 from flask import current_app, render_template
 from flask_mail import Message
 
+from .deliverability.sends import record_send
+from .deliverability.unsubscribe import (
+    list_unsubscribe_headers,
+    unsubscribe_url,
+    with_unsubscribe_link,
+)
 from .extensions import mail
 
 MARKET_HEADER = "X-LGAdmin-Market"
@@ -38,7 +45,17 @@ def may_receive(account, *, bulk: bool) -> bool:
 
 
 def account_headers(account) -> dict:
-    return {MARKET_HEADER: str(account.market_id or ""), ACCOUNT_HEADER: str(account.id)}
+    market, account_id = str(account.market_id or ""), str(account.id)
+    return {
+        MARKET_HEADER: market,
+        ACCOUNT_HEADER: account_id,
+        # The same, in the forms Postmark (Metadata) and Mailgun (user-variables) report back.
+        "X-PM-Metadata-lgadmin-market": market,
+        "X-PM-Metadata-lgadmin-account": account_id,
+        "X-Mailgun-Variables": json.dumps(
+            {"lgadmin-market": market, "lgadmin-account": account_id}
+        ),
+    }
 
 
 def send_mail(to: str, subject: str, text: str, html: str | None = None, headers=None) -> None:
@@ -57,6 +74,11 @@ def send_to_account(account, subject: str, template: str, *, bulk: bool = False,
     """
     if not may_receive(account, bulk=bulk):
         return False
+    headers = account_headers(account)
+    unsubscribe = unsubscribe_url(account) if bulk and account.market_id else None
+    if unsubscribe:
+        headers.update(list_unsubscribe_headers(unsubscribe))
+        context.setdefault("unsubscribe_url", unsubscribe)
     context.setdefault("account", account)
     text = render_template(f"{template}.txt", **context)
     html_name = f"{template}.html"
@@ -65,7 +87,11 @@ def send_to_account(account, subject: str, template: str, *, bulk: bool = False,
         if html_name in current_app.jinja_env.list_templates()
         else None
     )
-    send_mail(account.email, subject, text, html, account_headers(account))
+    if unsubscribe:
+        text, html = with_unsubscribe_link(text, html, unsubscribe)
+    send_mail(account.email, subject, text, html, headers)
+    if account.market_id:
+        record_send(account.market_id)  # in the caller's transaction, like its comments
     return True
 
 

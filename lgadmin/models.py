@@ -5,7 +5,7 @@ from .audit.models import AuditEntry
 from .balance.models import LedgerAllocation, LedgerEntry, LedgerKind
 from .catalog.models import GrowerApproval, GrowerProfile, Product
 from .customers.models import Account, Comment, LinePosition
-from .deliverability.models import MailEvent, MailEventKind
+from .deliverability.models import MailEvent, MailEventKind, MailSend, WebhookToken
 from .markets.models import Market, PickupLocation
 from .onboarding.models import (
     ImportPreview,
@@ -38,6 +38,7 @@ __all__ = [
     "LinePosition",
     "MailEvent",
     "MailEventKind",
+    "MailSend",
     "Market",
     "Order",
     "OrderItem",
@@ -48,4 +49,5 @@ __all__ = [
     "StripeEvent",
     "Token",
     "TokenPurpose",
+    "WebhookToken",
 ]

@@ -44,6 +44,12 @@ class LGAdmin:
         app.config.setdefault("LGADMIN_QUEUE", "lgadmin")
         app.config.setdefault("REDIS_URL", None)
         app.config.setdefault("LGADMIN_BASE_URL", None)
+        app.config.setdefault("POSTMARK_WEBHOOK_USER", None)
+        app.config.setdefault("POSTMARK_WEBHOOK_PASSWORD", None)
+        app.config.setdefault("MAILGUN_WEBHOOK_SIGNING_KEY", None)
+        app.config.setdefault("LGADMIN_BOUNCE_ALERT_COUNT", 10)
+        app.config.setdefault("LGADMIN_BOUNCE_ALERT_RATE", 0.05)
+        app.config.setdefault("LGADMIN_SUPPORT_EMAIL", None)
         if "sqlalchemy" not in app.extensions:
             db.init_app(app)
         if "csrf" not in app.extensions:
@@ -76,6 +82,7 @@ class LGAdmin:
     def _register_blueprints(self, app: Flask) -> None:
         from .act_as.views import bp as act_as_bp
         from .auth.views import bp as auth_bp
+        from .deliverability.views import bp as deliverability_bp
         from .health import bp as health_bp
         from .onboarding.views import bp as onboarding_bp
         from .payments.views import bp as payments_bp
@@ -95,6 +102,7 @@ class LGAdmin:
         app.register_blueprint(act_as_bp)
         app.register_blueprint(payments_bp)
         app.register_blueprint(onboarding_bp)
+        app.register_blueprint(deliverability_bp)
 
     def _build_admin(self, app: Flask) -> Admin:
         admin = Admin(
@@ -113,6 +121,7 @@ class LGAdmin:
         from .act_as.admin import ActAsLogView
         from .audit.admin import AuditLogView
         from .customers.admin import CustomerView
+        from .deliverability.admin import MailEventView
         from .payments.admin import PaymentsView
 
         return [
@@ -121,6 +130,7 @@ class LGAdmin:
             ActAsLogView(name="Act-as log", endpoint="act_as_log", url="/admin/act-as-log"),
             OutboxView(name="Outbox", endpoint="outbox", url="/admin/outbox"),
             PaymentsView(name="Payments", endpoint="payments", url="/admin/payments"),
+            MailEventView(name="Mail Events", endpoint="mail_events", url="/admin/mail-events"),
         ]
 
     def _register_template_helpers(self, app: Flask) -> None:

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import DataRequired
 
+from ..deliverability.sends import bounce_warning
 from ..markets.service import dashboard_figures
 from ..tenancy import current_market, switch_market
 from ..urls import safe_next_url
@@ -22,7 +23,10 @@ class DashboardView(AdminAccessMixin, AdminIndexView):
     def index(self):
         market = current_market()
         figures = dashboard_figures(market) if market else None
-        return self.render("lgadmin/admin/dashboard.html", market=market, figures=figures)
+        warning = bounce_warning(market) if market else None
+        return self.render(
+            "lgadmin/admin/dashboard.html", market=market, figures=figures, bounce_warning=warning
+        )
 
     @expose("/switch-market", methods=["POST"])
     def switch_market_view(self):

@@ -9,6 +9,7 @@ from sqlalchemy import delete, exists, func, select, update
 
 from ..audit.service import record
 from ..balance.models import LedgerAllocation, LedgerEntry, LedgerKind
+from ..deliverability.service import note_reenabled
 from ..extensions import db
 from ..onboarding.models import Token
 from ..orders.models import CartItem, Order
@@ -157,6 +158,11 @@ def update_special_info(
         position = LinePosition(line_position)
     except ValueError:
         raise InvalidField("line_position", "Choose a line position.") from None
+    # Turning mail or the account back on is noted on the account (who re-enabled what).
+    reenabled = {
+        "mailings": bool(flags.get("receives_mailings")) and not account.receives_mailings,
+        "account_active": bool(flags.get("active")) and not account.active,
+    }
     changed = []
     for field, label in SPECIAL_FLAGS.items():
         if field in flags and bool(flags[field]) != getattr(account, field):
@@ -165,6 +171,7 @@ def update_special_info(
     if position != account.line_position:
         account.line_position = position
         changed.append(f"Line Position: {position.label}")
+    note_reenabled(account, actor, **reenabled)
     if changed:
         account.version += 1
         record(

@@ -2,7 +2,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db, enum_column
 from ..timeutil import utcnow
@@ -13,6 +13,15 @@ class MailEventKind(enum.StrEnum):
     SPAM_COMPLAINT = "spam_complaint"
     UNSUBSCRIBE = "unsubscribe"
     OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "hard_bounce": "Hard bounce",
+            "spam_complaint": "Spam complaint",
+            "unsubscribe": "Unsubscribe",
+            "other": "Other",
+        }[self.value]
 
 
 class MailEvent(db.Model):
@@ -31,7 +40,34 @@ class MailEvent(db.Model):
     processed_at: Mapped[datetime | None]
     raw: Mapped[str] = mapped_column(Text)
 
+    account: Mapped["Account | None"] = relationship()  # noqa: F821
+    market: Mapped["Market | None"] = relationship()  # noqa: F821
+
     __table_args__ = (
         UniqueConstraint("provider", "provider_event_id"),
         Index("ix_mail_event_market_received", "market_id", "received_at"),
     )
+
+
+class WebhookToken(db.Model):
+    """A signed webhook token already accepted (Mailgun), so a captured one can't be replayed.
+
+    Kept only as long as its timestamp would still be accepted.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    token: Mapped[str] = mapped_column(String(200))
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    __table_args__ = (UniqueConstraint("provider", "token"),)
+
+
+class MailSend(db.Model):
+    """One message sent for an account of a market: the denominator of the bounce rate."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    market_id: Mapped[int] = mapped_column(ForeignKey("market.id", ondelete="CASCADE"))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_mail_send_market_sent", "market_id", "sent_at"),)

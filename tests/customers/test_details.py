@@ -521,3 +521,20 @@ def test_balance_adjustments_land_in_the_audit_log(client, customer, manager):
     entry = db.session.query(AuditEntry).filter_by(action="balance.adjusted").one()
     assert entry.actor_id == manager.id and entry.target_id == customer.id
     assert entry.details["amount_cents"] == -250 and "Correction" in entry.summary
+
+
+def test_turning_mail_back_on_after_a_hard_bounce_is_noted_with_who(client, market):
+    from lgadmin.timeutil import utcnow
+
+    bounced = AccountFactory(market=market, receives_mailings=False, email_bounced_at=utcnow())
+    post(
+        client,
+        bounced,
+        "special-info",
+        {"version": "1", "active": "y", "receives_mailings": "y", "line_position": "first_come"},
+    )
+    db.session.expire_all()
+    account = db.session.get(Account, bounced.id)
+    assert account.receives_mailings and account.email_bounced_at is None
+    comments = section(details(client, account), "comments")
+    assert "Receives Mailings re-enabled on" in comments and "by Maria Lopez." in comments

@@ -1,0 +1,90 @@
+"""The market's mail events in the admin: read-only, filterable by kind."""
+
+from flask import url_for
+from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_admin.contrib.sqla.view import ModelView
+from flask_login import current_user
+from markupsafe import Markup, escape
+from sqlalchemy import or_
+
+from ..admin.base import MarketModelView
+from ..tenancy import require_market
+from .models import MailEvent, MailEventKind
+
+
+class KindFilter(FilterEqual):
+    """Kind is one of ours; an unknown value in the URL is ignored rather than a 500
+    (Flask-Admin's EnumEqualFilter looks values up by member name and raises KeyError)."""
+
+    def clean(self, value):
+        return MailEventKind(value)  # ValueError for anything else: the filter is skipped
+
+
+def _account_cell(view, context, model, name):
+    account = model.account
+    if account is None:
+        return ""
+    label = escape(account.full_name or account.email)
+    if account.market_id == model.market_id:
+        href = url_for("customers.details_view", id=account.id)
+        return Markup(f'<a href="{escape(href)}">{label}</a>')
+    return label
+
+
+class MailEventView(MarketModelView):
+    model_class = MailEvent
+    can_create = False
+    can_edit = False
+    can_delete = False
+    can_view_details = True
+    column_list = ("kind", "email", "account", "reason", "received_at", "processed_at")
+    column_details_list = (
+        "kind",
+        "provider",
+        "provider_event_id",
+        "email",
+        "account",
+        "reason",
+        "occurred_at",
+        "received_at",
+        "processed_at",
+        "raw",
+    )
+    column_labels = {
+        "kind": "Kind",
+        "email": "Address",
+        "account": "Customer",
+        "reason": "Reason",
+        "received_at": "Received",
+        "processed_at": "Processed",
+        "occurred_at": "Happened",
+        "provider": "Provider",
+        "provider_event_id": "Provider's event id",
+        "raw": "As received",
+    }
+    column_filters = (
+        KindFilter(
+            MailEvent.kind, "Kind", options=[(kind.value, kind.label) for kind in MailEventKind]
+        ),
+    )
+    column_sortable_list = ("received_at",)
+    column_default_sort = [("received_at", True), ("id", True)]
+    column_formatters = {
+        "kind": lambda view, context, model, name: model.kind.label,
+        "account": _account_cell,
+    }
+    column_formatters_detail = {"kind": column_formatters["kind"], "account": _account_cell}
+
+    def _visible(self):
+        """The market's events; a superuser also sees those no market could be told for."""
+        mine = MailEvent.market_id == require_market().id
+        if current_user.is_superuser:
+            return or_(mine, MailEvent.market_id.is_(None))
+        return mine
+
+    # MarketModelView's filter is the strict one; ours widens it for superusers only.
+    def get_query(self):
+        return ModelView.get_query(self).filter(self._visible())
+
+    def get_count_query(self):
+        return ModelView.get_count_query(self).filter(self._visible())

@@ -1,0 +1,62 @@
+"""lgadmin's own unsubscribe link: a signed token per account, in every bulk mail's body and
+in its List-Unsubscribe / List-Unsubscribe-Post headers (RFC 8058 one-click)."""
+
+from flask import current_app, url_for
+from itsdangerous import BadSignature, URLSafeSerializer
+from markupsafe import escape
+
+from ..customers.models import Account
+from ..extensions import db
+
+SALT = "lgadmin.unsubscribe"
+ENDPOINT = "deliverability.unsubscribe"
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def unsubscribe_token(account: Account) -> str:
+    # No expiry: a newsletter from last year must still unsubscribe.
+    return _serializer().dumps([account.id, account.market_id])
+
+
+def account_for_token(token: str) -> Account | None:
+    try:
+        account_id, market_id = _serializer().loads(token)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    account = db.session.get(Account, account_id) if isinstance(account_id, int) else None
+    if account is None or account.market_id != market_id or account.market is None:
+        return None
+    return account
+
+
+def unsubscribe_url(account: Account) -> str:
+    """The absolute link; LGADMIN_BASE_URL when set (jobs have no request to take it from)."""
+    values = {"market_slug": account.market.slug, "token": unsubscribe_token(account)}
+    base = current_app.config.get("LGADMIN_BASE_URL")
+    if base:
+        path = current_app.url_map.bind("localhost").build(ENDPOINT, values)
+        return base.rstrip("/") + path
+    try:
+        return url_for(ENDPOINT, _external=True, **values)
+    except RuntimeError:
+        raise RuntimeError(
+            "set LGADMIN_BASE_URL (or SERVER_NAME) to send bulk mail outside a request"
+        ) from None
+
+
+def list_unsubscribe_headers(url: str) -> dict:
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+def with_unsubscribe_link(text: str, html: str | None, url: str) -> tuple[str, str | None]:
+    """The bodies with the link at the end, unless the template already shows it."""
+    if url not in text:
+        text = f"{text.rstrip()}\n\n--\nTo stop these emails, unsubscribe: {url}\n"
+    if html is not None and url not in html and str(escape(url)) not in html:
+        link = f'<p style="font-size:small"><a href="{escape(url)}">Unsubscribe</a></p>'
+        closing = html.lower().rfind("</body>")
+        html = html[:closing] + link + html[closing:] if closing >= 0 else html + link
+    return text, html
