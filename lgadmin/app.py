@@ -21,13 +21,15 @@ def create_app(config: dict | None = None, *, check_services: bool = True) -> Fl
     )
     app.config.update(settings_from_environment(app.instance_path))
     app.config.update(config or {})
+    if check_services:
+        check_redis_reachable(app)
     LGAdmin(app)
     migrate.init_app(
         app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True
     )
     register_errorhandlers(app)
     if check_services:
-        check_services_reachable(app)
+        check_database_reachable(app)
     return app
 
 
@@ -42,7 +44,7 @@ def register_errorhandlers(app: Flask) -> None:
         app.register_error_handler(code, render_error)
 
 
-def check_services_reachable(app: Flask) -> None:
+def check_database_reachable(app: Flask) -> None:
     """One line naming the variable, rather than a traceback on the first request."""
     with app.app_context():
         try:
@@ -52,12 +54,16 @@ def check_services_reachable(app: Flask) -> None:
             raise ConfigError(f"DATABASE_URL: cannot reach the database ({reason})") from None
         finally:
             db.session.remove()
-        if app.config.get("REDIS_URL"):
-            from redis.exceptions import RedisError
 
-            from .jobs import redis_connection
 
-            try:
-                redis_connection().ping()
-            except (RedisError, ValueError) as error:
-                raise ConfigError(f"REDIS_URL: cannot reach Redis ({error})") from None
+def check_redis_reachable(app: Flask) -> None:
+    url = app.config.get("REDIS_URL")
+    if not url:
+        return
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    try:
+        Redis.from_url(url, socket_connect_timeout=5).ping()
+    except (RedisError, ValueError) as error:
+        raise ConfigError(f"REDIS_URL: cannot reach Redis ({error})") from None

@@ -1,5 +1,7 @@
 """Extension objects, unbound; the app factory binds them."""
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -21,6 +23,7 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 mail = Mail()
+limiter = Limiter(get_remote_address)
 
 
 def enum_column(enum_cls) -> Enum:

@@ -10,9 +10,10 @@ from . import models  # noqa: F401  (every model registered before mappers confi
 from .admin.dashboard import DashboardView
 from .admin.outbox import OutboxView
 from .customers.comments import local_time_label
-from .extensions import csrf, db, login_manager, mail
+from .extensions import csrf, db, limiter, login_manager, mail
 from .markets.service import all_markets
 from .money import format_money
+from .security import csp_nonce, init_security_headers
 from .tenancy import current_market
 from .timeutil import today
 
@@ -56,7 +57,14 @@ class LGAdmin:
             csrf.init_app(app)
         if "mail" not in app.extensions:
             mail.init_app(app)
+        app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+        app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+        # A Redis outage must not lock everyone out: count in memory until it is back.
+        app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+        app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+        limiter.init_app(app)
         self._init_login(app)
+        init_security_headers(app)
         self._register_blueprints(app)
         self.admin = self._build_admin(app)
         self._register_template_helpers(app)
@@ -109,6 +117,7 @@ class LGAdmin:
             app,
             name="lgadmin",
             index_view=DashboardView(name="Dashboard", url="/admin"),
+            csp_nonce_generator=csp_nonce,
             theme=Bootstrap4Theme(
                 base_template="lgadmin/admin/base.html", swatch="default", fluid=True
             ),

@@ -24,7 +24,7 @@ for name in ("DATABASE_URL", "REDIS_URL", "MAIL_SERVER", "LGADMIN_ENV"):
     os.environ.pop(name, None)
 
 from lgadmin import create_app  # noqa: E402
-from lgadmin.extensions import db  # noqa: E402
+from lgadmin.extensions import db, limiter  # noqa: E402
 from tests.factories import PASSWORD  # noqa: E402
 
 DATABASE_URL = os.environ.get("LGADMIN_TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
@@ -69,6 +69,11 @@ def app():
         db.drop_all()
         db.create_all()
     return app
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(app):
+    limiter.reset()
 
 
 @pytest.fixture(autouse=True)

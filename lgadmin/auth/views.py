@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
+from .. import limits
 from ..extensions import db
 from ..markets.models import Market
 from ..urls import safe_next_url
@@ -38,11 +39,13 @@ def _sign_in(market: Market | None):
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@limits.per_address_and_client("sign-in", limits.SIGN_IN_PER_ADDRESS, limits.SIGN_IN_PER_CLIENT)
 def sign_in():
     return _sign_in(None)
 
 
 @bp.route("/m/<market_slug>/sign-in", methods=["GET", "POST"])
+@limits.per_address_and_client("sign-in", limits.SIGN_IN_PER_ADDRESS, limits.SIGN_IN_PER_CLIENT)
 def market_sign_in(market_slug: str):
     market = db.session.scalars(select(Market).where(Market.slug == market_slug)).first()
     if market is None:

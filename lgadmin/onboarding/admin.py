@@ -23,6 +23,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..audit.service import record
 from ..customers.export import export_filename, users_export_csv
 from ..extensions import db
+from ..limits import invitations_limit
 from ..tenancy import require_market
 from .csv_import import (
     MAX_BYTES,
@@ -188,9 +189,10 @@ class OnboardingAdminMixin:
         if form.validate_on_submit():
             key = (form.submission_key.data or "")[:64] or secrets.token_hex(16)
             try:
-                batch, is_new = send_invitations(
-                    current_user, market, form.addresses.data, form.message.data, key
-                )
+                with invitations_limit():
+                    batch, is_new = send_invitations(
+                        current_user, market, form.addresses.data, form.message.data, key
+                    )
             except InvitationsRefused as refused:
                 error = str(refused)
             else:

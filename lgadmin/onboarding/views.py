@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user, login_user
 from sqlalchemy import select
 
+from .. import limits
 from ..auth.service import PASSWORD_RULES, password_problem, record_sign_in
 from ..customers.models import Account
 from ..extensions import db
@@ -43,6 +44,7 @@ def _no_referrer(response):
 
 
 @bp.route("/signup", methods=("GET", "POST"))
+@limits.per_address_and_client("signup", limits.SIGNUP_PER_ADDRESS, limits.SIGNUP_PER_CLIENT)
 def signup(market_slug: str):
     market = _market(market_slug)
     if current_user.is_authenticated and current_user.market_id == market.id:
@@ -89,6 +91,7 @@ def signup(market_slug: str):
 
 
 @bp.route("/forgot-password", methods=("GET", "POST"))
+@limits.per_address_and_client("reset", limits.RESET_PER_ADDRESS, limits.RESET_PER_CLIENT)
 def forgot_password(market_slug: str):
     market = _market(market_slug)
     form = ForgotPasswordForm()

@@ -29,3 +29,9 @@
     if (ends <= Date.now()) { window.location.reload(); }
   }, 15000);
 })();
+
+// Forms that ask first (data-confirm), without inline handlers the page's script policy forbids.
+document.addEventListener('submit', function (event) {
+  var message = event.target.getAttribute && event.target.getAttribute('data-confirm');
+  if (message && !window.confirm(message)) { event.preventDefault(); }
+}, true);

@@ -1,0 +1,127 @@
+"""Security headers and cookies, session renewal, and the rate limits on every door."""
+
+import re
+
+import pytest
+
+from tests.conftest import csrf_token_from, sign_in
+from tests.factories import PASSWORD, AccountFactory, MarketFactory
+
+
+def test_every_page_forbids_framing_sniffing_and_foreign_scripts(client):
+    MarketFactory(slug="athens")
+    for path in ("/sign-in", "/m/athens/sign-in", "/healthz", "/m/athens/", "/nowhere"):
+        headers = client.get(path).headers
+        csp = headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+        script_src = re.search(r"script-src ([^;]+)", csp).group(1)
+        assert "'unsafe-inline'" not in script_src and "'nonce-" in script_src
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] in ("strict-origin-when-cross-origin", "no-referrer")
+        assert "Strict-Transport-Security" not in headers
+
+
+def test_admin_scripts_carry_the_pages_nonce(signed_in):
+    client = signed_in(AccountFactory(manager=True))
+    response = client.get("/admin/customers/")
+    nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"]).group(1)
+    html = response.get_data(as_text=True)
+    inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html)
+    assert all(f'nonce="{nonce}"' in attrs for attrs in inline)
+    assert not re.search(r"\son(click|submit|load|change)=", html)
+
+
+def test_production_adds_hsts_and_secure_cookies(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "LGADMIN_ENV", "production")
+    response = client.get("/sign-in")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    from lgadmin.config import settings_from_environment
+
+    monkeypatch.setenv("LGADMIN_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    settings = settings_from_environment(app.instance_path)
+    assert settings["SESSION_COOKIE_SECURE"] is True
+
+
+def test_session_cookie_is_httponly_and_samesite_lax(client):
+    manager = AccountFactory(manager=True)
+    response = sign_in(client, manager)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_the_session_changes_at_sign_in_and_sign_out(client):
+    manager = AccountFactory(manager=True)
+    client.get(f"/m/{manager.market.slug}/sign-in")
+    before = client.get_cookie("session").value
+    sign_in(client, manager)
+    signed = client.get_cookie("session").value
+    assert signed != before
+    token = csrf_token_from(client.get("/admin/").get_data(as_text=True))
+    client.post("/sign-out", data={"csrf_token": token})
+    after = client.get_cookie("session")
+    assert after is None or after.value != signed
+
+
+def _post_sign_in(client, path, email, password="wrong"):
+    token = csrf_token_from(client.get(path).get_data(as_text=True))
+    return client.post(path, data={"email": email, "password": password, "csrf_token": token})
+
+
+def test_sign_in_attempts_are_limited_per_address(app):
+    manager = AccountFactory(manager=True)
+    path = f"/m/{manager.market.slug}/sign-in"
+    client = app.test_client()
+    for _ in range(10):
+        assert _post_sign_in(client, path, manager.email).status_code == 200
+    blocked = _post_sign_in(client, path, manager.email, PASSWORD)
+    assert blocked.status_code == 429
+    assert "Too many attempts" in blocked.get_data(as_text=True)
+    # another address from the same client is still let in
+    other = AccountFactory(manager=True, market=manager.market)
+    assert _post_sign_in(client, path, other.email, PASSWORD).status_code == 302
+
+
+def test_sign_in_attempts_are_limited_per_client(app):
+    market = MarketFactory()
+    path = f"/m/{market.slug}/sign-in"
+    client = app.test_client()
+    statuses = [_post_sign_in(client, path, f"guess{n}@example.org").status_code for n in range(51)]
+    assert statuses[:50] == [200] * 50 and statuses[50] == 429
+
+
+@pytest.mark.parametrize(
+    ("path_template", "limit"),
+    [("/m/{slug}/forgot-password", 5), ("/m/{slug}/signup", 5)],
+)
+def test_password_resets_and_signups_are_limited_per_address(app, path_template, limit):
+    market = MarketFactory()
+    path = path_template.format(slug=market.slug)
+    client = app.test_client()
+    token = csrf_token_from(client.get(path).get_data(as_text=True))
+    statuses = [
+        client.post(path, data={"email": "target@example.org", "csrf_token": token}).status_code
+        for _ in range(limit + 1)
+    ]
+    assert 429 not in statuses[:limit] and statuses[limit] == 429
+
+
+def test_invitations_are_limited_per_manager(signed_in):
+    manager = AccountFactory(manager=True)
+    client = signed_in(manager)
+    page = client.get("/admin/customers/invitations/").get_data(as_text=True)
+    token = csrf_token_from(page)
+    statuses = []
+    for n in range(21):
+        response = client.post(
+            "/admin/customers/invitations/",
+            data={
+                "csrf_token": token,
+                "addresses": f"friend{n}@example.org",
+                "message": "",
+                "submission_key": f"key-{n}",
+            },
+        )
+        statuses.append(response.status_code)
+    assert 429 not in statuses[:20] and statuses[20] == 429
