@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test chromium lint format
+.PHONY: run test install install-test chromium lint format audit security-report
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,17 @@ chromium:
 	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 		|| echo "Chromium is not installed: browser tests will be skipped"; }
+
+## make audit: known-vulnerable dependencies (pip-audit) and risky code (bandit)
+audit: install-test
+	$(BIN)/bandit -q -c pyproject.toml -r lgadmin
+	$(BIN)/pip-audit --progress-spinner off --skip-editable
+
+## make security-report: rerun the authorisation matrix and CSRF battery, update docs/security.md
+security-report: install-test
+	rm -f $(VENV)/security-report.json
+	LGADMIN_SECURITY_REPORT=$(VENV)/security-report.json $(BIN)/pytest -q tests/security/test_authorization_matrix.py tests/security/test_csrf.py
+	$(BIN)/python tests/security/report.py $(VENV)/security-report.json docs/security.md
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -24,11 +24,11 @@ def _account_cell(view, context, model, name):
     account = model.account
     if account is None:
         return ""
-    label = escape(account.full_name or account.email)
+    label = account.full_name or account.email
     if account.market_id == model.market_id:
         href = url_for("customers.details_view", id=account.id)
-        return Markup(f'<a href="{escape(href)}">{label}</a>')
-    return label
+        return Markup('<a href="{}">{}</a>').format(href, label)  # format() escapes both
+    return escape(label)
 
 
 class MailEventView(MarketModelView):

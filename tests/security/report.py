@@ -1,0 +1,40 @@
+"""Write the figures of the security battery into docs/security.md (run by make security-report)."""
+
+import json
+import sys
+from pathlib import Path
+
+START, END = "<!-- figures:start -->", "<!-- figures:end -->"
+
+
+def render(report: dict) -> str:
+    matrix, csrf = report["matrix"], report["csrf"]
+    answers = ", ".join(f"{count} {answer}" for answer, count in matrix["answers"].items())
+    unexpected = matrix["cells"] - matrix["as_expected"]
+    refused = csrf["refused_without_token"]
+    return "\n".join(
+        [
+            START,
+            f"- Authorisation matrix: {matrix['endpoints']} endpoints × their methods × "
+            f"{matrix['roles']} roles × the ids of both markets = **{matrix['cells']} cells**, "
+            f"{matrix['as_expected']} answered as expected, "
+            f"**{unexpected} unexpected** ({answers}). A leak would be "
+            'an unexpected "allowed"; there are none.',
+            f"- CSRF: **{refused}** state-changing endpoints refuse a request "
+            f"without a token; exempt, because a signature authenticates them instead: "
+            f"{', '.join(csrf['exempt'])}.",
+            END,
+        ]
+    )
+
+
+def main(report_path: str, doc_path: str) -> None:
+    report = json.loads(Path(report_path).read_text())
+    doc = Path(doc_path).read_text()
+    before, rest = doc.split(START, 1)
+    after = rest.split(END, 1)[1]
+    Path(doc_path).write_text(before + render(report) + after)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

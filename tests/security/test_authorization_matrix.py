@@ -1,0 +1,319 @@
+"""Every endpoint of the app, with every method, as every role, on ids of both markets.
+
+The endpoints come from the app's URL map, so a new one cannot escape: an endpoint this
+file does not classify fails the test. Each cell's answer is one of: allowed (the view ran),
+signin (sent to sign in), 403, 404, refused (a webhook without its signature).
+"""
+
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from flask import current_app
+
+from lgadmin.act_as.models import ActAsSession
+from lgadmin.audit.service import record
+from lgadmin.balance.models import LedgerEntry
+from lgadmin.deliverability.models import MailEvent, MailEventKind
+from lgadmin.extensions import db, limiter
+from lgadmin.mail import build_message, write_to_outbox
+from lgadmin.onboarding.models import ImportPreview, InvitationBatch
+from lgadmin.orders.models import PaymentChoice
+from lgadmin.orders.service import place_order
+from lgadmin.timeutil import utcnow
+from tests.conftest import csrf_token_from, sign_in
+from tests.factories import (
+    AccountFactory,
+    GrowerFactory,
+    MarketFactory,
+    ProductFactory,
+    SuperuserFactory,
+)
+
+ROLES = ("anonymous", "shopper", "volunteer", "grower", "manager", "other_manager", "superuser")
+ADMIN_VIEWS = ("admin", "customers", "audit_log", "act_as_log", "mail_events", "payments")
+PUBLIC = {
+    "auth.sign_in",
+    "auth.market_sign_in",
+    "health.healthz",
+    "static",
+    "lgadmin.static",
+    "admin.static",
+    "shop.home",
+    "onboarding.signup",
+    "onboarding.forgot_password",
+    "onboarding.set_password",
+    "onboarding.reset_password",
+}
+SHOPPER_PAGES = {
+    "shop.account",
+    "shop.cart",
+    "shop.orders",
+    "shop.place",
+    "stripe_payments.card_setup",
+    "stripe_payments.card_saved",
+}
+WEBHOOKS = {"deliverability.mail_webhook", "stripe_payments.stripe_webhook"}
+SUPERUSER_ONLY = {
+    "outbox.index",
+    "outbox.message",
+    "admin.switch_market_view",
+    "act_as_log.export_view",
+}
+# Each row is answered by a bogus token: nobody gets past it.
+BOGUS_TOKEN = {"deliverability.unsubscribe"}
+# Only meaningful inside an act-as session, which no role here is in.
+NOT_ACTING = {"act_as.end_session"}
+# The card calls of the account page's script answer JSON: 404 for anyone not signed in there.
+SHOPPER_API = {"stripe_payments.card_setup", "stripe_payments.card_saved"}
+# Flask-Admin's ajax endpoints: no view here declares ajax models, so they are 404 to all.
+UNAVAILABLE_SUFFIXES = (".ajax_lookup", ".ajax_update")
+ID_ARGUMENTS = ("account_id", "entry_id", "order_id", "preview_id", "batch_id")
+QUERY_ID_MODEL = {
+    "customers": "account",
+    "audit_log": "audit",
+    "act_as_log": "act_as",
+    "mail_events": "mail_event",
+}
+
+
+@dataclass
+class MarketData:
+    slug: str
+    ids: dict
+
+
+def _market_data(name: str) -> tuple[MarketData, dict]:
+    market = MarketFactory(name=name, slug=name.lower())
+    people = {
+        "manager": AccountFactory(market=market, manager=True),
+        "shopper": AccountFactory(market=market),
+        "volunteer": AccountFactory(market=market, is_volunteer=True),
+        "grower": GrowerFactory(account__market=market).account,
+    }
+    customer = AccountFactory(market=market)
+    product = ProductFactory(grower__account__market=market)
+    order = place_order(customer, [(product, Decimal(1))], PaymentChoice.PAY_AT_PICKUP)
+    db.session.flush()
+    entry = db.session.query(LedgerEntry).filter_by(account_id=customer.id).one()
+    audit = record(people["manager"], market.id, "matrix.seed", customer, "seed")
+    act_as = ActAsSession(
+        market_id=market.id,
+        manager_id=people["manager"].id,
+        shopper_id=customer.id,
+        expires_at=utcnow(),
+        ended_at=utcnow(),
+    )
+    event = MailEvent(
+        provider="mailgun",
+        provider_event_id=f"evt-{name}",
+        kind=MailEventKind.OTHER,
+        market_id=market.id,
+        raw="{}",
+    )
+    preview = ImportPreview(market_id=market.id)
+    batch = InvitationBatch(market_id=market.id, submission_key=f"key-{name}")
+    db.session.add_all([act_as, event, preview, batch])
+    db.session.commit()
+    with current_app.test_request_context():
+        sent = write_to_outbox(
+            Path(current_app.config["LGADMIN_OUTBOX"]),
+            build_message(customer.email, "Matrix", "In the outbox."),
+        )
+    ids = {
+        "outbox_file": sent.name,
+        "account": customer.id,
+        "account_id": customer.id,
+        "entry_id": entry.id,
+        "order_id": order.id,
+        "preview_id": preview.id,
+        "batch_id": batch.id,
+        "audit": audit.id,
+        "act_as": act_as.id,
+        "mail_event": event.id,
+    }
+    return MarketData(market.slug, ids), people
+
+
+@pytest.fixture
+def world(app, monkeypatch):
+    monkeypatch.setattr(limiter, "enabled", False)
+    own, own_people = _market_data("Own")
+    other, other_people = _market_data("Other")
+    accounts = dict(own_people, other_manager=other_people["manager"], superuser=SuperuserFactory())
+    clients = {}
+    for role in ROLES:
+        client = app.test_client()
+        if role == "anonymous":
+            client.get("/sign-in")
+        else:
+            assert sign_in(client, accounts[role]).status_code == 302
+        if role == "superuser":
+            token = csrf_token_from(client.get("/admin/").get_data(as_text=True))
+            own_market_id = accounts["manager"].market_id
+            client.post(
+                "/admin/switch-market", data={"market_id": own_market_id, "csrf_token": token}
+            )
+        page = client.get("/sign-in" if role == "anonymous" else "/healthz")
+        token_page = client.get("/sign-in").get_data(as_text=True)
+        clients[role] = (client, client.get_cookie("session").value, csrf_token_from(token_page))
+        assert page.status_code in (200, 302)
+    return {
+        "own": own,
+        "other": other,
+        "clients": clients,
+        "markets": {"own": accounts["manager"].market_id},
+    }
+
+
+def _classify(endpoint: str) -> str:
+    if endpoint in PUBLIC:
+        return "public"
+    if endpoint in SHOPPER_API:
+        return "shopper_api"
+    if endpoint in SHOPPER_PAGES:
+        return "shopper"
+    if endpoint in WEBHOOKS:
+        return "webhook"
+    if endpoint in SUPERUSER_ONLY:
+        return "superuser"
+    if endpoint in BOGUS_TOKEN:
+        return "bogus_token"
+    if endpoint in NOT_ACTING:
+        return "not_acting"
+    if endpoint == "auth.sign_out":
+        return "sign_out"
+    if endpoint.split(".")[0] in ADMIN_VIEWS:
+        return "unavailable" if endpoint.endswith(UNAVAILABLE_SUFFIXES) else "admin"
+    return "unclassified"
+
+
+def _takes_ids(rule) -> bool:
+    return (
+        bool(set(rule.arguments) & set(ID_ARGUMENTS))
+        or rule.endpoint.endswith("details_view")
+        or "market_slug" in rule.arguments
+    )
+
+
+def _url(rule, data: MarketData) -> str:
+    values = {}
+    for argument in rule.arguments:
+        if argument in ID_ARGUMENTS:
+            values[argument] = data.ids[argument]
+        elif argument == "market_slug":
+            values[argument] = data.slug
+        else:
+            values[argument] = {
+                "filename": "lgadmin.css",
+                "token": "bogus-token",
+                "provider": "mailgun",
+                "export_type": "csv",
+            }[argument]
+    if rule.endpoint == "outbox.message":
+        values["filename"] = data.ids["outbox_file"]
+    if rule.endpoint == "admin.static":
+        values["filename"] = "admin/css/bootstrap4/admin.css"
+    url = rule.build(values, append_unknown=False)[1]
+    view = rule.endpoint.split(".")[0]
+    if rule.endpoint.endswith("details_view") and view in QUERY_ID_MODEL:
+        url += f"?id={data.ids[QUERY_ID_MODEL[view]]}"
+    return url
+
+
+def _answer(response) -> str:
+    location = response.headers.get("Location", "")
+    if response.status_code in (301, 302, 303) and "sign-in" in location:
+        return "signin"
+    if response.status_code in (403, 404):
+        return str(response.status_code)
+    if response.status_code in (400, 401, 503) and response.request.path.startswith("/webhooks"):
+        return "refused"
+    return "allowed"
+
+
+def _expected(kind: str, role: str, ids_market: str | None) -> str:
+    """ids_market: whose ids the URL carries; None when it carries none (a list, a form)."""
+    role_market = {"anonymous": None, "superuser": "own", "other_manager": "other"}.get(role, "own")
+    ids_market = ids_market or role_market
+    is_admin = role in ("manager", "other_manager", "superuser")
+    if kind == "public":
+        return "allowed"
+    if kind == "webhook":
+        return "refused"
+    if kind in ("bogus_token", "not_acting"):
+        return "404"
+    if kind == "sign_out":
+        return "signin"
+    if kind in ("shopper", "shopper_api"):
+        if role == "anonymous":
+            return "signin" if kind == "shopper" else "404"
+        return "allowed" if role != "superuser" and role_market == ids_market else "404"
+    if role == "anonymous":
+        return "signin"
+    if kind == "superuser":
+        return "allowed" if role == "superuser" else "403"
+    if not is_admin:
+        return "403"
+    if kind == "unavailable":
+        return "404"
+    return "allowed" if role_market == ids_market else "404"
+
+
+def test_every_endpoint_answers_every_role_as_expected(app, world):
+    rules = [r for r in app.url_map.iter_rules()]
+    unexpected, cells = [], Counter()
+    for rule in rules:
+        kind = _classify(rule.endpoint)
+        assert kind != "unclassified", f"classify {rule.endpoint} in the authorisation matrix"
+        methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
+        variants = ("own", "other") if _takes_ids(rule) else ("own",)
+        for method in methods:
+            for role in ROLES:
+                client, cookie, token = world["clients"][role]
+                for variant in variants:
+                    client.set_cookie("session", cookie)
+                    url = _url(rule, world[variant])
+                    if method == "GET":
+                        response = client.get(url)
+                    else:
+                        response = client.open(url, method=method, data={"csrf_token": token})
+                    got = _answer(response)
+                    expected = _expected(kind, role, variant if _takes_ids(rule) else None)
+                    cells[(got == expected, got)] += 1
+                    if got != expected:
+                        unexpected.append(
+                            f"{method} {url} as {role}: {got} "
+                            f"(expected {expected}, {response.status_code})"
+                        )
+    _report(cells, len(rules))
+    assert not unexpected, "\n".join(unexpected)
+
+
+def _report(cells: Counter, endpoints: int) -> None:
+    """Figures for docs/security.md (make security-report writes them)."""
+    target = os.environ.get("LGADMIN_SECURITY_REPORT")
+    if not target:
+        return
+    totals = Counter()
+    for (_, answer), count in cells.items():
+        totals[answer] += count
+    figures = {
+        "endpoints": endpoints,
+        "roles": len(ROLES),
+        "cells": sum(cells.values()),
+        "as_expected": sum(c for (ok, _), c in cells.items() if ok),
+        "answers": dict(sorted(totals.items())),
+    }
+    merge_report(target, {"matrix": figures})
+
+
+def merge_report(target: str, figures: dict) -> None:
+    path = Path(target)
+    report = json.loads(path.read_text()) if path.exists() else {}
+    report.update(figures)
+    path.write_text(json.dumps(report, indent=2))
