@@ -4,6 +4,11 @@
   $(function () {
     $('body').tooltip({ selector: '[data-toggle="tooltip"]', container: 'body' });
     $('#lg-market-select').on('change', function () { this.form.submit(); });
+    // Our dialogs open here: Flask-Admin's own data-toggle="modal" handler would try to
+    // load a remote page into them.
+    $(document).on('click', '[data-lg-open]', function () {
+      $(this.getAttribute('data-lg-open')).modal('show');
+    });
     // "Act as" opens the page's dialog for that customer; without JavaScript it is a plain link.
     $(document).on('click', 'a.lg-act-as', function (event) {
       var $modal = $('#lg-act-as-modal');
