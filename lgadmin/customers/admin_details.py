@@ -25,6 +25,7 @@ from .forms import (
 )
 from .models import Account
 from .service import (
+    INFO_FIELDS,
     SPECIAL_FLAGS,
     InvalidField,
     StaleForm,
@@ -146,18 +147,8 @@ class CustomerDetailsMixin:
         if form.validate_on_submit():
             values = {
                 field: getattr(form, field).data
-                for field in (
-                    "first_name",
-                    "last_name",
-                    "email",
-                    "phone",
-                    "address_line1",
-                    "address_line2",
-                    "city",
-                    "region",
-                    "postal_code",
-                    "manager_comments",
-                )
+                for field in INFO_FIELDS
+                if field != "pickup_location_id"
             }
             try:
                 values["pickup_location_id"] = self._pickup_id(form.pickup_location_id.data)
