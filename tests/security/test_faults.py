@@ -185,8 +185,8 @@ def test_with_a_worker_refused_mail_is_retried_and_the_job_records_the_failure(
         worker.work(burst=True)
         job = q.fetch_job(job_id)
         assert job.retries_left == retries_left
-        if retries_left:
-            q.scheduled_job_registry.requeue(job)  # the back-off has passed
+        assert job_id in q.scheduled_job_registry.get_job_ids()  # waiting out its back-off
+        q.scheduled_job_registry.requeue(job)  # the back-off has passed
     worker.work(burst=True)
     assert len(smtp_refusing.refused) == 4  # the first try and three retries
     assert q.failed_job_registry.get_job_ids() == [job_id]

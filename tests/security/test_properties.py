@@ -336,11 +336,11 @@ OPERATIONS = st.lists(
         ),
     ),
     min_size=1,
-    max_size=12,
+    max_size=10,
 )
 
 
-@DB
+@settings(DB, max_examples=30)
 @given(operations=OPERATIONS)
 def test_the_cached_balance_equals_the_ledger_sum_after_any_sequence(app, operations):
     market, manager = _market()
