@@ -7,8 +7,9 @@ in the embedded default, in tests and under `rq worker`.
 import importlib
 import os
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, Retry
 
 _worker_app = None
@@ -43,7 +44,12 @@ def enqueue(func, *args, retries: int = 3, **kwargs):
         run_in_app(path, args, kwargs)
         return None
     retry = Retry(max=retries, interval=[10, 60, 300][:retries]) if retries else None
-    return q.enqueue(run_in_app, path, args, kwargs, retry=retry)
+    try:
+        return q.enqueue(run_in_app, path, args, kwargs, retry=retry)
+    except RedisError as error:
+        _queue_unreachable(error)
+    run_in_app(path, args, kwargs)
+    return None
 
 
 def enqueue_many(func, arg_lists, retries: int = 3, on_error=None) -> int:
@@ -55,20 +61,37 @@ def enqueue_many(func, arg_lists, retries: int = 3, on_error=None) -> int:
     arg_lists = [tuple(args) for args in arg_lists]
     path = f"{func.__module__}:{func.__qualname__}"
     q = queue()
-    if q is None:
-        for args in arg_lists:
-            try:
-                run_in_app(path, args, {})
-            except Exception as error:
-                if on_error is None:
-                    raise
-                on_error(args, error)
-        return len(arg_lists)
-    retry = Retry(max=retries, interval=[10, 60, 300][:retries]) if retries else None
-    q.enqueue_many(
-        [Queue.prepare_data(run_in_app, (path, args, {}), retry=retry) for args in arg_lists]
-    )
+    if q is not None:
+        retry = Retry(max=retries, interval=[10, 60, 300][:retries]) if retries else None
+        try:
+            jobs = [Queue.prepare_data(run_in_app, (path, a, {}), retry=retry) for a in arg_lists]
+            q.enqueue_many(jobs)
+            return len(arg_lists)
+        except RedisError as error:
+            _queue_unreachable(error)
+    for args in arg_lists:
+        try:
+            run_in_app(path, args, {})
+        except Exception as error:
+            if on_error is None:
+                raise
+            on_error(args, error)
     return len(arg_lists)
+
+
+def _queue_unreachable(error: Exception) -> None:
+    """Redis is set but down: the jobs run now, in this process, rather than being lost.
+
+    The request can tell its user (ran_inline()); the log says why.
+    """
+    current_app.logger.warning("lgadmin: the job queue is unreachable (%s); running inline", error)
+    if has_request_context():
+        g.lgadmin_jobs_ran_inline = True
+
+
+def ran_inline() -> bool:
+    """Whether this request ran jobs itself because the configured queue was unreachable."""
+    return has_request_context() and g.get("lgadmin_jobs_ran_inline", False)
 
 
 def run_in_app(path: str, args, kwargs):

@@ -14,6 +14,7 @@ from wtforms.validators import Length
 
 from ..admin.base import MarketModelView
 from ..customers.comments import local_time_label
+from ..customers.export import spreadsheet_safe
 from ..extensions import db
 from ..tenancy import require_market
 from .models import ActAsSession
@@ -146,8 +147,8 @@ class ActAsLogView(MarketModelView):
                 [
                     r.id,
                     r.market_id,
-                    r.manager.email,
-                    r.shopper.email,
+                    _safe(r.manager.email),
+                    _safe(r.shopper.email),
                     _safe(r.reason),
                     r.started_at.isoformat(timespec="seconds"),
                     r.ended_at.isoformat(timespec="seconds") if r.ended_at else "",
@@ -166,5 +167,6 @@ class ActAsLogView(MarketModelView):
 
 
 def _safe(text: str) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas; make them text."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    """Spreadsheets run cells starting with = + - @ (or a tab) as formulas; make them text.
+    Addresses too: "=cmd|x@example.org" is a valid one."""
+    return spreadsheet_safe(text)

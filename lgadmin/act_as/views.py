@@ -17,7 +17,8 @@ from flask_wtf import FlaskForm
 from .. import tenancy
 from ..customers.models import Account
 from ..extensions import db
-from ..jobs import enqueue
+from ..jobs import enqueue, ran_inline
+from ..onboarding.emails import failure_reason
 from .models import ActAsSession
 from .notify import send_help_notice
 from .service import end_act_as, expiry_reason, record_action, time_left, touch
@@ -74,10 +75,28 @@ def current_session() -> ActAsSession | None:
 def _finish(record: ActAsSession, how: str, message: str):
     ended_now = end_act_as(record, how)
     db.session.commit()
+    unsent = None
     if ended_now:
-        enqueue(send_help_notice, record.id)
+        try:
+            enqueue(send_help_notice, record.id)
+        except Exception as error:  # sent inline and failed: the session is over regardless
+            db.session.rollback()
+            current_app.logger.error("lgadmin: act-as notice %s failed: %s", record.id, error)
+            unsent = failure_reason(error)
     leave_seat(record)
     flash(message, "info")  # after leave_seat: the new session must carry it
+    if unsent:
+        flash(
+            f"The customer could not be emailed about this session ({unsent}); "
+            "they still see it on their account page.",
+            "warning",
+        )
+    elif ran_inline():
+        flash(
+            "The background mail queue is unreachable, so the customer's notice was sent "
+            "right away.",
+            "warning",
+        )
     return redirect(url_for("customers.details_view", id=record.shopper_id))
 
 

@@ -36,6 +36,8 @@ def parse_amount(text: str) -> int:
     if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", cleaned):
         raise BalanceError("Enter an amount like 12.50 or -5.")
     value = Decimal(cleaned)
+    if abs(value) > MAX_ADJUSTMENT_CENTS:  # before quantize, which overflows past 28 digits
+        raise BalanceError("Adjustments are limited to 100,000.00 either way.")
     if value != value.quantize(Decimal("0.01")):
         raise BalanceError("Use at most two decimals.")
     cents = int(value * 100)

@@ -1,9 +1,10 @@
 """The customer details page and the manager's actions on it (spec 000)."""
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..balance.models import LedgerEntry
 from ..balance.service import REASONS, BalanceError, adjust_balance, parse_amount
@@ -107,6 +108,13 @@ class CustomerDetailsMixin:
             except InvalidField as error:
                 db.session.rollback()
                 getattr(form, error.field).errors.append(str(error))
+            except SQLAlchemyError as error:
+                db.session.rollback()  # the ledger row, cached balance and audit go together
+                current_app.logger.error("lgadmin: balance adjustment failed: %s", error)
+                form.amount.errors.append(
+                    "The adjustment could not be saved because of a database error; "
+                    "nothing was changed. Try again."
+                )
             else:
                 currency = account.market.currency
                 flash(

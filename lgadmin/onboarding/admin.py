@@ -10,6 +10,7 @@ from datetime import datetime
 from flask import (
     Response,
     abort,
+    current_app,
     flash,
     make_response,
     redirect,
@@ -18,6 +19,7 @@ from flask import (
 )
 from flask_admin import expose
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..audit.service import record
@@ -34,7 +36,7 @@ from .csv_import import (
     preview_totals,
     template_csv,
 )
-from .emails import base_url, queue_invitation_emails, queue_welcome_emails
+from .emails import MailOutcome, base_url, queue_invitation_emails, queue_welcome_emails
 from .forms import AddCustomerForm, ImportForm, InvitationsForm, UploadCsvForm
 from .invitations import (
     MAX_ADDRESSES,
@@ -93,7 +95,7 @@ class OnboardingAdminMixin:
                     f"{form.email.data.strip()} already has an account at {market.name}.",
                 ]
             else:
-                queue_welcome_emails([created.id], base_url())
+                tell_about_mail(queue_welcome_emails([created.id], base_url()), "welcome email")
                 form = AddCustomerForm(formdata=None)  # cleared for the next person
                 form.set_pickup_choices(market)
         status = 400 if request.method == "POST" and created is None else 200
@@ -163,10 +165,22 @@ class OnboardingAdminMixin:
         if request.method == "POST":
             if not form.validate_on_submit():
                 abort(400)
-            if carry_out_import(current_user, market, preview):
+            try:
+                imported = carry_out_import(current_user, market, preview)
+            except SQLAlchemyError as error:
+                db.session.rollback()  # one transaction: no account of the file remains
+                current_app.logger.error("lgadmin: import %s failed: %s", preview.id, error)
+                flash(
+                    "The import failed because of a database error; nothing was imported. "
+                    "Press Import to try again.",
+                    "error",
+                )
+                return redirect(url_for(".import_preview_view", preview_id=preview.id))
+            if imported:
                 created = preview.result["created"]
-                queue_welcome_emails([c["account_id"] for c in created], base_url())
+                outcome = queue_welcome_emails([c["account_id"] for c in created], base_url())
                 flash(f"Imported {len(created)} customers.", "success")
+                tell_about_mail(outcome, "welcome emails")
             else:
                 flash("This file was imported already; nothing was imported again.", "info")
             return redirect(url_for(".import_preview_view", preview_id=preview.id))
@@ -197,7 +211,8 @@ class OnboardingAdminMixin:
                 error = str(refused)
             else:
                 if is_new:
-                    queue_invitation_emails(batch_invitation_ids(batch), base_url())
+                    outcome = queue_invitation_emails(batch_invitation_ids(batch), base_url())
+                    tell_about_mail(outcome, "invitations")
                 return redirect(url_for(".invitations_summary_view", batch_id=batch.id))
         elif request.method == "POST":
             error = "; ".join(e for errors in form.errors.values() for e in errors)
@@ -228,6 +243,24 @@ class OnboardingAdminMixin:
             users_export_csv(market),
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{export_filename(market)}"'},
+        )
+
+
+def tell_about_mail(outcome: MailOutcome, what: str) -> None:
+    """Say plainly when mail was not sent, or was sent now because the queue was down."""
+    if outcome.unsent:
+        count = len(outcome.unsent)
+        flash(
+            f"{count} {'email' if count == 1 else 'emails'} could not be sent: "
+            + "; ".join(dict.fromkeys(outcome.unsent))
+            + ". Everything else was saved; try again later, or tell platform support.",
+            "error",
+        )
+    elif outcome.sent_now:
+        flash(
+            f"The background mail queue is unreachable, so the {what} "
+            f"{'was' if what.endswith('email') else 'were'} sent right away.",
+            "warning",
         )
 
 

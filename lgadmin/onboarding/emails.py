@@ -6,6 +6,8 @@ One job per message: a failing address is retried with back-off (rq's Retry)
 while the others go out.
 """
 
+from dataclasses import dataclass, field
+from smtplib import SMTPException, SMTPRecipientsRefused
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
@@ -13,7 +15,7 @@ from sqlalchemy import select
 
 from ..customers.models import Account
 from ..extensions import db
-from ..jobs import enqueue_many
+from ..jobs import enqueue_many, ran_inline
 from ..mail import MARKET_HEADER, send_mail, send_to_account
 from ..markets.models import Market
 from ..timeutil import utcnow
@@ -43,27 +45,50 @@ def external_url(root: str, endpoint: str, **values) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
-def queue_job(func, *args) -> None:
+@dataclass
+class MailOutcome:
+    """What became of the messages a request queued, for telling the manager."""
+
+    unsent: list[str] = field(default_factory=list)  # why each message sent inline failed
+    sent_now: bool = False  # the queue was unreachable, so the request sent them itself
+
+
+def queue_job(func, *args) -> MailOutcome:
     """Queue one message's job (inline without Redis, where a failure is logged, not raised)."""
-    queue_jobs(func, [args])
+    return queue_jobs(func, [args])
 
 
-def queue_jobs(func, arg_lists) -> None:
+def queue_jobs(func, arg_lists) -> MailOutcome:
     """One job per message, so one failing address never holds up the others."""
+    outcome = MailOutcome()
 
     def log_failure(args, error):
         db.session.rollback()
         current_app.logger.error("lgadmin: %s%r failed: %s", func.__name__, args, error)
+        outcome.unsent.append(failure_reason(error))
 
     enqueue_many(func, arg_lists, on_error=log_failure)
+    outcome.sent_now = ran_inline()
+    return outcome
 
 
-def queue_welcome_emails(account_ids, root: str) -> None:
-    queue_jobs(send_welcome_email, [(account_id, root) for account_id in account_ids])
+def failure_reason(error: Exception) -> str:
+    """Why a message was not sent, in words a manager can act on."""
+    if isinstance(error, SMTPRecipientsRefused):
+        return "the mail server refused " + ", ".join(error.recipients)
+    if isinstance(error, SMTPException | OSError):
+        return f"the mail server could not be reached or refused the message ({error})"
+    return f"an error: {error}"
 
 
-def queue_invitation_emails(invitation_ids, root: str) -> None:
-    queue_jobs(send_invitation_email, [(invitation_id, root) for invitation_id in invitation_ids])
+def queue_welcome_emails(account_ids, root: str) -> MailOutcome:
+    return queue_jobs(send_welcome_email, [(account_id, root) for account_id in account_ids])
+
+
+def queue_invitation_emails(invitation_ids, root: str) -> MailOutcome:
+    return queue_jobs(
+        send_invitation_email, [(invitation_id, root) for invitation_id in invitation_ids]
+    )
 
 
 def _sign_in_links(root: str, market: Market) -> dict:

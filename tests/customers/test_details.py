@@ -113,6 +113,7 @@ def test_every_section_of_spec_000_is_shown(client, market, customer):
     assert f"Order #{order.id}" in adjustments and "Complete history (1)" in adjustments
     assert "Hard bounce on 5/31/2026" in section(html, "comments")
     assert "Act as" in html and "Edit Customer Info" in html
+    assert html.count('id="lg-act-as-modal"') == 1
     assert 'id="grower"' not in html
 
 

@@ -30,7 +30,7 @@ def _add(client, **data):
 def test_the_list_has_an_add_customers_window_with_three_tabs(signed_in):
     manager = AccountFactory(manager=True)
     page = signed_in(manager).get(LIST).get_data(as_text=True)
-    assert 'data-target="#lg-add-customers"' in page and "Add Customers" in page
+    assert 'data-lg-open="#lg-add-customers"' in page and "Add Customers" in page
     for label in ("One at a time", "Upload a CSV", "Send invitations"):
         assert f">{label}</a>" in page
     assert 'value="Create Account"' in page
