@@ -29,3 +29,12 @@
     if (ends <= Date.now()) { window.location.reload(); }
   }, 15000);
 })();
+
+// The metrics cards load after the grid's rows, so they never slow the list down.
+(function () {
+  var box = document.getElementById('lg-metrics');
+  if (!box || !window.fetch) { return; }
+  fetch(box.getAttribute('data-src'), { credentials: 'same-origin' })
+    .then(function (response) { return response.ok ? response.text() : ''; })
+    .then(function (html) { if (html) { box.innerHTML = html; } });
+})();
