@@ -4,9 +4,18 @@ and its CSV / Excel export, mixed into the customer ModelView."""
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import Response, abort, flash, g, redirect, request, send_file, stream_with_context
+from flask import (
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    request,
+    send_file,
+)
 from flask_admin import expose
 
+from ..extensions import db
 from ..segments.criteria import Criteria, describe, parse_criteria
 from ..segments.models import Segment
 from ..segments.service import pickup_name, segment_criteria, segment_with_pickup_name
@@ -110,12 +119,12 @@ class CustomerInsightMixin:
         name = export_filename(market, filters.segment, date.today(), fmt)
         if fmt == "csv":
             return Response(
-                stream_with_context(csv_chunks(market, where, order)),
+                csv_chunks(db.engine, market.timezone, where, order),
                 mimetype="text/csv",
                 headers={"Content-Disposition": f'attachment; filename="{name}"'},
             )
         return send_file(
-            write_xlsx(market, where, order),
+            write_xlsx(db.session, market.timezone, where, order),
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             as_attachment=True,
             download_name=name,

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
 
 from ..catalog.models import GrowerProfile
-from ..extensions import db
 from ..markets.models import Market, PickupLocation
 from ..timeutil import today
 from .models import Account
@@ -81,9 +81,9 @@ def export_select(where, order):
     )
 
 
-def export_rows(market: Market, where, order):
+def export_rows(session, timezone: str, where, order):
     """Each customer as a list of cell values: text neutralised, money as Decimal."""
-    tz, utc = ZoneInfo(market.timezone), ZoneInfo("UTC")
+    tz, utc = ZoneInfo(timezone), ZoneInfo("UTC")
 
     def local_date(at):
         return at.replace(tzinfo=utc).astimezone(tz).date() if at is not None else None
@@ -91,7 +91,7 @@ def export_rows(market: Market, where, order):
     def yes(flag):
         return "yes" if flag else "no"
 
-    for row in db.session.execute(export_select(where, order)):
+    for row in session.execute(export_select(where, order)):
         member_until = row.membership_expires_on
         yield [
             neutralise(row.first_name or ""),
@@ -124,13 +124,22 @@ def _csv_cell(value) -> str:
     return str(value)
 
 
-def csv_chunks(market: Market, where, order):
-    """The CSV in pieces of a few hundred rows, UTF-8 with a byte-order mark for Excel."""
+def csv_chunks(engine, timezone: str, where, order):
+    """The CSV in pieces of a few hundred rows, UTF-8 with a byte-order mark for Excel.
+
+    The server iterates the body after the request's context is gone, so the rows are read
+    through a session of its own on `engine` (no Flask context needed).
+    """
+    with Session(engine) as session:
+        yield from _csv_chunks(session, timezone, where, order)
+
+
+def _csv_chunks(session, timezone: str, where, order):
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write("\ufeff")
     writer.writerow(COLUMNS)
-    for n, row in enumerate(export_rows(market, where, order), start=1):
+    for n, row in enumerate(export_rows(session, timezone, where, order), start=1):
         writer.writerow([_csv_cell(value) for value in row])
         if n % FLUSH_ROWS == 0:
             yield buffer.getvalue().encode("utf-8")
@@ -139,12 +148,12 @@ def csv_chunks(market: Market, where, order):
     yield buffer.getvalue().encode("utf-8")
 
 
-def write_xlsx(market: Market, where, order):
+def write_xlsx(session, timezone: str, where, order):
     """An .xlsx in a temporary file (openpyxl's write-only mode keeps rows out of memory)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Customers")
     sheet.append(list(COLUMNS))
-    for row in export_rows(market, where, order):
+    for row in export_rows(session, timezone, where, order):
         # control characters are not allowed in an .xlsx cell; they carry nothing anyway
         sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
     spool = tempfile.TemporaryFile()  # noqa: SIM115 (send_file closes it after streaming)
