@@ -197,22 +197,26 @@ def criteria_clause(values: Mapping, now: datetime, today: date):
 
 
 def _frequency_clauses(v: Mapping, now: datetime) -> list:
+    """Average orders a month over the last N months, as id sets from one aggregate of the
+    window's orders (not a count per customer): fast on a market of 100,000."""
     months = v["frequency_months"]
     in_window = (
-        select(func.count(Order.id))
+        select(Order.account_id)
         .where(
-            Order.account_id == Account.id,
             Order.cancelled_at.is_(None),
             Order.placed_at >= now - timedelta(days=DAYS_PER_MONTH * months),
         )
-        .scalar_subquery()
+        .group_by(Order.account_id)
     )
-    # average = orders / months; compared in hundredths so no float is involved
+    # average = orders / months, compared in hundredths so no float is involved
+    orders = func.count(Order.id) * 100
     clauses = []
-    if "frequency_at_least" in v:
-        clauses.append(in_window * 100 >= v["frequency_at_least"] * months)
+    if v.get("frequency_at_least"):
+        enough = in_window.having(orders >= v["frequency_at_least"] * months)
+        clauses.append(Account.id.in_(enough))
     if "frequency_at_most" in v:
-        clauses.append(in_window * 100 <= v["frequency_at_most"] * months)
+        too_many = in_window.having(orders > v["frequency_at_most"] * months)
+        clauses.append(Account.id.not_in(too_many))
     return clauses
 
 

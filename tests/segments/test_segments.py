@@ -120,6 +120,10 @@ def shoppers(market):
         ({"last_order_not_within_days": "90", "orders_more_than": "0"}, ["lapsed@x.org"]),
         ({"frequency_at_least": "1.5", "frequency_months": "2"}, ["regular@x.org"]),
         ({"frequency_at_least": "3", "frequency_months": "2"}, []),
+        (
+            {"frequency_at_most": "0.5", "frequency_months": "2", "orders_more_than": "0"},
+            ["lapsed@x.org"],
+        ),
         ({"volunteer": "yes"}, ["regular@x.org"]),
         ({"negative_balance": "yes", "wholesale": "yes"}, ["new@x.org"]),
         ({"grower": "yes"}, ["grower@athens.example.org", "grower@x.org"]),  # the first sells
