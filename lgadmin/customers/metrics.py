@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import Integer, case, cast, exists, func, or_, select
 
 from ..extensions import db
 from ..markets.models import Market
@@ -115,34 +115,42 @@ def customer_metrics(market: Market, now: datetime | None = None) -> CustomerMet
 def weekly_activity(market: Market, now: datetime | None = None) -> WeeklyActivity:
     """New customers (joined) and active customers (placed an order) per week, last 52 weeks.
 
-    One filtered count per week in a single statement per series: the same SQL on every
-    database, and one pass over the rows.
+    Each series is one GROUP BY over the week number, so the database returns at most 52 rows.
     """
     now = now or utcnow()
     end = datetime(now.year, now.month, now.day) + timedelta(days=1)
-    edges = [end - timedelta(weeks=WEEKS - n) for n in range(WEEKS + 1)]
-    new = db.session.execute(
-        select(
-            *(
-                func.count(case((and_(Account.joined_at >= a, Account.joined_at < b), 1)))
-                for a, b in zip(edges, edges[1:], strict=False)
+    start = end - timedelta(weeks=WEEKS)
+    new_week = _week_number(Account.joined_at, start)
+    new = dict(
+        db.session.execute(
+            select(new_week, func.count())
+            .where(Account.market_id == market.id, Account.joined_at >= start)
+            .group_by(new_week)
+        ).all()
+    )
+    order_week = _week_number(Order.placed_at, start)
+    active = dict(
+        db.session.execute(
+            select(order_week, func.count(func.distinct(Order.account_id)))
+            .where(
+                Order.market_id == market.id,
+                Order.cancelled_at.is_(None),
+                Order.placed_at >= start,
             )
-        ).where(Account.market_id == market.id, Account.joined_at >= edges[0])
-    ).one()
-    active = db.session.execute(
-        select(
-            *(
-                func.count(
-                    func.distinct(
-                        case((and_(Order.placed_at >= a, Order.placed_at < b), Order.account_id))
-                    )
-                )
-                for a, b in zip(edges, edges[1:], strict=False)
-            )
-        ).where(
-            Order.market_id == market.id,
-            Order.cancelled_at.is_(None),
-            Order.placed_at >= edges[0],
-        )
-    ).one()
-    return WeeklyActivity([e.date() for e in edges[:-1]], list(new), list(active))
+            .group_by(order_week)
+        ).all()
+    )
+    weeks = range(WEEKS)
+    return WeeklyActivity(
+        [(start + timedelta(weeks=n)).date() for n in weeks],
+        [int(new.get(n, 0)) for n in weeks],
+        [int(active.get(n, 0)) for n in weeks],
+    )
+
+
+def _week_number(column, start: datetime):
+    """Whole weeks from `start` to `column`, in the SQL of the database in use."""
+    if db.engine.dialect.name == "postgresql":
+        seconds = func.extract("epoch", column - start)
+        return cast(func.floor(seconds / (7 * 86400)), Integer)
+    return cast((func.julianday(column) - func.julianday(start)) / 7, Integer)
