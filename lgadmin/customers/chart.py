@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-WIDTH, HEIGHT = 640, 160
+WIDTH, HEIGHT = 640, 120
 LEFT, RIGHT, TOP, BOTTOM = 36, 8, 10, 22
 
 
