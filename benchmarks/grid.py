@@ -389,6 +389,8 @@ def market_rows(rng, market_id, count, ids, now, manager_hash=None) -> dict[str,
             )
             ids["ledger_entry"] += 1
             account["balance_cents"] = amount
+            # the order columns place_order keeps, as the app would have them
+            account.update(order_count=1, total_spent_cents=total, last_order_at=placed_at)
     return out
 
 
@@ -644,6 +646,133 @@ def print_table(results: list[dict]) -> None:
         )
 
 
+# ---------------------------------------------------------------------------- insight (issue 10)
+
+PREVIEW_CRITERIA = {"orders_more_than": "0", "last_order_within_days": "365", "active": "yes"}
+FREQUENCY_CRITERIA = {"frequency_at_least": "0.1", "frequency_months": "12"}
+
+
+def timed(client, method: str, url: str, data, marker: bytes) -> float:
+    started = time.perf_counter()
+    response = client.open(url, method=method, data=data)
+    body = response.get_data()  # a streamed body is read to the end inside the timing
+    elapsed = time.perf_counter() - started
+    if response.status_code != 200 or marker not in body:
+        raise SystemExit(f"FAIL: {method} {url} answered {response.status_code} without {marker!r}")
+    return elapsed
+
+
+def measure_ours(client, log, name, method, url, data, requests, marker) -> dict:
+    for _ in range(WARMUP):
+        timed(client, method, url, data, marker)
+    times = [timed(client, method, url, data, marker) * 1000 for _ in range(requests)]
+    log.start()
+    timed(client, method, url, data, marker)
+    statements = log.stop()
+    return {
+        "scenario": name,
+        "url": url,
+        "p50_ms": round(statistics.median(times), 2),
+        "p95_ms": round(percentile(times, 0.95), 2),
+        "statements": len(statements),
+    }
+
+
+def insight_scenarios(app, client, log, requests: int) -> list[dict]:
+    """Order-column sort and filter, a segment in the grid, segment previews, the metrics."""
+    from lgadmin.extensions import db
+    from lgadmin.markets.models import Market
+    from lgadmin.segments.models import Segment
+
+    with app.app_context():
+        market = db.session.scalars(select(Market).where(Market.slug == BENCH_SLUG)).one()
+        segment = db.session.scalars(
+            select(Segment).where(Segment.market_id == market.id, Segment.name == "Bench")
+        ).first() or Segment(market_id=market.id, name="Bench")
+        segment.criteria = dict(PREVIEW_CRITERIA)
+        db.session.add(segment)
+        db.session.commit()
+        segment_id = segment.id
+    grid_row = b'<tr data-id="'
+    scenarios = [
+        ("sort_total_spent", "GET", "/admin/customers/?sort=7&desc=1", None, grid_row),
+        (
+            "filter_recent_buyers",
+            "GET",
+            "/admin/customers/?orders_more_than=0&last_order_within_days=365",
+            None,
+            grid_row,
+        ),
+        ("segment_in_grid", "GET", f"/admin/customers/?segment={segment_id}", None, grid_row),
+        (
+            "segment_preview",
+            "POST",
+            "/admin/segments/new",
+            {"action": "preview", **PREVIEW_CRITERIA},
+            b"lg-preview-count",
+        ),
+        (
+            "segment_preview_frequency",
+            "POST",
+            "/admin/segments/new",
+            {"action": "preview", **FREQUENCY_CRITERIA},
+            b"lg-preview-count",
+        ),
+        ("metrics_cards", "GET", "/admin/customers/metrics?fragment=1", None, b"lg-metric-value"),
+    ]
+    return [
+        measure_ours(client, log, name, method, url, data, requests, marker)
+        for name, method, url, data, marker in scenarios
+    ]
+
+
+def measure_csv_export(client, customers: int) -> dict:
+    """The whole market as CSV through the app: time, then peak Python memory (tracemalloc)."""
+    import tracemalloc
+
+    url = "/admin/customers/export/csv"
+    client.get(url).get_data()  # warm-up
+    started = time.perf_counter()
+    response = client.get(url)
+    size, rows = 0, 0
+    for chunk in response.response:  # streamed: read piece by piece, as a server would
+        size += len(chunk)
+        rows += chunk.count(b"\r\n")
+    seconds = time.perf_counter() - started
+    tracemalloc.start()
+    traced = client.get(url)
+    for _chunk in traced.response:
+        pass
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {
+        "scenario": "csv_export",
+        "customers": customers,
+        "rows": rows - 1,
+        "megabytes": round(size / 1e6, 1),
+        "seconds": round(seconds, 2),
+        "peak_traced_mb": round(peak / 1e6, 1),
+        "max_rss_mb": round(resource_max_rss_mb(), 1),
+    }
+
+
+def resource_max_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def print_insight_table(rows: list[dict], export: dict) -> None:
+    print(f"\n{'insight scenario':<26} {'p50 ms':>8} {'p95 ms':>8} {'stmts':>5}")
+    for r in rows:
+        print(f"{r['scenario']:<26} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} {r['statements']:>5}")
+    print(
+        f"\nCSV export: {export['rows']:,} rows, {export['megabytes']} MB in "
+        f"{export['seconds']} s; peak traced Python memory {export['peak_traced_mb']} MB "
+        f"(process max RSS {export['max_rss_mb']} MB)"
+    )
+
+
 # ---------------------------------------------------------------------------- main
 
 
@@ -760,10 +889,16 @@ def run(args, instance: Path) -> int:
             print(f"\n== {name}: slowest statement ({seconds * 1000:.1f} ms)\n{statement}")
             print(f"-- parameters: {parameters}\n{explain(engine, statement, parameters)}")
 
+    insight = insight_scenarios(app, client, log, args.requests)
+    export = measure_csv_export(client, args.customers)
+    results.extend(insight)
+    results.append(export)
+
     print()
     if build_seconds is not None:
         print(f"build time: {build_seconds:.1f} s")
-    print_table(results)
+    print_table([r for r in results if "baseline_p50_ms" in r])
+    print_insight_table(insight, export)
     Path(args.json).write_text(json.dumps(results, indent=2, default=str) + "\n")
     print(f"\nwrote {args.json}")
     return 0

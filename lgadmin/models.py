@@ -3,6 +3,7 @@
 from .act_as.models import ActAsAction, ActAsSession
 from .audit.models import AuditEntry
 from .balance.models import LedgerAllocation, LedgerEntry, LedgerKind
+from .campaigns.models import Campaign, CampaignRecipient, RecipientStatus
 from .catalog.models import GrowerApproval, GrowerProfile, Product
 from .customers.models import Account, Comment, LinePosition
 from .deliverability.models import MailEvent, MailEventKind, MailSend, WebhookToken
@@ -17,12 +18,15 @@ from .onboarding.models import (
 )
 from .orders.models import CartItem, Order, OrderItem, PaymentChoice
 from .payments.models import CardCharge, PaymentMethod, StripeEvent
+from .segments.models import Segment
 
 __all__ = [
     "Account",
     "ActAsAction",
     "ActAsSession",
     "AuditEntry",
+    "Campaign",
+    "CampaignRecipient",
     "CardCharge",
     "CartItem",
     "Comment",
@@ -46,6 +50,8 @@ __all__ = [
     "PaymentMethod",
     "PickupLocation",
     "Product",
+    "RecipientStatus",
+    "Segment",
     "StripeEvent",
     "Token",
     "TokenPurpose",

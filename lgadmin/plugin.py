@@ -129,12 +129,16 @@ class LGAdmin:
     def admin_views(self) -> list:
         from .act_as.admin import ActAsLogView
         from .audit.admin import AuditLogView
+        from .campaigns.admin import CampaignView
         from .customers.admin import CustomerView
         from .deliverability.admin import MailEventView
         from .payments.admin import PaymentsView
+        from .segments.admin import SegmentView
 
         return [
             CustomerView(name="Customers", endpoint="customers", url="/admin/customers"),
+            SegmentView(name="Segments", endpoint="segments", url="/admin/segments"),
+            CampaignView(name="Campaigns", endpoint="campaigns", url="/admin/campaigns"),
             AuditLogView(name="Audit Log", endpoint="audit_log", url="/admin/audit-log"),
             ActAsLogView(name="Act-as log", endpoint="act_as_log", url="/admin/act-as-log"),
             OutboxView(name="Outbox", endpoint="outbox", url="/admin/outbox"),

@@ -14,7 +14,7 @@ from wtforms.validators import Length
 
 from ..admin.base import MarketModelView
 from ..customers.comments import local_time_label
-from ..customers.export import spreadsheet_safe
+from ..customers.users_export import spreadsheet_safe
 from ..extensions import db
 from ..tenancy import require_market
 from .models import ActAsSession

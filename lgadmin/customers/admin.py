@@ -3,7 +3,7 @@
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from flask import g
+from flask import g, url_for
 from flask_admin.model.base import ViewArgs
 
 from ..act_as.admin import ActAsMixin
@@ -12,21 +12,32 @@ from ..money import format_money
 from ..onboarding.admin import OnboardingAdminMixin
 from ..tenancy import require_market
 from .admin_details import CustomerDetailsMixin
+from .admin_insight import ACTIVE_ONLY, CustomerInsightMixin, grid_filters
 from .grid import COUNT_CAP, DEFAULT_SORT, SORTS, customer_page
 from .icons import LEGEND, status_icons
 from .models import Account
 
-ACTIVE_ONLY = "active"
 
-
-class CustomerView(ActAsMixin, CustomerDetailsMixin, OnboardingAdminMixin, MarketModelView):
+class CustomerView(
+    ActAsMixin, CustomerInsightMixin, CustomerDetailsMixin, OnboardingAdminMixin, MarketModelView
+):
     model_class = Account
     list_template = "lgadmin/customers/list.html"
     can_create = False
     can_edit = False
     can_delete = False
     can_view_details = True
-    column_list = ("first_name", "last_name", "email", "status", "joined_at", "balance_cents")
+    column_list = (
+        "first_name",
+        "last_name",
+        "email",
+        "status",
+        "joined_at",
+        "balance_cents",
+        "order_count",
+        "total_spent_cents",
+        "last_order_at",
+    )
     column_labels = {
         "first_name": "First Name",
         "last_name": "Last Name",
@@ -34,6 +45,9 @@ class CustomerView(ActAsMixin, CustomerDetailsMixin, OnboardingAdminMixin, Marke
         "status": "Status",
         "joined_at": "Joined",
         "balance_cents": "Balance",
+        "order_count": "Total Orders",
+        "total_spent_cents": "Total Spent",
+        "last_order_at": "Last Order",
         "phone": "Phone",
         "pickup_location": "Pickup Location",
     }
@@ -46,18 +60,18 @@ class CustomerView(ActAsMixin, CustomerDetailsMixin, OnboardingAdminMixin, Marke
 
     def _get_list_extra_args(self) -> ViewArgs:
         view_args = super()._get_list_extra_args()
-        # Only the toggle is ours among the extra arguments; drop anything else.
-        status = view_args.extra_args.get("status")
-        view_args.extra_args = {"status": ACTIVE_ONLY} if status == ACTIVE_ONLY else {}
+        # The toggle, a segment or its criteria are ours among the extra arguments; drop the rest.
+        view_args.extra_args = grid_filters().extra_args
         g.customer_view_args = view_args
         return view_args
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
-        view_args = g.get("customer_view_args") or self._get_list_extra_args()
+        filters = grid_filters()
         grid = customer_page(
             require_market(),
             search=search,
-            active_only=view_args.extra_args.get("status") == ACTIVE_ONLY,
+            active_only=filters.active_only,
+            criteria=filters.values,
             sort=sort_column or DEFAULT_SORT,
             descending=bool(sort_desc),
             page=page or 0,
@@ -78,14 +92,30 @@ class CustomerView(ActAsMixin, CustomerDetailsMixin, OnboardingAdminMixin, Marke
         tz = ZoneInfo(market.timezone)
         return_url = kwargs["return_url"]
         details_prefix = f"{self.get_url('.details_view')}?url={quote(return_url, safe='')}&id="
+        filters = grid_filters()
+        without_status = {k: v for k, v in view_args.extra_args.items() if k != "status"}
+        grid_args = self._grid_args(view_args)
         return {
             "page": grid.page,
             "count_label": f"{COUNT_CAP:,}+" if grid.count_is_capped else f"{grid.count:,}",
-            "active_only": view_args.extra_args.get("status") == ACTIVE_ONLY,
-            "all_url": self._get_list_url(view_args.clone(page=0, extra_args={})),
+            "active_only": filters.active_only,
+            "all_url": self._get_list_url(view_args.clone(page=0, extra_args=without_status)),
             "active_url": self._get_list_url(
-                view_args.clone(page=0, extra_args={"status": ACTIVE_ONLY})
+                view_args.clone(page=0, extra_args={**without_status, "status": ACTIVE_ONLY})
             ),
+            "filters": filters,
+            "clear_filters_url": self._get_list_url(
+                view_args.clone(
+                    page=0, extra_args={"status": ACTIVE_ONLY} if filters.active_only else {}
+                )
+            ),
+            "filter_url": url_for("segments.new_view", **filters.criteria.raw)
+            if filters.segment is None
+            else url_for("segments.edit_view", segment_id=filters.segment.id),
+            "export_urls": {
+                fmt: self.get_url(".export_view", fmt=fmt, **grid_args) for fmt in ("csv", "xlsx")
+            },
+            "metrics_url": self.get_url(".metrics_view", fragment=1),
             "legend": LEGEND,
             "grid_rows": [self._display_row(row, market.currency, tz) for row in grid.rows],
             "details_prefix": details_prefix,
@@ -93,8 +123,18 @@ class CustomerView(ActAsMixin, CustomerDetailsMixin, OnboardingAdminMixin, Marke
         }
 
     @staticmethod
+    def _grid_args(view_args) -> dict:
+        """The grid's own URL arguments (search, sort, toggle, filters) for the export links."""
+        args = {"search": view_args.search, "sort": view_args.sort}
+        args["desc"] = 1 if view_args.sort_desc else None
+        args.update(view_args.extra_args)
+        return {k: v for k, v in args.items() if v not in (None, "")}
+
+    @staticmethod
     def _display_row(row, currency: str, tz: ZoneInfo) -> dict:
-        joined = row.joined_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz)
+        utc = ZoneInfo("UTC")
+        joined = row.joined_at.replace(tzinfo=utc).astimezone(tz)
+        last_order = row.last_order_at and row.last_order_at.replace(tzinfo=utc).astimezone(tz)
         return {
             "id": row.id,
             "first_name": row.first_name,
@@ -107,4 +147,8 @@ class CustomerView(ActAsMixin, CustomerDetailsMixin, OnboardingAdminMixin, Marke
             "balance": format_money(row.balance_cents, currency),
             "negative": row.balance_cents < 0,
             "can_act_as": row.active and not row.is_manager,
+            "order_count": row.order_count,
+            "spent": format_money(row.total_spent_cents, currency),
+            "last_order": last_order.strftime("%b %-d, %Y") if last_order else "",
+            "last_order_iso": last_order.date().isoformat() if last_order else "",
         }

@@ -1,57 +1,169 @@
-"""The users export: the market's customers as CSV, in the import template's columns."""
+"""Customers as CSV or Excel, streamed in bounded memory.
+
+The first five columns are the import template's ("first name", "last name", "email",
+"phone", "pickup location"), so an export trimmed to them imports again; the rest follow.
+Text that a spreadsheet would run as a formula is neutralised with a leading apostrophe.
+"""
 
 import csv
 import io
+import re
+import tempfile
+from datetime import date
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
 
-from ..extensions import db
+from ..catalog.models import GrowerProfile
 from ..markets.models import Market, PickupLocation
-from ..onboarding.csv_import import COLUMNS
-from ..onboarding.values import FORMULA_STARTS, display_phone, market_region
 from ..timeutil import today
 from .models import Account
 
-# Excel reads a UTF-8 file as Windows-1252 unless it starts with a byte-order mark;
-# the import reads either.
-BOM = "\ufeff"
+IMPORT_COLUMNS = ("first name", "last name", "email", "phone", "pickup location")
+EXTRA_COLUMNS = (
+    "joined",
+    "active",
+    "balance",
+    "total orders",
+    "total spent",
+    "last order",
+    "member until",
+    "manager",
+    "volunteer",
+    "wholesale",
+    "grower",
+    "receives mailings",
+)
+COLUMNS = IMPORT_COLUMNS + EXTRA_COLUMNS
+EXPORT_FORMATS = ("csv", "xlsx")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+YIELD_PER = 1000
+FLUSH_ROWS = 500
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
 
 
-def spreadsheet_safe(value: str) -> str:
-    """A cell a spreadsheet shows as text: formula-like cells get a leading apostrophe."""
-    value = value or ""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+def neutralise(text: str) -> str:
+    """Text a spreadsheet would treat as a formula, prefixed with an apostrophe."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def export_filename(market: Market) -> str:
-    return f"{market.slug}-customers-{today().isoformat()}.csv"
-
-
-def users_export_csv(market: Market) -> str:
-    """The whole file; rows are read as plain tuples, a thousand at a time."""
-    buffer = io.StringIO()
-    buffer.write(BOM)
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    region = market_region(market)
-    rows = db.session.execute(
+def export_select(where, order):
+    grower = exists().where(GrowerProfile.account_id == Account.id)
+    return (
         select(
             Account.first_name,
             Account.last_name,
             Account.email,
             Account.phone,
-            PickupLocation.name,
+            PickupLocation.name.label("pickup_name"),
+            Account.joined_at,
+            Account.active,
+            Account.balance_cents,
+            Account.order_count,
+            Account.total_spent_cents,
+            Account.last_order_at,
+            Account.membership_expires_on,
+            Account.is_manager,
+            Account.is_volunteer,
+            Account.is_wholesale,
+            grower.label("is_grower"),
+            Account.receives_mailings,
         )
+        .select_from(Account)
         .outerjoin(PickupLocation, PickupLocation.id == Account.pickup_location_id)
-        .where(Account.market_id == market.id)
-        .order_by(Account.last_name, Account.first_name, Account.id)
-        .execution_options(yield_per=1000)
+        .where(where)
+        .order_by(*order)
+        .execution_options(yield_per=YIELD_PER)
     )
-    for first_name, last_name, email, phone, pickup in rows:
-        writer.writerow(
-            [
-                spreadsheet_safe(value)
-                for value in (first_name, last_name, email, display_phone(phone, region), pickup)
-            ]
-        )
-    return buffer.getvalue()
+
+
+def export_rows(session, timezone: str, where, order):
+    """Each customer as a list of cell values: text neutralised, money as Decimal."""
+    tz, utc = ZoneInfo(timezone), ZoneInfo("UTC")
+
+    def local_date(at):
+        return at.replace(tzinfo=utc).astimezone(tz).date() if at is not None else None
+
+    def yes(flag):
+        return "yes" if flag else "no"
+
+    for row in session.execute(export_select(where, order)):
+        member_until = row.membership_expires_on
+        yield [
+            neutralise(row.first_name or ""),
+            neutralise(row.last_name or ""),
+            neutralise(row.email or ""),
+            neutralise(row.phone or ""),
+            neutralise(row.pickup_name or ""),
+            local_date(row.joined_at),
+            yes(row.active),
+            Decimal(row.balance_cents) / 100,
+            row.order_count,
+            Decimal(row.total_spent_cents) / 100,
+            local_date(row.last_order_at),
+            member_until if member_until is not None and member_until >= today() else None,
+            yes(row.is_manager),
+            yes(row.is_volunteer),
+            yes(row.is_wholesale),
+            yes(row.is_grower),
+            yes(row.receives_mailings),
+        ]
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"  # a number we wrote, never a formula
+    return str(value)
+
+
+def csv_chunks(engine, timezone: str, where, order):
+    """The CSV in pieces of a few hundred rows, UTF-8 with a byte-order mark for Excel.
+
+    The server iterates the body after the request's context is gone, so the rows are read
+    through a session of its own on `engine` (no Flask context needed).
+    """
+    with Session(engine) as session:
+        yield from _csv_chunks(session, timezone, where, order)
+
+
+def _csv_chunks(session, timezone: str, where, order):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write("\ufeff")
+    writer.writerow(COLUMNS)
+    for n, row in enumerate(export_rows(session, timezone, where, order), start=1):
+        writer.writerow([_csv_cell(value) for value in row])
+        if n % FLUSH_ROWS == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def write_xlsx(session, timezone: str, where, order):
+    """An .xlsx in a temporary file (openpyxl's write-only mode keeps rows out of memory)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Customers")
+    sheet.append(list(COLUMNS))
+    for row in export_rows(session, timezone, where, order):
+        # control characters are not allowed in an .xlsx cell; they carry nothing anyway
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (send_file closes it after streaming)
+    workbook.save(spool)
+    spool.seek(0)
+    return spool
+
+
+def export_filename(market: Market, segment, on: date, fmt: str) -> str:
+    parts = ["customers", market.slug]
+    if segment is not None:
+        parts.append(_UNSAFE_NAME.sub("-", segment.name).strip("-")[:40] or f"segment-{segment.id}")
+    return f"{'-'.join(parts)}-{on.isoformat()}.{fmt}"

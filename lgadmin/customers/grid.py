@@ -13,6 +13,8 @@ from ..catalog.models import GrowerProfile
 from ..extensions import db
 from ..markets.models import Market
 from ..payments.models import PaymentMethod
+from ..segments.criteria import criteria_clause
+from ..timeutil import today, utcnow
 from .models import Account
 
 SORTS = {
@@ -21,6 +23,9 @@ SORTS = {
     "email": Account.email,
     "joined_at": Account.joined_at,
     "balance_cents": Account.balance_cents,
+    "order_count": Account.order_count,
+    "total_spent_cents": Account.total_spent_cents,
+    "last_order_at": Account.last_order_at,
 }
 DEFAULT_SORT = "last_name"
 MAX_SEARCH_CHARS = 200
@@ -65,13 +70,16 @@ def search_clause(words: list[str]):
     return and_(*clauses)
 
 
-def customer_filter(market: Market, words: list[str], active_only: bool):
-    criteria = [Account.market_id == market.id]
+def customer_filter(market: Market, words: list[str], active_only: bool, criteria=None):
+    """The market's customers matching the search, the toggle and segment criteria values."""
+    clauses = [Account.market_id == market.id]
     if active_only:
-        criteria.append(Account.active.is_(True))
+        clauses.append(Account.active.is_(True))
     if words:
-        criteria.append(search_clause(words))
-    return and_(*criteria)
+        clauses.append(search_clause(words))
+    if criteria:
+        clauses.append(criteria_clause(criteria, utcnow(), today()))
+    return and_(*clauses)
 
 
 def grid_select():
@@ -85,6 +93,9 @@ def grid_select():
             Account.email,
             Account.joined_at,
             Account.balance_cents,
+            Account.order_count,
+            Account.total_spent_cents,
+            Account.last_order_at,
             Account.active,
             Account.is_manager,
             Account.is_volunteer,
@@ -122,19 +133,20 @@ def customer_page(
     descending: bool = False,
     page: int = 0,
     page_size: int = 50,
+    criteria=None,
+    exact_count: bool = False,
 ) -> GridPage:
     """One page of the market's customers; a page past the end is the last page."""
     words = search_words(search)
-    where = customer_filter(market, words, active_only)
-    # An unfiltered list needs its exact size for the pager; a search is capped.
-    count, capped = count_customers(where, cap=COUNT_CAP if words else None)
+    where = customer_filter(market, words, active_only, criteria)
+    # An unfiltered list needs its exact size for the pager; a search or filter is capped.
+    narrowed = bool(words or criteria) and not exact_count
+    count, capped = count_customers(where, cap=COUNT_CAP if narrowed else None)
     last_page = max(ceil(count / page_size) - 1, 0)
     page = max(page or 0, 0)
     if page > last_page and not capped:
         page = last_page
-    column = SORTS.get(sort or "", SORTS[DEFAULT_SORT])
-    ascending = (column.asc(), Account.id.asc())
-    descending_order = (column.desc(), Account.id.desc())
+    ascending, descending_order = sort_orders(sort)
     order = descending_order if descending else ascending
     rows = db.session.execute(
         _page_statement(
@@ -155,6 +167,12 @@ def customer_page(
             _page_statement(where, order, reverse, page, page_size, count)
         ).all()
     return GridPage(rows=rows, count=count, count_is_capped=capped, page=page)
+
+
+def sort_orders(sort: str | None) -> tuple[tuple, tuple]:
+    """(ascending, descending) ORDER BY of a grid sort, each ending in the id tie-breaker."""
+    column = SORTS.get(sort or "", SORTS[DEFAULT_SORT])
+    return (column.asc(), Account.id.asc()), (column.desc(), Account.id.desc())
 
 
 def _page_statement(where, order, reverse, page: int, page_size: int, count: int | None):

@@ -73,6 +73,11 @@ class Account(UserMixin, db.Model):
     trial_orders_left: Mapped[int] = mapped_column(default=0)
     # Cache of the ledger sum, kept in the same transaction as each ledger row.
     balance_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Order totals (cancelled orders left out), kept by orders.service in the order's
+    # transaction so the grid can sort and filter on them without touching the orders.
+    order_count: Mapped[int] = mapped_column(default=0)
+    total_spent_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_order_at: Mapped[datetime | None]
     manager_comments: Mapped[str] = mapped_column(Text, default="")
     stripe_customer_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Bumped on every change a manager saves, so a stale form can be refused.
@@ -92,6 +97,9 @@ class Account(UserMixin, db.Model):
         Index("ix_account_market_last_name", "market_id", "last_name", "id"),
         Index("ix_account_market_joined_at", "market_id", "joined_at", "id"),
         Index("ix_account_market_balance", "market_id", "balance_cents", "id"),
+        Index("ix_account_market_order_count", "market_id", "order_count", "id"),
+        Index("ix_account_market_total_spent", "market_id", "total_spent_cents", "id"),
+        Index("ix_account_market_last_order", "market_id", "last_order_at", "id"),
         # Partial, case-insensitive search on PostgreSQL (pg_trgm); SQLite scans.
         *(
             Index(

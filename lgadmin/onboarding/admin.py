@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..audit.service import record
-from ..customers.export import export_filename, users_export_csv
+from ..customers.users_export import export_filename, users_export_csv
 from ..extensions import db
 from ..limits import invitations_limit
 from ..tenancy import require_market

@@ -3,6 +3,8 @@
 from datetime import datetime
 from decimal import Decimal
 
+from sqlalchemy import case, func, select, update
+
 from ..balance.models import LedgerKind
 from ..balance.service import lock_account, record_entry
 from ..catalog.models import Product
@@ -52,6 +54,7 @@ def place_order(
     )
     db.session.add(order)
     db.session.flush()
+    count_order(account, order)
     if payment_choice == PaymentChoice.CARD:
         # Owed until payments.charge_order_with_saved_card succeeds; the balance is untouched.
         return order
@@ -71,3 +74,45 @@ def place_order(
         at=at,
     )
     return order
+
+
+def count_order(account: Account, order: Order) -> None:
+    """Add a placed order to the account's order totals, in the order's transaction.
+
+    One UPDATE of the row with the new values computed by the database, so two
+    orders placed at once never lose a count.
+    """
+    db.session.execute(
+        update(Account)
+        .where(Account.id == account.id)
+        .values(
+            order_count=Account.order_count + 1,
+            total_spent_cents=Account.total_spent_cents + order.total_cents,
+            last_order_at=case(
+                (Account.last_order_at.is_(None), order.placed_at),
+                (Account.last_order_at < order.placed_at, order.placed_at),
+                else_=Account.last_order_at,
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(account, ["order_count", "total_spent_cents", "last_order_at"])
+
+
+def recount_orders(account_ids=None) -> None:
+    """Recompute the order totals from the orders (all accounts, or those given).
+
+    For whatever cancels an order or changes one in bulk, and for the migration's backfill.
+    """
+    live = (Order.account_id == Account.id) & Order.cancelled_at.is_(None)
+    stmt = update(Account).values(
+        order_count=select(func.count(Order.id)).where(live).scalar_subquery(),
+        total_spent_cents=select(func.coalesce(func.sum(Order.total_cents), 0))
+        .where(live)
+        .scalar_subquery(),
+        last_order_at=select(func.max(Order.placed_at)).where(live).scalar_subquery(),
+    )
+    if account_ids is not None:
+        stmt = stmt.where(Account.id.in_(list(account_ids)))
+    db.session.execute(stmt.execution_options(synchronize_session=False))
+    db.session.expire_all()

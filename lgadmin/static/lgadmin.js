@@ -40,3 +40,12 @@ document.addEventListener('submit', function (event) {
   var message = event.target.getAttribute && event.target.getAttribute('data-confirm');
   if (message && !window.confirm(message)) { event.preventDefault(); }
 }, true);
+
+// The metrics cards load after the grid's rows, so they never slow the list down.
+(function () {
+  var box = document.getElementById('lg-metrics');
+  if (!box || !window.fetch) { return; }
+  fetch(box.getAttribute('data-src'), { credentials: 'same-origin' })
+    .then(function (response) { return response.ok ? response.text() : ''; })
+    .then(function (html) { if (html) { box.innerHTML = html; } });
+})();

@@ -45,7 +45,8 @@ def test_search_filter_sort_page_size_and_card_tooltip(market_with_customers, li
     expect(rows).to_have_count(50)
 
     page.get_by_placeholder("Search name or email").fill("  rob hotmail ")
-    page.get_by_placeholder("Search name or email").press("Enter")
+    with page.expect_navigation():
+        page.get_by_placeholder("Search name or email").press("Enter")
     expect(page.locator(".lg-count")).to_contain_text("30 customers")
     for email in rows.locator("td:nth-child(3)").all_inner_texts():
         assert email.startswith("rob") and email.endswith("@hotmail.com")
@@ -65,7 +66,8 @@ def test_search_filter_sort_page_size_and_card_tooltip(market_with_customers, li
 
     page.get_by_role("link", name="All customers").click()
     page.get_by_placeholder("Search name or email").fill("")
-    page.get_by_placeholder("Search name or email").press("Enter")
+    with page.expect_navigation():
+        page.get_by_placeholder("Search name or email").press("Enter")
     page.locator(".lg-grid-toolbar .dropdown-toggle").click()
     page.get_by_role("link", name="100 items").click()
     expect(rows).to_have_count(100)
@@ -74,7 +76,8 @@ def test_search_filter_sort_page_size_and_card_tooltip(market_with_customers, li
     assert "page_size=100" in page.url
 
     page.get_by_placeholder("Search name or email").fill("robert0@")
-    page.get_by_placeholder("Search name or email").press("Enter")
+    with page.expect_navigation():
+        page.get_by_placeholder("Search name or email").press("Enter")
     expect(page.locator(".lg-count")).to_contain_text("1 customer")
     page.locator(".lg-grid .lg-icon-card").hover()
     expect(page.locator(".tooltip")).to_have_text("Visa ending in 4242")

@@ -18,12 +18,14 @@ from flask import current_app
 from lgadmin.act_as.models import ActAsSession
 from lgadmin.audit.service import record
 from lgadmin.balance.models import LedgerEntry
+from lgadmin.campaigns.models import Campaign
 from lgadmin.deliverability.models import MailEvent, MailEventKind
 from lgadmin.extensions import db, limiter
 from lgadmin.mail import build_message, write_to_outbox
 from lgadmin.onboarding.models import ImportPreview, InvitationBatch
 from lgadmin.orders.models import PaymentChoice
 from lgadmin.orders.service import place_order
+from lgadmin.segments.models import Segment
 from lgadmin.timeutil import utcnow
 from tests.conftest import csrf_token_from, sign_in
 from tests.factories import (
@@ -35,7 +37,16 @@ from tests.factories import (
 )
 
 ROLES = ("anonymous", "shopper", "volunteer", "grower", "manager", "other_manager", "superuser")
-ADMIN_VIEWS = ("admin", "customers", "audit_log", "act_as_log", "mail_events", "payments")
+ADMIN_VIEWS = (
+    "admin",
+    "customers",
+    "audit_log",
+    "act_as_log",
+    "mail_events",
+    "payments",
+    "segments",
+    "campaigns",
+)
 PUBLIC = {
     "auth.sign_in",
     "auth.market_sign_in",
@@ -72,7 +83,15 @@ NOT_ACTING = {"act_as.end_session"}
 SHOPPER_API = {"stripe_payments.card_setup", "stripe_payments.card_saved"}
 # Flask-Admin's ajax endpoints: no view here declares ajax models, so they are 404 to all.
 UNAVAILABLE_SUFFIXES = (".ajax_lookup", ".ajax_update")
-ID_ARGUMENTS = ("account_id", "entry_id", "order_id", "preview_id", "batch_id")
+ID_ARGUMENTS = (
+    "account_id",
+    "entry_id",
+    "order_id",
+    "preview_id",
+    "batch_id",
+    "segment_id",
+    "campaign_id",
+)
 QUERY_ID_MODEL = {
     "customers": "account",
     "audit_log": "audit",
@@ -84,6 +103,7 @@ QUERY_ID_MODEL = {
 @dataclass
 class MarketData:
     slug: str
+    market_id: int
     ids: dict
 
 
@@ -117,7 +137,11 @@ def _market_data(name: str) -> tuple[MarketData, dict]:
     )
     preview = ImportPreview(market_id=market.id)
     batch = InvitationBatch(market_id=market.id, submission_key=f"key-{name}")
-    db.session.add_all([act_as, event, preview, batch])
+    segment = Segment(market_id=market.id, name=f"Regulars of {name}", criteria={})
+    campaign = Campaign(
+        market_id=market.id, segment_name=segment.name, subject="News", message="Hello"
+    )
+    db.session.add_all([act_as, event, preview, batch, segment, campaign])
     db.session.commit()
     with current_app.test_request_context():
         sent = write_to_outbox(
@@ -135,8 +159,10 @@ def _market_data(name: str) -> tuple[MarketData, dict]:
         "audit": audit.id,
         "act_as": act_as.id,
         "mail_event": event.id,
+        "segment_id": segment.id,
+        "campaign_id": campaign.id,
     }
-    return MarketData(market.slug, ids), people
+    return MarketData(market.slug, market.id, ids), people
 
 
 @pytest.fixture
@@ -168,6 +194,26 @@ def world(app, monkeypatch):
         "clients": clients,
         "markets": {"own": accounts["manager"].market_id},
     }
+
+
+def _restore_segment(world) -> None:
+    """segments.delete_view really deletes: put the seeded segments back after each cell."""
+    db.session.expire_all()
+    for variant in ("own", "other"):
+        data = world[variant]
+        if db.session.get(Segment, data.ids["segment_id"]) is None:
+            db.session.add(
+                Segment(
+                    id=data.ids["segment_id"],
+                    market_id=data.market_id,
+                    name="Restored",
+                    criteria={},
+                )
+            )
+    db.session.commit()
+
+
+RESTORE_AFTER = {"segments.delete_view": _restore_segment}
 
 
 def _classify(endpoint: str) -> str:
@@ -213,6 +259,7 @@ def _url(rule, data: MarketData) -> str:
                 "token": "bogus-token",
                 "provider": "mailgun",
                 "export_type": "csv",
+                "fmt": "csv",
             }[argument]
     if rule.endpoint == "outbox.message":
         values["filename"] = data.ids["outbox_file"]
@@ -282,6 +329,8 @@ def test_every_endpoint_answers_every_role_as_expected(app, world):
                         response = client.get(url)
                     else:
                         response = client.open(url, method=method, data={"csrf_token": token})
+                    if rule.endpoint in RESTORE_AFTER:
+                        RESTORE_AFTER[rule.endpoint](world)
                     got = _answer(response)
                     expected = _expected(kind, role, variant if _takes_ids(rule) else None)
                     cells[(got == expected, got)] += 1

@@ -1,0 +1,1 @@
+"""Email campaigns to a segment (spec 003 "Using Segments": Email Campaigns)."""

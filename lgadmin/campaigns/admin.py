@@ -1,0 +1,86 @@
+"""Campaign pages: compose to a segment, send through rq jobs, read the summary."""
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_login import current_user
+
+from ..admin.base import AdminView
+from ..extensions import db
+from ..segments.criteria import describe
+from ..segments.service import (
+    SegmentError,
+    count_matching,
+    market_segments,
+    segment_criteria,
+    segment_in_market,
+)
+from ..tenancy import require_market
+from .service import (
+    CampaignError,
+    campaign_in_market,
+    campaign_summary,
+    market_campaigns,
+    send_campaign,
+)
+
+
+class CampaignView(AdminView):
+    @expose("/")
+    def index(self):
+        market = require_market()
+        return self.render(
+            "lgadmin/campaigns/list.html", campaigns=market_campaigns(market), market=market
+        )
+
+    @expose("/new", methods=("GET", "POST"))
+    def new_view(self):
+        market = require_market()
+        source = request.form if request.method == "POST" else request.args
+        segment = None
+        if source.get("segment"):
+            segment = segment_in_market(market, source.get("segment"))
+            if segment is None:
+                abort(404)
+        subject, message = source.get("subject", ""), source.get("message", "")
+        errors, status = {}, 200
+        if request.method == "POST":
+            try:
+                if segment is None:
+                    raise CampaignError({"segment": "Choose the segment to send to."})
+                campaign = send_campaign(current_user, market, segment, subject, message)
+            except (CampaignError, SegmentError) as error:
+                db.session.rollback()
+                errors, status = error.errors, 400
+            else:
+                if campaign.recipient_count == 0:
+                    flash("The segment matches nobody today: nothing was sent.", "warning")
+                else:
+                    flash(f"Sending to {campaign.recipient_count:,} customers.", "success")
+                return redirect(url_for(".campaign_view", campaign_id=campaign.id))
+        criteria = segment_criteria(segment) if segment is not None else None
+        return (
+            self.render(
+                "lgadmin/campaigns/new.html",
+                market=market,
+                segment=segment,
+                segments=market_segments(market),
+                badges=describe(criteria.values, market.currency) if criteria else [],
+                matching=count_matching(market, criteria)
+                if criteria is not None and criteria.is_valid
+                else None,
+                subject=subject,
+                message=message,
+                errors=errors,
+            ),
+            status,
+        )
+
+    @expose("/<int:campaign_id>/")
+    def campaign_view(self, campaign_id: int):
+        market = require_market()
+        campaign = campaign_in_market(market, campaign_id)
+        if campaign is None:
+            abort(404)
+        return self.render(
+            "lgadmin/campaigns/summary.html", summary=campaign_summary(campaign), market=market
+        )

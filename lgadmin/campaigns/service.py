@@ -1,0 +1,214 @@
+"""Sending an email to a segment: the record first, then rq jobs that send in batches."""
+
+from dataclasses import dataclass
+
+from flask import current_app, has_request_context, request
+from sqlalchemy import func, insert, literal, select
+
+from ..audit.service import record
+from ..customers.models import Account
+from ..extensions import db
+from ..jobs import enqueue
+from ..mail import send_to_account
+from ..markets.models import Market
+from ..segments.models import Segment
+from ..segments.service import segment_criteria, segment_where
+from ..timeutil import utcnow
+from .models import Campaign, CampaignRecipient, RecipientStatus
+
+BATCH = 200
+MAX_SUBJECT = 200
+MAX_MESSAGE = 20_000
+TEMPLATE = "lgadmin/mail/campaign"
+
+
+class CampaignError(ValueError):
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+@dataclass
+class CampaignSummary:
+    campaign: Campaign
+    counts: dict[str, int]
+    recipients: list
+
+    @property
+    def finished(self) -> bool:
+        return self.campaign.finished_at is not None
+
+
+def check_campaign(subject: str, message: str) -> dict[str, str]:
+    errors = {}
+    if not subject.strip():
+        errors["subject"] = "Write a subject."
+    elif len(subject) > MAX_SUBJECT:
+        errors["subject"] = f"Keep the subject under {MAX_SUBJECT} characters."
+    if not message.strip():
+        errors["message"] = "Write the message."
+    elif len(message) > MAX_MESSAGE:
+        errors["message"] = f"Keep the message under {MAX_MESSAGE:,} characters."
+    return errors
+
+
+def send_campaign(manager, market: Market, segment: Segment, subject: str, message: str):
+    """Record a campaign to the segment's customers as they are now and queue its sending.
+
+    Commits, because the jobs (possibly on other machines) must see the recipients.
+    Customers with Receives Mailings off or a hard bounce are recorded and skipped by
+    the send itself (mail.may_receive), so the rule lives in one place.
+    """
+    if segment.market_id != market.id:
+        raise LookupError("segment of another market")
+    errors = check_campaign(subject or "", message or "")
+    if errors:
+        raise CampaignError(errors)
+    where = segment_where(market, segment_criteria(segment))
+    campaign = Campaign(
+        market_id=market.id,
+        segment_id=segment.id,
+        segment_name=segment.name,
+        criteria=dict(segment.criteria or {}),
+        subject=subject.strip(),
+        message=message.strip(),
+        sent_by_id=manager.id,
+    )
+    db.session.add(campaign)
+    db.session.flush()
+    db.session.execute(
+        insert(CampaignRecipient).from_select(
+            ["campaign_id", "account_id", "email", "status", "reason"],
+            select(
+                literal(campaign.id),
+                Account.id,
+                Account.email,
+                literal(RecipientStatus.QUEUED.value),
+                literal(""),
+            ).where(where),
+        )
+    )
+    ids = db.session.scalars(
+        select(CampaignRecipient.id)
+        .where(CampaignRecipient.campaign_id == campaign.id)
+        .order_by(CampaignRecipient.id)
+    ).all()
+    campaign.recipient_count = len(ids)
+    if not ids:
+        campaign.finished_at = utcnow()
+    record(
+        manager,
+        market.id,
+        "campaign.sent",
+        campaign,
+        f"Campaign “{campaign.subject}” to segment “{segment.name}” ({len(ids):,} customers)",
+    )
+    db.session.commit()
+    # Links in the mail (unsubscribe) must be absolute, and the jobs have no request to ask.
+    root = current_app.config.get("LGADMIN_BASE_URL") or (
+        request.host_url if has_request_context() else ""
+    )
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start : start + BATCH]
+        enqueue(send_campaign_batch, campaign.id, batch[0], batch[-1], root)
+    return campaign
+
+
+def send_campaign_batch(campaign_id: int, first_id: int, last_id: int, root: str = "") -> int:
+    """Send the queued recipients with ids in [first_id, last_id]; returns how many went out.
+
+    Each recipient is committed as it is done, so a retried job never mails anyone twice.
+    `root` is the site's address, for the absolute links in each message.
+    """
+    if root:
+        with current_app.test_request_context(base_url=root):
+            return send_campaign_batch(campaign_id, first_id, last_id)
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        return 0
+    market = db.session.get(Market, campaign.market_id)
+    queued = db.session.scalars(
+        select(CampaignRecipient).where(
+            CampaignRecipient.campaign_id == campaign_id,
+            CampaignRecipient.id.between(first_id, last_id),
+            CampaignRecipient.status == RecipientStatus.QUEUED,
+        )
+    ).all()
+    sent = 0
+    for recipient in queued:
+        sent += _send_one(campaign, market, recipient)
+        db.session.commit()
+    _finish_if_done(campaign)
+    return sent
+
+
+def _send_one(campaign: Campaign, market: Market, recipient: CampaignRecipient) -> int:
+    account = recipient.account
+    if account is None or account.market_id != market.id:
+        recipient.status, recipient.reason = RecipientStatus.SKIPPED, "The account was deleted."
+        return 0
+    try:
+        went = send_to_account(
+            account, campaign.subject, TEMPLATE, bulk=True, campaign=campaign, market=market
+        )
+    except Exception as error:  # one bad address must not stop the others
+        db.session.rollback()
+        recipient.status = RecipientStatus.FAILED
+        recipient.reason = f"Sending failed: {error}"[:200]
+        return 0
+    if not went:
+        recipient.status = RecipientStatus.SKIPPED
+        recipient.reason = (
+            "Hard bounce: no mail until a manager fixes the address."
+            if account.email_bounced_at is not None
+            else "Receives Mailings is off."
+        )
+        return 0
+    recipient.status, recipient.sent_at = RecipientStatus.SENT, utcnow()
+    return 1
+
+
+def _finish_if_done(campaign: Campaign) -> None:
+    left = db.session.scalar(
+        select(func.count())
+        .select_from(CampaignRecipient)
+        .where(
+            CampaignRecipient.campaign_id == campaign.id,
+            CampaignRecipient.status == RecipientStatus.QUEUED,
+        )
+    )
+    if not left and campaign.finished_at is None:
+        campaign.finished_at = utcnow()
+        db.session.commit()
+
+
+def market_campaigns(market: Market) -> list[Campaign]:
+    return db.session.scalars(
+        select(Campaign)
+        .where(Campaign.market_id == market.id)
+        .order_by(Campaign.created_at.desc(), Campaign.id.desc())
+    ).all()
+
+
+def campaign_in_market(market: Market, campaign_id: int) -> Campaign | None:
+    return db.session.scalars(
+        select(Campaign).where(Campaign.id == campaign_id, Campaign.market_id == market.id)
+    ).first()
+
+
+def campaign_summary(campaign: Campaign, limit: int = 1000) -> CampaignSummary:
+    """How many were sent, skipped, failed or still queued, and the first `limit` recipients."""
+    counts = {status.value: 0 for status in RecipientStatus}
+    for status, count in db.session.execute(
+        select(CampaignRecipient.status, func.count())
+        .where(CampaignRecipient.campaign_id == campaign.id)
+        .group_by(CampaignRecipient.status)
+    ):
+        counts[RecipientStatus(status).value] = count
+    recipients = db.session.scalars(
+        select(CampaignRecipient)
+        .where(CampaignRecipient.campaign_id == campaign.id)
+        .order_by(CampaignRecipient.id)
+        .limit(limit)
+    ).all()
+    return CampaignSummary(campaign, counts, recipients)

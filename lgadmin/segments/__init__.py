@@ -1,0 +1,1 @@
+"""Saved segments: named criteria over a market's customers (spec 003 "Customer Segments")."""
