@@ -163,6 +163,7 @@ def test_with_redis_a_real_worker_sends_the_campaign(
 ):
     monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
     monkeypatch.setitem(app.config, "LGADMIN_QUEUE", "lgadmin-test-campaigns")
+    monkeypatch.setitem(app.config, "LGADMIN_BASE_URL", "https://market.example.org")
     q = queue()
     q.empty()
     before = outbox_files(app)
