@@ -13,6 +13,7 @@ from .customers.comments import local_time_label
 from .extensions import csrf, db, login_manager, mail
 from .markets.service import all_markets
 from .money import format_money
+from .staff.roles import can
 from .tenancy import current_market
 from .timeutil import today
 
@@ -122,6 +123,8 @@ class LGAdmin:
         from .audit.admin import AuditLogView
         from .customers.admin import CustomerView
         from .deliverability.admin import MailEventView
+        from .groups.admin import CustomerGroupsView
+        from .markets.admin import MarketSettingsView
         from .payments.admin import PaymentsView
 
         return [
@@ -131,6 +134,12 @@ class LGAdmin:
             OutboxView(name="Outbox", endpoint="outbox", url="/admin/outbox"),
             PaymentsView(name="Payments", endpoint="payments", url="/admin/payments"),
             MailEventView(name="Mail Events", endpoint="mail_events", url="/admin/mail-events"),
+            CustomerGroupsView(
+                name="Customer Groups", endpoint="customer_groups", url="/admin/customer-groups"
+            ),
+            MarketSettingsView(
+                name="Market Settings", endpoint="market_settings", url="/admin/market-settings"
+            ),
         ]
 
     def _register_template_helpers(self, app: Flask) -> None:
@@ -142,6 +151,7 @@ class LGAdmin:
         @app.context_processor
         def lgadmin_context():
             return {
+                "can": can,
                 "current_market": current_market,
                 "lgadmin_markets": all_markets,
                 "today": today(),

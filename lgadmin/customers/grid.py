@@ -65,13 +65,43 @@ def search_clause(words: list[str]):
     return and_(*clauses)
 
 
-def customer_filter(market: Market, words: list[str], active_only: bool):
+# The Type and Verified filters (spec 002: Registered / Guest; spec 001: Verified / Unverified).
+CUSTOMER_TYPES = {"registered": "Registered", "guest": "Guest"}
+VERIFIED_CHOICES = {"verified": "Verified", "unverified": "Unverified"}
+
+
+def customer_filter(
+    market: Market,
+    words: list[str],
+    active_only: bool,
+    customer_type: str | None = None,
+    verified: str | None = None,
+):
     criteria = [Account.market_id == market.id]
     if active_only:
         criteria.append(Account.active.is_(True))
+    if customer_type in CUSTOMER_TYPES:
+        criteria.append(Account.is_guest.is_(customer_type == "guest"))
+    if verified == "verified":
+        criteria.append(Account.email_verified_at.is_not(None))
+    elif verified == "unverified":
+        criteria.append(Account.email_verified_at.is_(None))
     if words:
         criteria.append(search_clause(words))
     return and_(*criteria)
+
+
+def matching_account_ids(
+    market: Market,
+    *,
+    search: str | None = None,
+    active_only: bool = False,
+    customer_type: str | None = None,
+    verified: str | None = None,
+) -> list[int]:
+    """Every account id the grid shows for this search and these filters (all pages)."""
+    where = customer_filter(market, search_words(search), active_only, customer_type, verified)
+    return list(db.session.scalars(select(Account.id).where(where).order_by(Account.id)))
 
 
 def grid_select():
@@ -91,6 +121,9 @@ def grid_select():
             Account.receives_mailings,
             Account.email_bounced_at,
             Account.membership_expires_on,
+            Account.is_guest,
+            Account.email_verified_at,
+            Account.loyalty_points,
             GrowerProfile.id.label("grower_id"),
             GrowerProfile.name.label("grower_name"),
             PaymentMethod.brand.label("card_brand"),
@@ -118,6 +151,8 @@ def customer_page(
     *,
     search: str | None = None,
     active_only: bool = False,
+    customer_type: str | None = None,
+    verified: str | None = None,
     sort: str | None = None,
     descending: bool = False,
     page: int = 0,
@@ -125,7 +160,7 @@ def customer_page(
 ) -> GridPage:
     """One page of the market's customers; a page past the end is the last page."""
     words = search_words(search)
-    where = customer_filter(market, words, active_only)
+    where = customer_filter(market, words, active_only, customer_type, verified)
     # An unfiltered list needs its exact size for the pager; a search is capped.
     count, capped = count_customers(where, cap=COUNT_CAP if words else None)
     last_page = max(ceil(count / page_size) - 1, 0)
