@@ -87,6 +87,7 @@ class LGAdmin:
         from .health import bp as health_bp
         from .onboarding.views import bp as onboarding_bp
         from .payments.views import bp as payments_bp
+        from .shop.address_book import bp as shop_addresses_bp
         from .shop.views import bp as shop_bp
 
         assets = Blueprint(
@@ -100,6 +101,7 @@ class LGAdmin:
         app.register_blueprint(auth_bp)
         app.register_blueprint(health_bp)
         app.register_blueprint(shop_bp)
+        app.register_blueprint(shop_addresses_bp)
         app.register_blueprint(act_as_bp)
         app.register_blueprint(payments_bp)
         app.register_blueprint(onboarding_bp)
