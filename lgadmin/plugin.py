@@ -11,6 +11,7 @@ from .admin.dashboard import DashboardView
 from .admin.outbox import OutboxView
 from .customers.comments import local_time_label
 from .extensions import csrf, db, login_manager, mail
+from .groups.service import format_percent
 from .markets.service import all_markets
 from .money import format_money
 from .staff.roles import can
@@ -146,6 +147,7 @@ class LGAdmin:
 
     def _register_template_helpers(self, app: Flask) -> None:
         app.add_template_filter(format_money, "money")
+        app.add_template_filter(format_percent, "percent")
         app.add_template_filter(
             lambda at, market: local_time_label(at, market.timezone), "market_time"
         )

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from ..addresses.service import AddressError, address_book, address_of, delete_address, save_address
 from ..extensions import db
-from ..groups.service import GroupError, market_groups, update_group_and_tax
+from ..groups.service import GroupError, format_percent, market_groups, update_group_and_tax
 from ..loyalty.service import (
     NO_LOYALTY_ACCOUNT,
     LoyaltyError,
@@ -66,7 +66,7 @@ class AccountExtrasMixin:
         group_form.customer_group_id.choices = options(
             [("", "No group")]
             + [
-                (group.id, f"{group.name} ({group.discount_percent.normalize():f} % off)")
+                (group.id, f"{group.name} ({format_percent(group.discount_percent)} % off)")
                 for group, _ in market_groups(market)
             ]
         )

@@ -11,7 +11,7 @@ from ..extensions import db
 from ..staff import roles
 from ..tenancy import require_market
 from .models import CustomerGroup
-from .service import GroupError, delete_group, market_groups, save_group
+from .service import GroupError, delete_group, format_percent, market_groups, save_group
 
 
 class GroupForm(FlaskForm):
@@ -45,7 +45,7 @@ class CustomerGroupsView(AdminView):
                     formdata=None,
                     prefix=f"g{group.id}",
                     name=group.name,
-                    discount_percent=f"{group.discount_percent.normalize():f}",
+                    discount_percent=format_percent(group.discount_percent),
                 )
         return self.render(
             "lgadmin/groups/index.html",

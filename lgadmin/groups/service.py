@@ -19,6 +19,11 @@ class GroupError(ValueError):
         self.field = field
 
 
+def format_percent(value) -> str:
+    """12.50 as "12.5", 10.00 as "10" (Decimal.normalize alone would give "1E+1")."""
+    return f"{Decimal(value).normalize():f}" if value is not None else ""
+
+
 def parse_discount(text) -> Decimal:
     """A discount percentage from 0 to 100, with at most two decimals ("12.5", "10%")."""
     cleaned = str(text if text is not None else "").strip().rstrip("%").strip()
@@ -73,7 +78,7 @@ def save_group(
         market.id,
         "group.created" if created else "group.updated",
         group,
-        f"Customer group {clean}: {percent.normalize():f} % discount",
+        f"Customer group {clean}: {format_percent(percent)} % discount",
         name=clean,
         discount_percent=str(percent),
     )

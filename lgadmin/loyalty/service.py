@@ -114,7 +114,7 @@ def adjust_points(
     """A manager's "Adjust loyalty points": Add Points or Deduct Points, with a reason."""
     market = account.market
     if not market.loyalty_enabled:
-        raise LoyaltyError(PROGRAM_OFF)
+        raise LoyaltyError(PROGRAM_OFF, field="")
     if action not in ("add", "deduct"):
         raise LoyaltyError("Choose Add Points or Deduct Points.", "action")
     points = parse_points(raw_points)
@@ -178,7 +178,7 @@ def give_bonus_points(
     the grid's current search and filters today, a saved segment later.
     """
     if not market.loyalty_enabled:
-        raise LoyaltyError(PROGRAM_OFF)
+        raise LoyaltyError(PROGRAM_OFF, field="")
     points = parse_points(raw_points)
     reason = clean_reason(reason)
     ids = sorted(
