@@ -1,4 +1,4 @@
-"""The address book (specs 001, 003, 004): managers in the details, shoppers on their account page."""
+"""The address book (specs 001, 003, 004): managers in the details, shoppers in their account."""
 
 from decimal import Decimal
 
