@@ -23,8 +23,8 @@ FIELDS = {
 }
 REQUIRED = {
     "line1": "Enter the street address.",
-    "city": "Enter the city.",
-    "postal_code": "Enter the ZIP / postal code.",
+    "city": "Enter the town or city.",
+    "postal_code": "Enter the postcode or ZIP.",
 }
 # The account's address columns and the address-book fields they mirror.
 MAILING_COLUMNS = {

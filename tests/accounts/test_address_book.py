@@ -85,8 +85,8 @@ def test_making_another_address_the_default_shipping_moves_the_mailing_address(c
     ("missing", "message"),
     [
         ("line1", "Enter the street address."),
-        ("city", "Enter the city."),
-        ("postal_code", "Enter the ZIP / postal code."),
+        ("city", "Enter the town or city."),
+        ("postal_code", "Enter the postcode or ZIP."),
     ],
 )
 def test_an_address_missing_a_required_field_is_refused_beside_it(
@@ -106,7 +106,9 @@ def test_a_bad_edit_keeps_the_saved_address(client, customer):
     response = post(
         client, customer, f"addresses/{home.id}", prefixed(f"a{home.id}", {**HOME, "city": ""})
     )
-    assert response.status_code == 400 and "Enter the city." in response.get_data(as_text=True)
+    assert response.status_code == 400 and "Enter the town or city." in response.get_data(
+        as_text=True
+    )
     assert fresh(Address, home.id).city == "Athens"
 
 
@@ -171,7 +173,9 @@ def test_shopper_manages_their_address_book_and_picks_one_at_checkout(signed_in,
     add = f"/m/{market.slug}/account/addresses"
     shop.post(add, data={"csrf_token": token, **prefixed("new", HOME)})
     response = shop.post(add, data={"csrf_token": token, **prefixed("new", {**WORK, "city": ""})})
-    assert response.status_code == 400 and "Enter the city." in response.get_data(as_text=True)
+    assert response.status_code == 400 and "Enter the town or city." in response.get_data(
+        as_text=True
+    )
     shop.post(add, data={"csrf_token": token, **prefixed("new", WORK)})
     html = shop.get(account_page).get_data(as_text=True)
     assert "Address Book" in html and "12 Oak St" in html and "1 College Ave" in html
