@@ -66,6 +66,9 @@ def test_search_filter_sort_page_size_and_card_tooltip(market_with_customers, li
     page.get_by_role("link", name="All customers").click()
     page.get_by_placeholder("Search name or email").fill("")
     page.get_by_placeholder("Search name or email").press("Enter")
+    # The search reloads the page: wait for it before opening the page-size menu.
+    expect(page.locator(".lg-count")).to_contain_text("121 customers")
+    page.wait_for_load_state()
     page.locator(".lg-grid-toolbar .dropdown-toggle").click()
     page.get_by_role("link", name="100 items").click()
     expect(rows).to_have_count(100)
@@ -76,6 +79,7 @@ def test_search_filter_sort_page_size_and_card_tooltip(market_with_customers, li
     page.get_by_placeholder("Search name or email").fill("robert0@")
     page.get_by_placeholder("Search name or email").press("Enter")
     expect(page.locator(".lg-count")).to_contain_text("1 customer")
+    page.wait_for_load_state()  # the tooltips' script runs once the page has loaded
     page.locator(".lg-grid .lg-icon-card").hover()
     expect(page.locator(".tooltip")).to_have_text("Visa ending in 4242")
 
