@@ -189,3 +189,10 @@ def test_only_guests_can_be_invited(client, market):
     registered = AccountFactory(market=market)
     html = post(client, registered, "invite-guest", {}, follow=True).get_data(as_text=True)
     assert "Only guest customers can be invited to register." in html
+
+
+def test_nobody_can_act_as_a_guest(client, market):
+    guest = fresh(Account, guest_order(market).account_id)
+    assert f'href="/admin/customers/{guest.id}/act-as"' not in details(client, guest)
+    page = client.get(f"/admin/customers/{guest.id}/act-as").get_data(as_text=True)
+    assert "A guest has no account to act in; invite them to register first." in page
