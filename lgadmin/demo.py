@@ -7,15 +7,21 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from .addresses.models import Address
 from .auth.service import hash_password
 from .balance.service import adjust_balance
 from .catalog.models import GrowerApproval, GrowerProfile, Product
+from .customers.guests import place_guest_order
 from .customers.models import Account, Comment, LinePosition
 from .extensions import db
+from .groups.models import CustomerGroup
+from .loyalty.models import LoyaltyKind
+from .loyalty.service import enroll, record_points
 from .markets.models import Market, PickupLocation
 from .orders.models import CartItem, PaymentChoice
 from .orders.service import place_order
 from .payments.models import PaymentMethod
+from .staff.roles import StaffRole
 from .timeutil import today, utcnow
 
 FIRST_NAMES = [
@@ -247,6 +253,8 @@ class MarketPlan:
     pickups: tuple[str, ...]
     manager: tuple[str, str, str]
     shopper: tuple[str, str, str]
+    staff: tuple[str, str, str] = ("", "", "")
+    staff_role: StaffRole = StaffRole.BOOKKEEPER
 
 
 MARKETS = (
@@ -259,6 +267,8 @@ MARKETS = (
         ("Downtown Pavilion", "Eastside Co-op", "Five Points Library"),
         ("Maria", "Lopez", "manager@athens.example.org"),
         ("Sam", "Shopper", "shopper@athens.example.org"),
+        ("Bea", "Bookkeeper", "staff@athens.example.org"),
+        StaffRole.BOOKKEEPER,
     ),
     MarketPlan(
         "riverside",
@@ -269,6 +279,8 @@ MARKETS = (
         (),
         ("Dana", "Whitfield", "manager@riverside.example.org"),
         ("Pat", "Buyer", "shopper@riverside.example.org"),
+        ("Sue", "Support", "staff@riverside.example.org"),
+        StaffRole.CUSTOMER_SUPPORT,
     ),
 )
 SUPERUSER_EMAIL = "superuser@example.org"
@@ -300,6 +312,7 @@ def seed_demo_data(customers: int = 300, password: str = DEMO_PASSWORD) -> list[
             _build_market(plan, customers, password_hash, random.Random(index + 2026))
         lines.append(f"login: manager {plan.slug} {plan.manager[2]} /m/{plan.slug}/sign-in")
         lines.append(f"login: shopper {plan.slug} {plan.shopper[2]} /m/{plan.slug}/sign-in")
+        lines.append(f"login: staff {plan.slug} {plan.staff[2]} /m/{plan.slug}/sign-in")
     db.session.commit()
     return lines
 
@@ -314,6 +327,10 @@ def _build_market(plan: MarketPlan, customers: int, password_hash: str, rng: ran
         membership_price_cents=2500,
         trial_orders_allowed=plan.trial_orders,
         pickup_locations_enabled=bool(plan.pickups),
+        # The features of issue 11: loyalty points on both, sign-in links at one.
+        loyalty_enabled=True,
+        loyalty_points_per_unit=1 if plan.membership_required else 2,
+        sign_in_link_enabled=plan.membership_required,
     )
     db.session.add(market)
     db.session.flush()
@@ -323,6 +340,18 @@ def _build_market(plan: MarketPlan, customers: int, password_hash: str, rng: ran
         market, *plan.manager, password_hash=password_hash, is_manager=True, joined_days_ago=900
     )
     shopper = _account(market, *plan.shopper, password_hash=password_hash, joined_days_ago=200)
+    _account(
+        market,
+        *plan.staff,
+        password_hash=password_hash,
+        joined_days_ago=400,
+        staff_role=plan.staff_role,
+    )
+    groups = [
+        CustomerGroup(market_id=market.id, name="Restaurants", discount_percent=Decimal(10)),
+        CustomerGroup(market_id=market.id, name="Volunteers", discount_percent=Decimal("5")),
+    ]
+    db.session.add_all(groups)
     db.session.flush()
     products = _growers_and_products(market, manager, password_hash, rng)
     accounts = [shopper] + [
@@ -330,11 +359,14 @@ def _build_market(plan: MarketPlan, customers: int, password_hash: str, rng: ran
     ]
     db.session.flush()
     for account in accounts:
+        _account_extras(market, account, groups, rng)
         _history(market, account, manager, products, rng)
+    _guests(market, products, rng)
     db.session.flush()
 
 
 def _account(market, first, last, email, *, password_hash, joined_days_ago, **flags) -> Account:
+    flags.setdefault("email_verified_at", utcnow() - timedelta(days=joined_days_ago))
     account = Account(
         market_id=market.id,
         first_name=first,
@@ -503,4 +535,59 @@ def _history(market, account, manager, products, rng) -> None:
                 body=f"Hard bounce on {account.email_bounced_at:%-m/%-d/%Y}. "
                 "Disabling email notifications. Reason: mailbox full.",
             )
+        )
+
+
+def _account_extras(market, account, groups, rng) -> None:
+    """Verified or not, a group, tax exemption, an address book and a loyalty account."""
+    if account.email_verified_at is None and rng.random() < 0.85:
+        account.email_verified_at = account.joined_at
+    if rng.random() < 0.08:
+        account.customer_group_id = rng.choice(groups).id
+    if rng.random() < 0.03:
+        account.tax_exempt = True
+        account.vat_id = f"US{rng.randint(10_000_000, 99_999_999)}"
+    if account.address_line1:
+        db.session.add(
+            Address(
+                market_id=market.id,
+                account_id=account.id,
+                line1=account.address_line1,
+                city=account.city,
+                region=account.region,
+                postal_code=account.postal_code,
+                is_default_billing=True,
+                is_default_shipping=True,
+            )
+        )
+        if rng.random() < 0.15:
+            db.session.add(
+                Address(
+                    market_id=market.id,
+                    account_id=account.id,
+                    label="Work",
+                    line1=f"{rng.randint(1, 400)} {rng.choice(STREETS)}",
+                    city=account.city,
+                    region=account.region,
+                    postal_code=account.postal_code,
+                )
+            )
+    if rng.random() < 0.2:
+        enroll(account)  # the rest are enrolled by their first order
+        if rng.random() < 0.5:
+            record_points(account.id, rng.choice((25, 50, 100)), LoyaltyKind.BONUS, "Welcome bonus")
+
+
+def _guests(market, products, rng) -> None:
+    """A few orders placed with an email and no account, as a host storefront may allow."""
+    for n in range(4):
+        lines = [(p, Decimal(1)) for p in rng.sample(products, 2)]
+        at = utcnow() - timedelta(days=rng.randint(1, 90))
+        place_guest_order(
+            market,
+            f"guest{n + 1}@{market.slug}-visitors.example.org",
+            lines,
+            first_name=rng.choice(FIRST_NAMES),
+            payment_choice=PaymentChoice.CARD,
+            at=at,
         )

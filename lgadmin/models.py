@@ -1,12 +1,15 @@
 """Every model, imported once so the metadata (and Alembic) sees them all."""
 
 from .act_as.models import ActAsAction, ActAsSession
+from .addresses.models import Address
 from .audit.models import AuditEntry
 from .balance.models import LedgerAllocation, LedgerEntry, LedgerKind
 from .campaigns.models import Campaign, CampaignRecipient, RecipientStatus
 from .catalog.models import GrowerApproval, GrowerProfile, Product
 from .customers.models import Account, Comment, LinePosition
 from .deliverability.models import MailEvent, MailEventKind, MailSend, WebhookToken
+from .groups.models import CustomerGroup
+from .loyalty.models import LoyaltyEntry, LoyaltyKind
 from .markets.models import Market, PickupLocation
 from .onboarding.models import (
     ImportPreview,
@@ -24,12 +27,14 @@ __all__ = [
     "Account",
     "ActAsAction",
     "ActAsSession",
+    "Address",
     "AuditEntry",
     "Campaign",
     "CampaignRecipient",
     "CardCharge",
     "CartItem",
     "Comment",
+    "CustomerGroup",
     "GrowerApproval",
     "GrowerProfile",
     "ImportPreview",
@@ -40,6 +45,8 @@ __all__ = [
     "LedgerEntry",
     "LedgerKind",
     "LinePosition",
+    "LoyaltyEntry",
+    "LoyaltyKind",
     "MailEvent",
     "MailEventKind",
     "MailSend",

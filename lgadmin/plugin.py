@@ -11,9 +11,11 @@ from .admin.dashboard import DashboardView
 from .admin.outbox import OutboxView
 from .customers.comments import local_time_label
 from .extensions import csrf, db, limiter, login_manager, mail
+from .groups.service import format_percent
 from .markets.service import all_markets
 from .money import format_money
 from .security import csp_nonce, init_security_headers
+from .staff.roles import can
 from .tenancy import current_market
 from .timeutil import today
 
@@ -94,6 +96,7 @@ class LGAdmin:
         from .health import bp as health_bp
         from .onboarding.views import bp as onboarding_bp
         from .payments.views import bp as payments_bp
+        from .shop.address_book import bp as shop_addresses_bp
         from .shop.views import bp as shop_bp
 
         assets = Blueprint(
@@ -107,6 +110,7 @@ class LGAdmin:
         app.register_blueprint(auth_bp)
         app.register_blueprint(health_bp)
         app.register_blueprint(shop_bp)
+        app.register_blueprint(shop_addresses_bp)
         app.register_blueprint(act_as_bp)
         app.register_blueprint(payments_bp)
         app.register_blueprint(onboarding_bp)
@@ -132,6 +136,8 @@ class LGAdmin:
         from .campaigns.admin import CampaignView
         from .customers.admin import CustomerView
         from .deliverability.admin import MailEventView
+        from .groups.admin import CustomerGroupsView
+        from .markets.admin import MarketSettingsView
         from .payments.admin import PaymentsView
         from .segments.admin import SegmentView
 
@@ -144,10 +150,17 @@ class LGAdmin:
             OutboxView(name="Outbox", endpoint="outbox", url="/admin/outbox"),
             PaymentsView(name="Payments", endpoint="payments", url="/admin/payments"),
             MailEventView(name="Mail Events", endpoint="mail_events", url="/admin/mail-events"),
+            CustomerGroupsView(
+                name="Customer Groups", endpoint="customer_groups", url="/admin/customer-groups"
+            ),
+            MarketSettingsView(
+                name="Market Settings", endpoint="market_settings", url="/admin/market-settings"
+            ),
         ]
 
     def _register_template_helpers(self, app: Flask) -> None:
         app.add_template_filter(format_money, "money")
+        app.add_template_filter(format_percent, "percent")
         app.add_template_filter(
             lambda at, market: local_time_label(at, market.timezone), "market_time"
         )
@@ -155,6 +168,7 @@ class LGAdmin:
         @app.context_processor
         def lgadmin_context():
             return {
+                "can": can,
                 "current_market": current_market,
                 "lgadmin_markets": all_markets,
                 "today": today(),

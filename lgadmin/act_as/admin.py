@@ -16,6 +16,7 @@ from ..admin.base import MarketModelView
 from ..customers.comments import local_time_label
 from ..customers.users_export import spreadsheet_safe
 from ..extensions import db
+from ..staff import roles
 from ..tenancy import require_market
 from .models import ActAsSession
 from .service import MAX_REASON, ActAsRefused, refusal, start_act_as
@@ -36,6 +37,7 @@ class ActAsMixin:
     """Mixed into the customer view: /admin/customers/<id>/act-as."""
 
     @expose("/<int:account_id>/act-as", methods=("GET", "POST"))
+    @roles.requires(roles.ACT_AS)
     def act_as_view(self, account_id: int):
         shopper = self.get_one(account_id)
         form = ActAsForm()
@@ -82,6 +84,7 @@ def _person(view, context, record, name):
 
 class ActAsLogView(MarketModelView):
     model_class = ActAsSession
+    required_permission = roles.VIEW_ACT_AS_LOG
     list_template = "lgadmin/act_as/log.html"
     can_create = can_edit = can_delete = False
     can_view_details = True

@@ -44,6 +44,8 @@ def refusal(actor: Account, shopper: Account, *, already_acting: bool) -> str | 
         return "Nobody can act as a market manager or platform staff."
     if not shopper.active:
         return "This account is inactive; activate it before acting as the customer."
+    if shopper.is_guest:
+        return "A guest has no account to act in; invite them to register first."
     return None
 
 

@@ -7,18 +7,23 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from ..extensions import db
+from ..staff.roles import can, is_staff
 from ..tenancy import require_market
 
 
 def is_admin_user() -> bool:
-    """Market managers and superusers reach the admin; nobody else."""
-    user = current_user
-    return bool(user.is_authenticated and user.active and (user.is_superuser or user.is_manager))
+    """Market managers, superusers and staff with a role reach the admin; nobody else."""
+    return is_staff(current_user)
 
 
 class AdminAccessMixin:
+    # The staff permission a screen needs (staff.roles); None: anyone who reaches the admin.
+    required_permission: str | None = None
+
     def is_accessible(self) -> bool:
-        return is_admin_user()
+        if not is_admin_user():
+            return False
+        return self.required_permission is None or can(self.required_permission)
 
     def inaccessible_callback(self, name, **kwargs):
         if not current_user.is_authenticated:

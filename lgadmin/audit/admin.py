@@ -4,6 +4,7 @@ from sqlalchemy.orm import joinedload
 
 from ..admin.base import MarketModelView
 from ..customers.comments import local_time_label
+from ..staff import roles
 from ..tenancy import require_market
 from .models import AuditEntry
 
@@ -20,6 +21,7 @@ def _when(view, context, entry, name):
 
 class AuditLogView(MarketModelView):
     model_class = AuditEntry
+    required_permission = roles.VIEW_AUDIT_LOG
     can_create = can_edit = can_delete = False
     can_view_details = True
     column_list = ("created_at", "actor", "action", "summary")

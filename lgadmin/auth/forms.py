@@ -11,3 +11,14 @@ class SignInForm(FlaskForm):
 
 class SignOutForm(FlaskForm):
     submit = SubmitField("Sign out")
+
+
+class SignInLinkForm(FlaskForm):
+    email = EmailField(
+        "Email", validators=[DataRequired("Enter your email address."), Length(max=254)]
+    )
+    submit = SubmitField("Email me a sign-in link")
+
+
+class UseSignInLinkForm(FlaskForm):
+    submit = SubmitField("Sign in")

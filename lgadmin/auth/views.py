@@ -7,8 +7,10 @@ from sqlalchemy import select
 from .. import limits
 from ..extensions import db
 from ..markets.models import Market
+from ..staff.roles import is_staff
 from ..urls import safe_next_url
-from .forms import SignInForm, SignOutForm
+from .forms import SignInForm, SignInLinkForm, SignOutForm, UseSignInLinkForm
+from .links import send_sign_in_link, usable_sign_in_link, use_sign_in_link
 from .service import authenticate, record_sign_in
 
 bp = Blueprint("auth", __name__)
@@ -17,7 +19,7 @@ BAD_CREDENTIALS = "That email and password don't match an active account."
 
 
 def _landing_url(account) -> str:
-    if account.is_superuser or account.is_manager:
+    if is_staff(account):
         return url_for("admin.index")
     return url_for("shop.account", market_slug=account.market.slug)
 
@@ -51,6 +53,65 @@ def market_sign_in(market_slug: str):
     if market is None:
         abort(404)
     return _sign_in(market)
+
+
+LINK_SENT = (
+    "If {email} has an account at {market}, we've sent it a link to sign in. "
+    "The link works once, for 15 minutes."
+)
+LINK_NOT_USABLE = (
+    "That sign-in link has expired or was already used. Enter your email address and "
+    "we'll send you a new one."
+)
+
+
+def _link_market(market_slug: str) -> Market:
+    market = db.session.scalars(select(Market).where(Market.slug == market_slug)).first()
+    if market is None or not market.sign_in_link_enabled:
+        abort(404)
+    return market
+
+
+@bp.route("/m/<market_slug>/sign-in/link", methods=["GET", "POST"])
+def request_sign_in_link(market_slug: str):
+    """Email me a sign-in link: the same answer whether or not the address has an account."""
+    from ..onboarding.emails import base_url, queue_job
+    from ..onboarding.values import normalize_email
+
+    market = _link_market(market_slug)
+    form = SignInLinkForm()
+    if form.validate_on_submit():
+        email = normalize_email(form.email.data)
+        queue_job(send_sign_in_link, market.id, email, base_url())
+        flash(LINK_SENT.format(email=email, market=market.name), "info")
+        return redirect(url_for(".request_sign_in_link", market_slug=market.slug))
+    status = 400 if request.method == "POST" else 200
+    return render_template("lgadmin/auth/sign_in_link.html", form=form, market=market), status
+
+
+@bp.route(
+    "/m/<market_slug>/sign-in/link/<token>", methods=["GET", "POST"], endpoint="use_sign_in_link"
+)
+def use_sign_in_link_view(market_slug: str, token: str):
+    """The link asks for one press of a button, so mail scanners that open links don't use it."""
+    market = _link_market(market_slug)
+    link = usable_sign_in_link(market, token)
+    if link is None:
+        flash(LINK_NOT_USABLE, "warning")
+        return redirect(url_for(".request_sign_in_link", market_slug=market.slug))
+    form = UseSignInLinkForm()
+    if form.validate_on_submit():
+        account = use_sign_in_link(link)
+        if account is None:
+            flash(LINK_NOT_USABLE, "warning")
+            return redirect(url_for(".request_sign_in_link", market_slug=market.slug))
+        db.session.commit()
+        session.clear()
+        login_user(account)
+        record_sign_in(account)
+        return redirect(url_for("shop.account", market_slug=market.slug))
+    response = render_template("lgadmin/auth/use_sign_in_link.html", form=form, market=market)
+    return response, 200, {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
 
 @bp.route("/sign-out", methods=["POST"])

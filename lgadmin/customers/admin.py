@@ -10,18 +10,34 @@ from ..act_as.admin import ActAsMixin
 from ..admin.base import MarketModelView
 from ..money import format_money
 from ..onboarding.admin import OnboardingAdminMixin
+from ..staff import roles
 from ..tenancy import require_market
 from .admin_details import CustomerDetailsMixin
+from .admin_extras import AccountExtrasMixin, grid_filters_of_request
 from .admin_insight import ACTIVE_ONLY, CustomerInsightMixin, grid_filters
-from .grid import COUNT_CAP, DEFAULT_SORT, SORTS, customer_page
+from .forms import AdjustLoyaltyForm, BonusPointsForm
+from .grid import (
+    COUNT_CAP,
+    CUSTOMER_TYPES,
+    DEFAULT_SORT,
+    SORTS,
+    VERIFIED_CHOICES,
+    customer_page,
+)
 from .icons import LEGEND, status_icons
 from .models import Account
 
 
 class CustomerView(
-    ActAsMixin, CustomerInsightMixin, CustomerDetailsMixin, OnboardingAdminMixin, MarketModelView
+    ActAsMixin,
+    CustomerInsightMixin,
+    CustomerDetailsMixin,
+    AccountExtrasMixin,
+    OnboardingAdminMixin,
+    MarketModelView,
 ):
     model_class = Account
+    required_permission = roles.VIEW_CUSTOMERS
     list_template = "lgadmin/customers/list.html"
     can_create = False
     can_edit = False
@@ -60,7 +76,7 @@ class CustomerView(
 
     def _get_list_extra_args(self) -> ViewArgs:
         view_args = super()._get_list_extra_args()
-        # The toggle, a segment or its criteria are ours among the extra arguments; drop the rest.
+        # The toggles, a segment or its criteria are ours among the extra arguments; drop the rest.
         view_args.extra_args = grid_filters().extra_args
         g.customer_view_args = view_args
         return view_args
@@ -72,6 +88,8 @@ class CustomerView(
             search=search,
             active_only=filters.active_only,
             criteria=filters.values,
+            customer_type=filters.customer_type,
+            verified=filters.verified,
             sort=sort_column or DEFAULT_SORT,
             descending=bool(sort_desc),
             page=page or 0,
@@ -116,11 +134,32 @@ class CustomerView(
                 fmt: self.get_url(".export_view", fmt=fmt, **grid_args) for fmt in ("csv", "xlsx")
             },
             "metrics_url": self.get_url(".metrics_view", fragment=1),
+            "type_filter": self._filter_buttons(view_args, "type", "All Types", CUSTOMER_TYPES),
+            "verified_filter": self._filter_buttons(view_args, "verified", "All", VERIFIED_CHOICES),
+            "loyalty_on": market.loyalty_enabled,
+            "can_act_as": roles.can(roles.ACT_AS),
+            "can_adjust_loyalty": roles.can(roles.ADJUST_LOYALTY),
+            "loyalty_form": AdjustLoyaltyForm(formdata=None, next=kwargs["return_url"]),
+            "bonus_form": BonusPointsForm(formdata=None, **grid_filters_of_request()),
             "legend": LEGEND,
             "grid_rows": [self._display_row(row, market.currency, tz) for row in grid.rows],
             "details_prefix": details_prefix,
             "act_as_prefix": self.get_url(".index_view"),
         }
+
+    def _filter_url(self, view_args, **changes) -> str:
+        """The list URL with one filter changed (None removes it), back on the first page."""
+        extra = {**view_args.extra_args, **changes}
+        extra = {key: value for key, value in extra.items() if value}
+        return self._get_list_url(view_args.clone(page=0, extra_args=extra))
+
+    def _filter_buttons(self, view_args, name: str, all_label: str, choices: dict) -> list:
+        current = view_args.extra_args.get(name)
+        buttons = [(all_label, self._filter_url(view_args, **{name: None}), current is None)]
+        for value, label in choices.items():
+            url = self._filter_url(view_args, **{name: value})
+            buttons.append((label, url, current == value))
+        return buttons
 
     @staticmethod
     def _grid_args(view_args) -> dict:
@@ -146,7 +185,10 @@ class CustomerView(
             "joined_iso": joined.date().isoformat(),
             "balance": format_money(row.balance_cents, currency),
             "negative": row.balance_cents < 0,
-            "can_act_as": row.active and not row.is_manager,
+            "can_act_as": row.active and not row.is_manager and not row.is_guest,
+            "guest": row.is_guest,
+            "verified": row.email_verified_at is not None,
+            "loyalty_points": row.loyalty_points,
             "order_count": row.order_count,
             "spent": format_money(row.total_spent_cents, currency),
             "last_order": last_order.strftime("%b %-d, %Y") if last_order else "",

@@ -13,6 +13,8 @@ from ..membership.service import MembershipError, update_membership
 from ..money import format_money
 from ..orders.models import Order
 from ..payments.client import payments_enabled
+from ..staff import roles
+from ..staff.roles import requires
 from ..tenancy import require_market
 from .details import customer_details
 from .forms import (
@@ -67,13 +69,17 @@ class CustomerDetailsMixin:
             "edit_form": edit,
             "special_form": forms.get("special")
             or SpecialInfoForm(
-                formdata=None, obj=account, line_position=account.line_position.value
+                formdata=None,
+                obj=account,
+                line_position=account.line_position.value,
+                staff_role=account.staff_role.value if account.staff_role else "",
             ),
             "comment_form": forms.get("comment") or CommentForm(formdata=None),
             "delete_form": forms.get("delete") or DeleteAccountForm(formdata=None),
             "open_section": forms.get("open_section", ""),
             "payments_enabled": payments_enabled(),
             "return_url": url_for(".index_view"),
+            **self._account_extras_context(account, forms),
         }
         return self.render(self.details_template, **context), status
 
@@ -82,6 +88,7 @@ class CustomerDetailsMixin:
 
     # -- actions -----------------------------------------------------------
     @expose("/<int:account_id>/adjust-balance", methods=("POST",))
+    @requires(roles.ADJUST_BALANCE)
     def adjust_balance_view(self, account_id: int):
         account = self.get_one(account_id)
         form = AdjustBalanceForm()
@@ -126,6 +133,7 @@ class CustomerDetailsMixin:
         return self._render_details(account, 400, balance=form, open_section="balance")
 
     @expose("/<int:account_id>/membership", methods=("POST",))
+    @requires(roles.UPDATE_MEMBERSHIP)
     def membership_view(self, account_id: int):
         account = self.get_one(account_id)
         form = MembershipForm()
@@ -149,6 +157,7 @@ class CustomerDetailsMixin:
         return self._render_details(account, 400, membership=form)
 
     @expose("/<int:account_id>/edit-info", methods=("POST",))
+    @requires(roles.EDIT_INFO)
     def edit_info_view(self, account_id: int):
         account = self.get_one(account_id)
         form = EditInfoForm()
@@ -173,6 +182,7 @@ class CustomerDetailsMixin:
         return self._render_details(account, 400, edit=form, open_section="edit")
 
     @expose("/<int:account_id>/special-info", methods=("POST",))
+    @requires(roles.EDIT_SPECIAL_INFO)
     def special_info_view(self, account_id: int):
         account = self.get_one(account_id)
         form = SpecialInfoForm()
@@ -185,6 +195,7 @@ class CustomerDetailsMixin:
                     flags,
                     form.line_position.data,
                     expected_version=form.version.data,
+                    staff_role=form.staff_role.data,
                 )
                 db.session.commit()
             except StaleForm as error:
@@ -198,6 +209,7 @@ class CustomerDetailsMixin:
         return self._render_details(account, 400, special=form)
 
     @expose("/<int:account_id>/comments", methods=("POST",))
+    @requires(roles.ADD_COMMENT)
     def add_comment_view(self, account_id: int):
         account = self.get_one(account_id)
         form = CommentForm()
@@ -209,6 +221,7 @@ class CustomerDetailsMixin:
         return self._render_details(account, 400, comment=form)
 
     @expose("/<int:account_id>/delete-account", methods=("POST",))
+    @requires(roles.DELETE_ACCOUNT)
     def delete_account_view(self, account_id: int):
         account = self.get_one(account_id)
         form = DeleteAccountForm()

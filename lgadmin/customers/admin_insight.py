@@ -22,7 +22,7 @@ from ..segments.service import pickup_name, segment_criteria, segment_with_picku
 from ..tenancy import require_market
 from .chart import weekly_chart
 from .export import EXPORT_FORMATS, csv_chunks, export_filename, write_xlsx
-from .grid import customer_filter, search_words, sort_orders
+from .grid import CUSTOMER_TYPES, VERIFIED_CHOICES, customer_filter, search_words, sort_orders
 from .metrics import DEFINITIONS, customer_metrics, weekly_activity
 
 ACTIVE_ONLY = "active"
@@ -32,6 +32,8 @@ METRICS_MAX_AGE = 60  # seconds the browser may reuse the cards
 @dataclass
 class GridFilters:
     active_only: bool = False
+    customer_type: str | None = None  # Registered / Guest
+    verified: str | None = None  # Verified / Unverified
     criteria: Criteria = field(default_factory=Criteria)
     segment: Segment | None = None
     badges: list[str] = field(default_factory=list)
@@ -39,6 +41,10 @@ class GridFilters:
     @property
     def extra_args(self) -> dict:
         args = {"status": ACTIVE_ONLY} if self.active_only else {}
+        if self.customer_type:
+            args["type"] = self.customer_type
+        if self.verified:
+            args["verified"] = self.verified
         if self.segment is not None:
             args["segment"] = self.segment.id
         else:
@@ -54,7 +60,11 @@ class GridFilters:
 def read_grid_filters(args) -> GridFilters:
     """The toggle and the criteria of a grid URL; another market's segment id is a 404."""
     market = require_market()
-    filters = GridFilters(active_only=args.get("status") == ACTIVE_ONLY)
+    filters = GridFilters(
+        active_only=args.get("status") == ACTIVE_ONLY,
+        customer_type=args.get("type") if args.get("type") in CUSTOMER_TYPES else None,
+        verified=args.get("verified") if args.get("verified") in VERIFIED_CHOICES else None,
+    )
     name = None
     if args.get("segment"):
         found = segment_with_pickup_name(market, args.get("segment"))
@@ -111,7 +121,12 @@ class CustomerInsightMixin:
             flash("Fix the marked filters before exporting.", "error")
             return redirect(self._get_list_url(view_args))
         where = customer_filter(
-            market, search_words(view_args.search), filters.active_only, filters.values
+            market,
+            search_words(view_args.search),
+            filters.active_only,
+            filters.values,
+            customer_type=filters.customer_type,
+            verified=filters.verified,
         )
         column = self._get_column_by_idx(view_args.sort)
         ascending, descending = sort_orders(column[0] if column else None)

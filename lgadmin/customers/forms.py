@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -16,6 +17,7 @@ from wtforms.widgets import HiddenInput
 
 from ..balance.service import REASONS
 from ..membership.service import CHANGES
+from ..staff.roles import StaffRole
 from .models import LinePosition
 
 
@@ -80,6 +82,11 @@ class SpecialInfoForm(VersionedForm):
         choices=options((p.value, p.label) for p in LinePosition),
         validate_choice=False,
     )
+    staff_role = SelectField(
+        "Staff role",
+        choices=options([("", "No staff role"), *((r.value, r.label) for r in StaffRole)]),
+        validate_choice=False,
+    )
     submit = SubmitField("Update Special Info")
 
 
@@ -96,3 +103,62 @@ class DeleteAccountForm(FlaskForm):
         validators=[DataRequired("Tick the box to confirm the deletion.")],
     )
     submit = SubmitField("Delete Account")
+
+
+class AdjustLoyaltyForm(FlaskForm):
+    # The labels of spec 002's "Adjust Loyalty Points" dialog; the service checks the values.
+    action = SelectField(
+        "Action",
+        choices=options([("add", "Add Points"), ("deduct", "Deduct Points")]),
+        validate_choice=False,
+    )
+    points = StringField("Number of Points", validators=[Length(max=20)])
+    reason = StringField("Reason", validators=[Length(max=200)])
+    next = HiddenField()
+    submit = SubmitField("Adjust Points")
+
+
+class EnrollLoyaltyForm(FlaskForm):
+    submit = SubmitField("Open a loyalty account")
+
+
+class BonusPointsForm(FlaskForm):
+    points = StringField("Number of Points", validators=[Length(max=20)])
+    reason = StringField("Reason", validators=[Length(max=200)])
+    # The grid's current search and filters: the customers who get the points.
+    search = HiddenField()
+    status = HiddenField()
+    type = HiddenField()
+    verified = HiddenField()
+    next = HiddenField()
+    submit = SubmitField("Give Bonus Points")
+
+
+class AddressForm(FlaskForm):
+    label = StringField("Label (e.g. Home, Work)", validators=[Length(max=40)])
+    recipient = StringField("Name on the address", validators=[Length(max=160)])
+    # Worded apart from Edit Customer Info's "Address", "City", "State" on the same page.
+    line1 = StringField("Street address", validators=[Length(max=200)])
+    line2 = StringField("Apartment, suite", validators=[Length(max=200)])
+    city = StringField("Town", validators=[Length(max=100)])
+    region = StringField("Region", validators=[Length(max=100)])
+    postal_code = StringField("Postcode / ZIP", validators=[Length(max=20)])
+    country = StringField("Country code", default="US", validators=[Length(max=2)])
+    default_billing = BooleanField("Default billing address")
+    default_shipping = BooleanField("Default shipping address")
+    submit = SubmitField("Save Address")
+
+
+class DeleteAddressForm(FlaskForm):
+    submit = SubmitField("Remove")
+
+
+class GroupTaxForm(VersionedForm):
+    customer_group_id = SelectField("Customer group", coerce=str, validate_choice=False)
+    tax_exempt = BooleanField("Tax exempt")
+    vat_id = StringField("VAT ID", validators=[Length(max=40)])
+    submit = SubmitField("Save Group & Tax")
+
+
+class InviteGuestForm(FlaskForm):
+    submit = SubmitField("Invite to register")

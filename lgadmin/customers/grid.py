@@ -70,16 +70,49 @@ def search_clause(words: list[str]):
     return and_(*clauses)
 
 
-def customer_filter(market: Market, words: list[str], active_only: bool, criteria=None):
-    """The market's customers matching the search, the toggle and segment criteria values."""
+# The Type and Verified filters (spec 002: Registered / Guest; spec 001: Verified / Unverified).
+CUSTOMER_TYPES = {"registered": "Registered", "guest": "Guest"}
+VERIFIED_CHOICES = {"verified": "Verified", "unverified": "Unverified"}
+
+
+def customer_filter(
+    market: Market,
+    words: list[str],
+    active_only: bool,
+    criteria=None,
+    customer_type: str | None = None,
+    verified: str | None = None,
+):
+    """The market's customers matching the search, the toggles and segment criteria values."""
     clauses = [Account.market_id == market.id]
     if active_only:
         clauses.append(Account.active.is_(True))
+    if customer_type in CUSTOMER_TYPES:
+        clauses.append(Account.is_guest.is_(customer_type == "guest"))
+    if verified == "verified":
+        clauses.append(Account.email_verified_at.is_not(None))
+    elif verified == "unverified":
+        clauses.append(Account.email_verified_at.is_(None))
     if words:
         clauses.append(search_clause(words))
     if criteria:
         clauses.append(criteria_clause(criteria, utcnow(), today()))
     return and_(*clauses)
+
+
+def matching_account_ids(
+    market: Market,
+    *,
+    search: str | None = None,
+    active_only: bool = False,
+    customer_type: str | None = None,
+    verified: str | None = None,
+) -> list[int]:
+    """Every account id the grid shows for this search and these filters (all pages)."""
+    where = customer_filter(
+        market, search_words(search), active_only, customer_type=customer_type, verified=verified
+    )
+    return list(db.session.scalars(select(Account.id).where(where).order_by(Account.id)))
 
 
 def grid_select():
@@ -102,6 +135,9 @@ def grid_select():
             Account.receives_mailings,
             Account.email_bounced_at,
             Account.membership_expires_on,
+            Account.is_guest,
+            Account.email_verified_at,
+            Account.loyalty_points,
             GrowerProfile.id.label("grower_id"),
             GrowerProfile.name.label("grower_name"),
             PaymentMethod.brand.label("card_brand"),
@@ -129,6 +165,8 @@ def customer_page(
     *,
     search: str | None = None,
     active_only: bool = False,
+    customer_type: str | None = None,
+    verified: str | None = None,
     sort: str | None = None,
     descending: bool = False,
     page: int = 0,
@@ -138,7 +176,7 @@ def customer_page(
 ) -> GridPage:
     """One page of the market's customers; a page past the end is the last page."""
     words = search_words(search)
-    where = customer_filter(market, words, active_only, criteria)
+    where = customer_filter(market, words, active_only, criteria, customer_type, verified)
     # An unfiltered list needs its exact size for the pager; a search or filter is capped.
     narrowed = bool(words or criteria) and not exact_count
     count, capped = count_customers(where, cap=COUNT_CAP if narrowed else None)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db, enum_column
 from ..markets.models import Market, PickupLocation
+from ..staff.roles import StaffRole
 from ..timeutil import today, utcnow
 
 
@@ -82,6 +83,19 @@ class Account(UserMixin, db.Model):
     stripe_customer_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Bumped on every change a manager saves, so a stale form can be refused.
     version: Mapped[int] = mapped_column(default=1)
+    # Set when the owner proved the address (set-password, signup confirmation, sign-in link).
+    email_verified_at: Mapped[datetime | None]
+    # A guest ordered with an email but never registered: no password, can't sign in.
+    is_guest: Mapped[bool] = mapped_column(default=False)
+    customer_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customer_group.id", ondelete="SET NULL")
+    )
+    tax_exempt: Mapped[bool] = mapped_column(default=False)
+    vat_id: Mapped[str] = mapped_column(String(40), default="")
+    # Cache of the loyalty ledger's sum; None means the customer has no loyalty account.
+    loyalty_points: Mapped[int | None] = mapped_column(BigInteger)
+    # A staff role limits what a non-manager may do in the admin (staff.roles).
+    staff_role: Mapped[StaffRole | None] = mapped_column(enum_column(StaffRole))
 
     market: Mapped[Market | None] = relationship()
     pickup_location: Mapped[PickupLocation | None] = relationship()
@@ -89,6 +103,7 @@ class Account(UserMixin, db.Model):
     grower: Mapped["GrowerProfile | None"] = relationship(  # noqa: F821
         back_populates="account", uselist=False
     )
+    customer_group: Mapped["CustomerGroup | None"] = relationship()  # noqa: F821
 
     __table_args__ = (
         UniqueConstraint("market_id", "email"),
@@ -122,6 +137,10 @@ class Account(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login: inactive accounts cannot sign in
         return self.active
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def is_member(self) -> bool:

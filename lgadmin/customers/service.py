@@ -7,13 +7,17 @@ from phonenumbers import NumberParseException, PhoneNumberFormat, format_number,
 from phonenumbers import parse as parse_phone
 from sqlalchemy import delete, exists, func, select, update
 
+from ..addresses.models import Address
+from ..addresses.service import MAILING_COLUMNS, mailing_address_edited
 from ..audit.service import record
 from ..balance.models import LedgerAllocation, LedgerEntry, LedgerKind
 from ..deliverability.service import note_reenabled
 from ..extensions import db
+from ..loyalty.models import LoyaltyEntry
 from ..onboarding.models import Token
 from ..orders.models import CartItem, Order
 from ..payments.models import PaymentMethod
+from ..staff.roles import StaffRole
 from .comments import add_comment
 from .models import Account, Comment, LinePosition
 
@@ -118,6 +122,10 @@ def update_info(
         if getattr(account, field) != value:
             setattr(account, field, value)
             changed.append(field)
+    if "email" in changed:
+        account.email_verified_at = None  # the new address isn't proven yet
+    if any(field in changed for field in MAILING_COLUMNS):
+        mailing_address_edited(account)
     if changed:
         account.version += 1
         record(
@@ -146,9 +154,14 @@ def update_special_info(
     flags: dict,
     line_position: str,
     expected_version: int | None = None,
+    staff_role: str | None = None,
 ) -> list[str]:
-    """Update Special Info; returns the labels of what changed. The caller commits."""
+    """Update Special Info; returns the labels of what changed. The caller commits.
+
+    `staff_role` None leaves the role as it is; "" takes it away.
+    """
     check_version(account, expected_version)
+    role = _staff_role(account, actor, staff_role)
     if account.id == actor.id:
         if not flags.get("is_manager", account.is_manager):
             raise InvalidField("is_manager", "You can't take away your own manager access.")
@@ -171,6 +184,9 @@ def update_special_info(
     if position != account.line_position:
         account.line_position = position
         changed.append(f"Line Position: {position.label}")
+    if staff_role is not None and role != account.staff_role:
+        account.staff_role = role
+        changed.append(f"Staff role: {role.label if role else 'none'}")
     note_reenabled(account, actor, **reenabled)
     if changed:
         account.version += 1
@@ -183,6 +199,26 @@ def update_special_info(
             changes=changed,
         )
     return changed
+
+
+def _staff_role(account: Account, actor: Account, raw: str | None) -> StaffRole | None:
+    if raw is None:
+        return account.staff_role
+    if not raw:
+        role = None
+    else:
+        try:
+            role = StaffRole(raw)
+        except ValueError:
+            raise InvalidField("staff_role", "Choose one of the staff roles.") from None
+    if role != account.staff_role:
+        if account.id == actor.id:
+            raise InvalidField("staff_role", "You can't change your own staff role.")
+        if role is not None and (account.is_guest or not account.active):
+            raise InvalidField(
+                "staff_role", "Only an active, registered account can have a staff role."
+            )
+    return role
 
 
 @dataclass
@@ -221,7 +257,12 @@ def delete_account(account: Account, actor: Account) -> None:
     if account.id == actor.id:
         raise InvalidField("delete", "You can't delete your own account.")
     # What other rows say this account did stays, without the link to it.
-    for column in (Account.created_by_id, LedgerEntry.created_by_id, Order.placed_by_id):
+    for column in (
+        Account.created_by_id,
+        LedgerEntry.created_by_id,
+        Order.placed_by_id,
+        LoyaltyEntry.created_by_id,
+    ):
         db.session.execute(
             update(column.class_).where(column == account.id).values({column.key: None})
         )
@@ -232,6 +273,8 @@ def delete_account(account: Account, actor: Account) -> None:
     db.session.execute(delete(Comment).where(Comment.account_id == account.id))
     db.session.execute(delete(Token).where(Token.account_id == account.id))
     db.session.execute(delete(PaymentMethod).where(PaymentMethod.account_id == account.id))
+    db.session.execute(delete(LoyaltyEntry).where(LoyaltyEntry.account_id == account.id))
+    db.session.execute(delete(Address).where(Address.account_id == account.id))
     record(
         actor,
         account.market_id,

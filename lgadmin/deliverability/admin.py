@@ -8,6 +8,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import or_
 
 from ..admin.base import MarketModelView
+from ..staff import roles
 from ..tenancy import require_market
 from .models import MailEvent, MailEventKind
 
@@ -33,6 +34,7 @@ def _account_cell(view, context, model, name):
 
 class MailEventView(MarketModelView):
     model_class = MailEvent
+    required_permission = roles.VIEW_MAIL_EVENTS
     can_create = False
     can_edit = False
     can_delete = False

@@ -17,6 +17,13 @@ class Market(db.Model):
     membership_price_cents: Mapped[int] = mapped_column(default=0)
     trial_orders_allowed: Mapped[int] = mapped_column(default=0)
     pickup_locations_enabled: Mapped[bool] = mapped_column(default=False)
+    # Loyalty program (specs 002, 003): points earned per whole unit of currency spent,
+    # and what one point is worth when a shopper redeems it at checkout.
+    loyalty_enabled: Mapped[bool] = mapped_column(default=False)
+    loyalty_points_per_unit: Mapped[int] = mapped_column(default=1)
+    loyalty_point_value_cents: Mapped[int] = mapped_column(default=1)
+    # Shoppers may sign in by an emailed single-use link (spec 004).
+    sign_in_link_enabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     pickup_locations: Mapped[list["PickupLocation"]] = relationship(

@@ -26,6 +26,7 @@ from ..audit.service import record
 from ..customers.users_export import export_filename, users_export_csv
 from ..extensions import db
 from ..limits import invitations_limit
+from ..staff import roles
 from ..tenancy import require_market
 from .csv_import import (
     MAX_BYTES,
@@ -56,7 +57,7 @@ class OnboardingAdminMixin:
     """Routes of the "Add Customers" window: One at a time, Upload a CSV, Send invitations."""
 
     def render(self, template, **kwargs):
-        if template == self.list_template:
+        if template == self.list_template and roles.can(roles.ADD_CUSTOMERS):
             kwargs.setdefault("add_customers", self._add_customers_context())
         return super().render(template, **kwargs)
 
@@ -76,6 +77,7 @@ class OnboardingAdminMixin:
     # One at a time
 
     @expose("/add", methods=("GET", "POST"))
+    @roles.requires(roles.ADD_CUSTOMERS)
     def add_one_view(self):
         market = require_market()
         form = AddCustomerForm()
@@ -114,6 +116,7 @@ class OnboardingAdminMixin:
     # Upload a CSV
 
     @expose("/import/template.csv")
+    @roles.requires(roles.ADD_CUSTOMERS)
     def import_template_view(self):
         return Response(
             template_csv(),
@@ -122,6 +125,7 @@ class OnboardingAdminMixin:
         )
 
     @expose("/import/", methods=("GET", "POST"))
+    @roles.requires(roles.ADD_CUSTOMERS)
     def import_upload_view(self):
         market = require_market()
         # Room for a 1 MB file and the form around it; the file's own size is checked after.
@@ -158,6 +162,7 @@ class OnboardingAdminMixin:
         return preview
 
     @expose("/import/<int:preview_id>", methods=("GET", "POST"))
+    @roles.requires(roles.ADD_CUSTOMERS)
     def import_preview_view(self, preview_id: int):
         market = require_market()
         preview = self._preview_of_market(preview_id)
@@ -196,6 +201,7 @@ class OnboardingAdminMixin:
     # Send invitations
 
     @expose("/invitations/", methods=("GET", "POST"))
+    @roles.requires(roles.ADD_CUSTOMERS)
     def invitations_view(self):
         market = require_market()
         form = InvitationsForm()
@@ -223,6 +229,7 @@ class OnboardingAdminMixin:
         ), status
 
     @expose("/invitations/<int:batch_id>")
+    @roles.requires(roles.ADD_CUSTOMERS)
     def invitations_summary_view(self, batch_id: int):
         market = require_market()
         batch = db.session.get(InvitationBatch, batch_id)
@@ -235,6 +242,7 @@ class OnboardingAdminMixin:
     # Users export
 
     @expose("/export.csv")
+    @roles.requires(roles.EXPORT_CUSTOMERS)
     def users_export_view(self):
         market = require_market()
         record(current_user, market.id, "customers.export", summary="Downloaded the users export")

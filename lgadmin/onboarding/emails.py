@@ -155,7 +155,11 @@ def send_invitation_email(invitation_id: int, root: str) -> bool:
         return False
     market = db.session.get(Market, invitation.market_id)
     taken = db.session.scalars(
-        select(Account.id).where(Account.market_id == market.id, Account.email == invitation.email)
+        select(Account.id).where(
+            Account.market_id == market.id,
+            Account.email == invitation.email,
+            Account.is_guest.is_(False),  # a guest is invited to register on their own row
+        )
     ).first()
     if taken:
         return False  # signed up since the manager pressed the button

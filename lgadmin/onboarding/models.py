@@ -12,6 +12,7 @@ class TokenPurpose(enum.StrEnum):
     SET_PASSWORD = "set_password"
     RESET_PASSWORD = "reset_password"
     SIGN_IN_LINK = "sign_in_link"
+    VERIFY_EMAIL = "verify_email"
 
 
 class Token(db.Model):

@@ -56,6 +56,7 @@ def insert_account(market: Market, values: CustomerValues, **columns) -> Account
         if not _savepoints_work():
             db.session.rollback()
         raise AlreadyHasAccount(values.email) from None
+    add_mailing_address_to_book(account)
     return account
 
 
@@ -101,11 +102,19 @@ def add_customer(manager: Account, market: Market, values: CustomerValues, *, so
     return account
 
 
-def sign_up(market: Market, raw: dict, password: str) -> Account:
+class GuestMustBeInvited(Exception):
+    """The address ordered here as a guest: it registers through an emailed invitation,
+    so nobody else can sign up with it and see those orders."""
+
+
+def sign_up(market: Market, raw: dict, password: str, invitation=None) -> Account:
     """A shopper creates their own account with a password; commits.
 
-    Raises InvalidDetails or AlreadyHasAccount. Invitations to the address at
-    this market are marked accepted and linked to the new account.
+    Raises InvalidDetails, AlreadyHasAccount or GuestMustBeInvited. Invitations
+    to the address at this market are marked accepted and linked to the new
+    account. Signing up with the address an invitation was mailed to proves
+    it (verified); a guest with that address registers on their own row,
+    keeping their orders.
     """
     values = clean_customer(market, raw)
     problem = password_problem(password)
@@ -113,16 +122,57 @@ def sign_up(market: Market, raw: dict, password: str) -> Account:
         values.problems["password"] = problem
     if values.problems:
         raise InvalidDetails(values.problems)
+    invited = invitation is not None and invitation.email == values.email
+    guest = db.session.scalars(
+        select(Account).where(
+            Account.market_id == market.id, Account.email == values.email, Account.is_guest
+        )
+    ).first()
+    if guest is not None and not invited:
+        raise GuestMustBeInvited(values.email)
     try:
-        account = insert_account(market, values, password_hash=hash_password(password))
+        if guest is not None:
+            account = register_guest(guest, values, password)
+        else:
+            account = insert_account(market, values, password_hash=hash_password(password))
+        if invited:
+            account.email_verified_at = utcnow()
         db.session.flush()
         accept_invitations(account)
-        record(account, market.id, "account.signup", account, f"{account.email} signed up")
+        record(
+            account,
+            market.id,
+            "account.signup",
+            account,
+            f"{account.email} signed up" + (" (was a guest)" if guest is not None else ""),
+        )
         db.session.commit()
     except AlreadyHasAccount:
         db.session.rollback()
         raise
     return account
+
+
+def register_guest(guest: Account, values: CustomerValues, password: str) -> Account:
+    """The guest's own row becomes a registered account, so their orders stay theirs."""
+    guest.is_guest = False
+    guest.password_hash = hash_password(password)
+    guest.first_name, guest.last_name = values.first_name, values.last_name
+    guest.phone = values.phone or guest.phone
+    guest.pickup_location_id = values.pickup_location_id or guest.pickup_location_id
+    for column, value in values.address.items():
+        setattr(guest, column, value)
+    guest.version += 1
+    add_mailing_address_to_book(guest)
+    return guest
+
+
+def add_mailing_address_to_book(account: Account) -> None:
+    """An address typed at signup or by a manager is the first entry of the address book."""
+    from ..addresses.service import mailing_address_edited
+
+    db.session.flush()
+    mailing_address_edited(account)
 
 
 def accept_invitations(account: Account) -> None:

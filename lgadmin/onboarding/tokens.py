@@ -96,6 +96,9 @@ def set_password_with_token(token: Token, password: str) -> Account | None:
         return None
     account = db.session.get(Account, token.account_id)
     account.password_hash = hash_password(password)
+    # The link came by email, so following it proves the address.
+    if account.email_verified_at is None:
+        account.email_verified_at = now
     retire_password_tokens(account, now)
     return account
 

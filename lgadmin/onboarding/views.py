@@ -12,9 +12,11 @@ from ..markets.models import Market
 from .emails import base_url, queue_job, send_password_reset
 from .forms import ForgotPasswordForm, SetPasswordForm, SignupForm
 from .invitations import usable_invitation
-from .service import AlreadyHasAccount, InvalidDetails, sign_up
+from .service import AlreadyHasAccount, GuestMustBeInvited, InvalidDetails, sign_up
 from .tokens import set_password_with_token, usable_password_token
 from .values import normalize_email
+from .verification import confirm_email as use_confirmation_link
+from .verification import send_confirmation_email
 
 bp = Blueprint("onboarding", __name__, url_prefix="/m/<market_slug>")
 
@@ -63,7 +65,14 @@ def signup(market_slug: str):
             if name not in ("password", "confirm", "invitation", "csrf_token", "submit")
         }
         try:
-            account = sign_up(market, raw, form.password.data)
+            account = sign_up(market, raw, form.password.data, invitation=invitation)
+        except GuestMustBeInvited:
+            _invite_guest_to_register(market, normalize_email(form.email.data))
+            form.email.errors = [
+                *form.email.errors,
+                f"That address has ordered at {market.name} as a guest. We've emailed it an "
+                "invitation: follow its link to register, and your orders will be in your account.",
+            ]
         except InvalidDetails as error:
             for name, problem in error.problems.items():
                 if name in form:
@@ -75,6 +84,8 @@ def signup(market_slug: str):
                 "“Forgot password” to choose a new password.",
             ]
         else:
+            if not account.is_verified:
+                queue_job(send_confirmation_email, account.id, base_url())
             session.clear()
             login_user(account)
             record_sign_in(account)
@@ -88,6 +99,33 @@ def signup(market_slug: str):
         invitation=invitation,
         password_rules=PASSWORD_RULES,
     ), status
+
+
+def _invite_guest_to_register(market: Market, email: str) -> None:
+    """A guest who tries to sign up gets an invitation by email, which proves the address."""
+    from ..customers.guests import invite_guest, recently_invited
+    from .emails import queue_invitation_emails
+
+    guest = db.session.scalars(
+        select(Account).where(Account.market_id == market.id, Account.email == email)
+    ).first()
+    if guest is None or not guest.is_guest or recently_invited(market, email):
+        return
+    invitation = invite_guest(None, market, guest)
+    db.session.commit()
+    queue_invitation_emails([invitation.id], base_url())
+
+
+@bp.route("/confirm-email/<token>")
+def confirm_email(market_slug: str, token: str):
+    market = _market(market_slug)
+    account = use_confirmation_link(market, token)
+    if account is None:
+        flash("That confirmation link has expired or was already used.", "warning")
+    else:
+        db.session.commit()
+        flash(f"Thank you: {account.email} is confirmed.", "success")
+    return redirect(url_for("shop.account", market_slug=market.slug))
 
 
 @bp.route("/forgot-password", methods=("GET", "POST"))

@@ -36,6 +36,13 @@ class Order(db.Model):
     placed_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
     paid_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
+    # The customer group's discount and the loyalty points redeemed, both already
+    # taken off total_cents; the items keep their unit prices.
+    discount_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    discount_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    loyalty_discount_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The delivery address chosen at checkout, as it read then.
+    delivery_address: Mapped[str] = mapped_column(String(500), default="")
 
     items: Mapped[list["OrderItem"]] = relationship(back_populates="order", cascade="all")
 

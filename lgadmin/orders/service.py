@@ -10,6 +10,7 @@ from ..balance.service import lock_account, record_entry
 from ..catalog.models import Product
 from ..customers.models import Account
 from ..extensions import db
+from ..loyalty.service import earn_for_order
 from ..timeutil import utcnow
 from .models import Order, OrderItem, PaymentChoice
 
@@ -23,6 +24,7 @@ def place_order(
     includes_membership_cents: int = 0,
     pickup_location_id: int | None = None,
     at: datetime | None = None,
+    discount_cents: int = 0,
 ) -> Order:
     """An order for `account`. Balance and pay-at-pickup orders are charged to the
     ledger; what a positive balance did not cover stays owed on the order.
@@ -39,6 +41,8 @@ def place_order(
         for product, quantity in lines
     ]
     total = sum(int(item.unit_price_cents * item.quantity) for item in items)
+    # Discounts (customer group, loyalty points) come off the goods; items keep their prices.
+    total -= min(max(discount_cents, 0), total)
     total += includes_membership_cents
     order = Order(
         market_id=account.market_id,
@@ -55,6 +59,8 @@ def place_order(
     db.session.add(order)
     db.session.flush()
     count_order(account, order)
+    # Points are earned when the order is placed, on what the goods cost after discounts.
+    earn_for_order(account, account.market, order, total - includes_membership_cents)
     if payment_choice == PaymentChoice.CARD:
         # Owed until payments.charge_order_with_saved_card succeeds; the balance is untouched.
         return order

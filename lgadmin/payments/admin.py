@@ -9,6 +9,7 @@ from ..admin.base import AdminView
 from ..audit.service import record
 from ..customers.models import Account
 from ..extensions import db
+from ..staff import roles
 from ..tenancy import require_market
 from .client import PaymentsError
 from .service import refresh_payment_methods
@@ -16,6 +17,8 @@ from .service import refresh_payment_methods
 
 class PaymentsView(AdminView):
     """Actions only, reached from the customer details; not in the menu."""
+
+    required_permission = roles.REFRESH_PAYMENTS
 
     def is_visible(self) -> bool:
         return False

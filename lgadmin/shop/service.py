@@ -5,9 +5,13 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 
+from ..addresses.service import address_of, default_shipping
 from ..catalog.models import GrowerApproval, GrowerProfile, Product
 from ..customers.models import Account
 from ..extensions import db
+from ..groups.service import group_discount_cents
+from ..loyalty.models import LoyaltyKind
+from ..loyalty.service import record_points, redeemable_cents
 from ..markets.models import Market
 from ..membership.service import is_exempt, update_membership
 from ..money import format_money
@@ -108,8 +112,14 @@ def checkout(
     pickup_location_id: int | None = None,
     buy_membership: bool = False,
     placed_by: Account | None = None,
+    address_id=None,
+    redeem_points: bool = False,
 ) -> Order:
-    """Turn the cart into an order. The caller commits (and charges a card order)."""
+    """Turn the cart into an order. The caller commits (and charges a card order).
+
+    The customer group's discount comes off the goods (rounded half up to a cent),
+    then redeemed loyalty points; the membership fee is never discounted.
+    """
     lines = cart_lines(account)
     if not lines:
         raise ShopError("Your cart is empty.")
@@ -130,7 +140,9 @@ def checkout(
                 "Your trial orders are used up: add a year of membership "
                 f"({format_money(market.membership_price_cents, market.currency)}) to this order."
             )
-    total = sum(line.total_cents for line in lines) + membership_cents
+    delivery = _delivery_address(account, address_id)
+    pricing = checkout_pricing(account, market, lines, redeem_points)
+    total = pricing.total_cents + membership_cents
     if payment_choice == PaymentChoice.BALANCE and account.balance_cents < total:
         raise ShopError(
             f"Your balance ({format_money(account.balance_cents, market.currency)}) doesn't "
@@ -144,12 +156,58 @@ def checkout(
         placed_by=placed_by,
         includes_membership_cents=membership_cents,
         pickup_location_id=pickup_location_id,
+        discount_cents=pricing.discount_cents + pricing.loyalty_cents,
     )
+    order.discount_percent, order.discount_cents = pricing.discount_percent, pricing.discount_cents
+    order.loyalty_discount_cents = pricing.loyalty_cents
+    order.delivery_address = delivery.one_line() if delivery else ""
+    if pricing.points:
+        record_points(
+            account.id,
+            -pricing.points,
+            LoyaltyKind.REDEEMED,
+            f"Order #{order.id}",
+            order_id=order.id,
+            actor=placed_by,
+        )
     if membership_cents:
         update_membership(account, placed_by or account, change="add_year")
     for item in db.session.scalars(select(CartItem).where(CartItem.account_id == account.id)):
         db.session.delete(item)
     return order
+
+
+@dataclass
+class Pricing:
+    goods_cents: int
+    discount_percent: Decimal | None
+    discount_cents: int
+    points: int
+    loyalty_cents: int
+
+    @property
+    def total_cents(self) -> int:
+        return self.goods_cents - self.discount_cents - self.loyalty_cents
+
+
+def checkout_pricing(account: Account, market: Market, lines, redeem_points: bool) -> Pricing:
+    """What the cart costs after the group discount and, if asked, redeemed points."""
+    goods = sum(line.total_cents for line in lines)
+    percent, discount = group_discount_cents(account, goods)
+    points, loyalty = (
+        redeemable_cents(account, market, goods - discount) if redeem_points else (0, 0)
+    )
+    return Pricing(goods, percent, discount, points, loyalty)
+
+
+def _delivery_address(account: Account, address_id):
+    """The address chosen at checkout; the default shipping address when none was chosen."""
+    if address_id in (None, ""):
+        return default_shipping(account)
+    address = address_of(account, address_id)
+    if address is None:
+        raise ShopError("Choose one of your addresses.")
+    return address
 
 
 def order_history(account: Account) -> list[Order]:

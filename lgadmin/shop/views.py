@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from ..act_as.service import recent_help
 from ..act_as.views import current_session
+from ..addresses.service import address_book
 from ..extensions import db
 from ..markets.models import Market
 from ..orders.models import PaymentChoice
@@ -22,6 +23,7 @@ from .service import (
     ShopError,
     cart_lines,
     checkout,
+    checkout_pricing,
     needs_membership,
     order_history,
     set_cart_quantity,
@@ -110,6 +112,8 @@ def _cart_page(market, account, status=200):
         account=account,
         lines=lines,
         total_cents=sum(line.total_cents for line in lines),
+        addresses=address_book(account),
+        pricing=checkout_pricing(account, market, lines, redeem_points=True),
         needs_membership=needs_membership(account, market),
         payment_choices=[(c.value, PAYMENT_LABELS[c]) for c in available_payments(account)],
     ), status
@@ -145,6 +149,8 @@ def place(market, account):
             pickup_location_id=int(pickup) if pickup.isdigit() else None,
             buy_membership=request.form.get("buy_membership") == "y",
             placed_by=acting.manager if acting else None,
+            address_id=request.form.get("address_id") or None,
+            redeem_points=request.form.get("redeem_points") == "y",
         )
         db.session.commit()
     except ShopError as error:
@@ -171,6 +177,12 @@ def orders(market, account):
 @bp.route("/account")
 @shopper_page
 def account(market, account):
+    return account_page(market, account)
+
+
+def account_page(market, account, edited=None, status=200):
+    from .address_book import address_book_context
+
     return render_template(
         "lgadmin/shop/account.html",
         market=market,
@@ -178,4 +190,5 @@ def account(market, account):
         lines=cart_lines(account),
         helped=recent_help(account),
         **shopper_card_context(account.id),
-    )
+        **address_book_context(account, edited),
+    ), status

@@ -79,6 +79,7 @@ def test_search_filter_sort_page_size_and_card_tooltip(market_with_customers, li
     with page.expect_navigation():
         page.get_by_placeholder("Search name or email").press("Enter")
     expect(page.locator(".lg-count")).to_contain_text("1 customer")
+    page.wait_for_load_state()  # the tooltips' script runs once the page has loaded
     page.locator(".lg-grid .lg-icon-card").hover()
     expect(page.locator(".tooltip")).to_have_text("Visa ending in 4242")
 

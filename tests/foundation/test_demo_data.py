@@ -30,10 +30,11 @@ def _counts():
 def test_demo_data_prints_one_line_per_login(app):
     output = _run(app, "--customers", "30")
     logins = [LOGIN_LINE.match(line) for line in output.splitlines() if line.startswith("login:")]
-    assert all(logins) and len(logins) == 5
+    assert all(logins) and len(logins) == 7
     roles = {(m.group(1), m.group(2)) for m in logins}
     assert ("superuser", "-") in roles
     assert {("manager", "athens"), ("manager", "riverside")} <= roles
+    assert {("staff", "athens"), ("staff", "riverside")} <= roles
     assert {m.group(4) for m in logins} == {"/sign-in", "/m/athens/sign-in", "/m/riverside/sign-in"}
 
 
@@ -48,7 +49,7 @@ def test_demo_logins_sign_in(app, client):
             path, data={"email": email, "password": "Demo-Pass-1", "csrf_token": token}
         )
         assert response.status_code == 302, (role, email)
-        expected = "/admin/" if role in ("manager", "superuser") else "/account"
+        expected = "/admin/" if role in ("manager", "superuser", "staff") else "/account"
         assert response.headers["Location"].endswith(expected)
 
 
@@ -139,3 +140,34 @@ def test_create_superuser_asks_for_what_is_missing(app):
     )
     assert result.exit_code == 0, result.output
     assert db.session.scalars(select(Account).where(Account.email == "staff@example.org")).one()
+
+
+def test_demo_data_shows_the_account_features_of_issue_11(app):
+    from lgadmin.addresses.models import Address
+    from lgadmin.groups.models import CustomerGroup
+    from lgadmin.loyalty.models import LoyaltyEntry
+
+    _run(app, "--customers", "120")
+    accounts = db.session.scalars(select(Account).where(Account.market_id.is_not(None))).all()
+    assert any(a.loyalty_points for a in accounts)
+    assert any(a.customer_group_id for a in accounts)
+    assert any(a.tax_exempt and a.vat_id for a in accounts)
+    assert any(a.is_guest for a in accounts) and any(not a.is_verified for a in accounts)
+    assert {a.staff_role for a in accounts if a.staff_role} and all(
+        a.password_hash for a in accounts if a.staff_role
+    )
+    assert db.session.scalar(select(func.count()).select_from(CustomerGroup)) >= 2
+    per_account = db.session.execute(
+        select(Address.account_id, func.count()).group_by(Address.account_id)
+    ).all()
+    assert any(count > 1 for _, count in per_account)
+    ledger = dict(
+        db.session.execute(
+            select(LoyaltyEntry.account_id, func.sum(LoyaltyEntry.points)).group_by(
+                LoyaltyEntry.account_id
+            )
+        ).all()
+    )
+    for account in accounts:
+        if account.loyalty_points is not None:
+            assert account.loyalty_points == ledger.get(account.id, 0), account.email

@@ -16,11 +16,13 @@ import pytest
 from flask import current_app
 
 from lgadmin.act_as.models import ActAsSession
+from lgadmin.addresses.models import Address
 from lgadmin.audit.service import record
 from lgadmin.balance.models import LedgerEntry
 from lgadmin.campaigns.models import Campaign
 from lgadmin.deliverability.models import MailEvent, MailEventKind
 from lgadmin.extensions import db, limiter
+from lgadmin.groups.models import CustomerGroup
 from lgadmin.mail import build_message, write_to_outbox
 from lgadmin.onboarding.models import ImportPreview, InvitationBatch
 from lgadmin.orders.models import PaymentChoice
@@ -46,6 +48,8 @@ ADMIN_VIEWS = (
     "payments",
     "segments",
     "campaigns",
+    "customer_groups",
+    "market_settings",
 )
 PUBLIC = {
     "auth.sign_in",
@@ -59,6 +63,7 @@ PUBLIC = {
     "onboarding.forgot_password",
     "onboarding.set_password",
     "onboarding.reset_password",
+    "onboarding.confirm_email",
 }
 SHOPPER_PAGES = {
     "shop.account",
@@ -67,7 +72,11 @@ SHOPPER_PAGES = {
     "shop.place",
     "stripe_payments.card_setup",
     "stripe_payments.card_saved",
+    "shop_addresses.add_address",
+    "shop_addresses.vat_id",
 }
+# Another customer's saved address: nobody but its owner (none of the roles here) reaches it.
+OWNER_ONLY = {"shop_addresses.edit_address", "shop_addresses.remove_address"}
 WEBHOOKS = {"deliverability.mail_webhook", "stripe_payments.stripe_webhook"}
 SUPERUSER_ONLY = {
     "outbox.index",
@@ -75,8 +84,9 @@ SUPERUSER_ONLY = {
     "admin.switch_market_view",
     "act_as_log.export_view",
 }
-# Each row is answered by a bogus token: nobody gets past it.
-BOGUS_TOKEN = {"deliverability.unsubscribe"}
+# Each row is answered by a bogus token: nobody gets past it. The sign-in link is also off in
+# these markets (it is a per-market setting), which answers 404 too.
+BOGUS_TOKEN = {"deliverability.unsubscribe", "auth.request_sign_in_link", "auth.use_sign_in_link"}
 # Only meaningful inside an act-as session, which no role here is in.
 NOT_ACTING = {"act_as.end_session"}
 # The card calls of the account page's script answer JSON: 404 for anyone not signed in there.
@@ -91,6 +101,8 @@ ID_ARGUMENTS = (
     "batch_id",
     "segment_id",
     "campaign_id",
+    "group_id",
+    "address_id",
 )
 QUERY_ID_MODEL = {
     "customers": "account",
@@ -141,7 +153,15 @@ def _market_data(name: str) -> tuple[MarketData, dict]:
     campaign = Campaign(
         market_id=market.id, segment_name=segment.name, subject="News", message="Hello"
     )
-    db.session.add_all([act_as, event, preview, batch, segment, campaign])
+    group = CustomerGroup(market_id=market.id, name=f"Wholesale {name}")
+    address = Address(
+        market_id=market.id,
+        account_id=customer.id,
+        line1="1 Main St",
+        city="Athens",
+        postal_code="30601",
+    )
+    db.session.add_all([act_as, event, preview, batch, segment, campaign, group, address])
     db.session.commit()
     with current_app.test_request_context():
         sent = write_to_outbox(
@@ -160,6 +180,8 @@ def _market_data(name: str) -> tuple[MarketData, dict]:
         "act_as": act_as.id,
         "mail_event": event.id,
         "segment_id": segment.id,
+        "group_id": group.id,
+        "address_id": address.id,
         "campaign_id": campaign.id,
     }
     return MarketData(market.slug, market.id, ids), people
@@ -196,24 +218,30 @@ def world(app, monkeypatch):
     }
 
 
-def _restore_segment(world) -> None:
-    """segments.delete_view really deletes: put the seeded segments back after each cell."""
-    db.session.expire_all()
-    for variant in ("own", "other"):
-        data = world[variant]
-        if db.session.get(Segment, data.ids["segment_id"]) is None:
-            db.session.add(
-                Segment(
-                    id=data.ids["segment_id"],
-                    market_id=data.market_id,
-                    name="Restored",
-                    criteria={},
+def _restorer(model, key: str, **defaults):
+    """Deleting endpoints really delete: put the seeded row of each market back after a cell."""
+
+    def restore(world) -> None:
+        db.session.expire_all()
+        for variant in ("own", "other"):
+            data = world[variant]
+            if db.session.get(model, data.ids[key]) is None:
+                extra = {"account_id": data.ids["account_id"]} if model is Address else {}
+                db.session.add(
+                    model(id=data.ids[key], market_id=data.market_id, **extra, **defaults)
                 )
-            )
-    db.session.commit()
+        db.session.commit()
+
+    return restore
 
 
-RESTORE_AFTER = {"segments.delete_view": _restore_segment}
+RESTORE_AFTER = {
+    "segments.delete_view": _restorer(Segment, "segment_id", name="Restored", criteria={}),
+    "customer_groups.delete": _restorer(CustomerGroup, "group_id", name="Restored"),
+    "customers.delete_address_view": _restorer(
+        Address, "address_id", line1="1 Main St", city="Athens", postal_code="30601"
+    ),
+}
 
 
 def _classify(endpoint: str) -> str:
@@ -221,6 +249,8 @@ def _classify(endpoint: str) -> str:
         return "public"
     if endpoint in SHOPPER_API:
         return "shopper_api"
+    if endpoint in OWNER_ONLY:
+        return "owner_only"
     if endpoint in SHOPPER_PAGES:
         return "shopper"
     if endpoint in WEBHOOKS:
@@ -296,6 +326,8 @@ def _expected(kind: str, role: str, ids_market: str | None) -> str:
         return "404"
     if kind == "sign_out":
         return "signin"
+    if kind == "owner_only":
+        return "signin" if role == "anonymous" else "404"
     if kind in ("shopper", "shopper_api"):
         if role == "anonymous":
             return "signin" if kind == "shopper" else "404"

@@ -1,0 +1,117 @@
+"""Sign in by an emailed link (spec 004): single use, 15 minutes, only at its own market.
+
+The request page answers the same whether or not the address has an account;
+the job that mails the link decides, as for "Forgot password".
+"""
+
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+
+from ..customers.models import Account
+from ..extensions import db
+from ..mail import send_to_account
+from ..markets.models import Market
+from ..onboarding.models import Token, TokenPurpose
+from ..onboarding.tokens import hash_token, new_token
+from ..onboarding.verification import mark_verified
+from ..timeutil import utcnow
+
+SIGN_IN_LINK_VALID_FOR = timedelta(minutes=15)
+LINKS_PER_HOUR = 5
+TEMPLATE = "lgadmin/mail/sign_in_link"
+
+
+def may_use_link(account: Account | None, market: Market) -> bool:
+    return (
+        account is not None
+        and market.sign_in_link_enabled
+        and account.market_id == market.id
+        and account.active
+        and not account.is_guest
+    )
+
+
+def issue_sign_in_link(account: Account) -> str:
+    """A new link for `account`, retiring its unused earlier ones; the caller commits."""
+    now = utcnow()
+    db.session.execute(
+        update(Token)
+        .where(
+            Token.account_id == account.id,
+            Token.purpose == TokenPurpose.SIGN_IN_LINK,
+            Token.used_at.is_(None),
+        )
+        .values(used_at=now)
+    )
+    raw, digest = new_token()
+    db.session.add(
+        Token(
+            account_id=account.id,
+            purpose=TokenPurpose.SIGN_IN_LINK,
+            token_hash=digest,
+            created_at=now,
+            expires_at=now + SIGN_IN_LINK_VALID_FOR,
+        )
+    )
+    return raw
+
+
+def _recent_links(account: Account) -> int:
+    since = utcnow() - timedelta(hours=1)
+    return db.session.scalar(
+        select(func.count()).where(
+            Token.account_id == account.id,
+            Token.purpose == TokenPurpose.SIGN_IN_LINK,
+            Token.created_at >= since,
+        )
+    )
+
+
+def send_sign_in_link(market_id: int, email: str, root: str) -> bool:
+    """Job: mail a sign-in link to `email` when it is an active account of the market."""
+    from ..onboarding.emails import external_url
+    from ..onboarding.service import account_by_email
+
+    market = db.session.get(Market, market_id)
+    account = account_by_email(market, email) if market else None
+    if not may_use_link(account, market) or _recent_links(account) >= LINKS_PER_HOUR:
+        return False
+    raw = issue_sign_in_link(account)
+    db.session.commit()
+    link = external_url(root, "auth.use_sign_in_link", market_slug=market.slug, token=raw)
+    return send_to_account(
+        account, f"Your sign-in link for {market.name}", TEMPLATE, market=market, link=link
+    )
+
+
+def usable_sign_in_link(market: Market, raw: str) -> Token | None:
+    """The unused, unexpired sign-in link `raw` of an active account at `market`, or None."""
+    if not raw or len(raw) > 200:
+        return None
+    token = db.session.scalars(select(Token).where(Token.token_hash == hash_token(raw))).first()
+    if token is None or token.purpose != TokenPurpose.SIGN_IN_LINK:
+        return None
+    if token.used_at is not None or token.expires_at <= utcnow():
+        return None
+    account = db.session.get(Account, token.account_id)
+    return token if may_use_link(account, market) else None
+
+
+def use_sign_in_link(token: Token) -> Account | None:
+    """Claim the link once (a conditional UPDATE, so two clicks can't both sign in).
+
+    The account it signs in to, now verified; None when it was used meanwhile.
+    """
+    now = utcnow()
+    claimed = db.session.execute(
+        update(Token)
+        .where(Token.id == token.id, Token.used_at.is_(None), Token.expires_at > now)
+        .values(used_at=now)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        return None
+    account = db.session.get(Account, token.account_id)
+    mark_verified(account, now)
+    return account

@@ -1,0 +1,108 @@
+"""Guest customers (spec 002): orders placed with an email but no account.
+
+A guest is an Account row with `is_guest` set and no password, so the grid,
+the details, the ledger and the orders treat it like any customer; it can't
+sign in. Invited to register, the guest signs up on the same row, so their
+orders are in their account from the first page they see.
+"""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from ..audit.service import record
+from ..extensions import db
+from ..markets.models import Market
+from ..onboarding.models import Invitation
+from ..onboarding.tokens import new_token
+from ..onboarding.values import clean_text, email_problem, normalize_email
+from ..orders.models import Order, PaymentChoice
+from ..orders.service import place_order
+from ..timeutil import utcnow
+from .models import Account
+
+
+class GuestError(ValueError):
+    pass
+
+
+def guest_account(market: Market, email: str, first_name: str = "", last_name: str = ""):
+    """The market's account for `email`: the registered one if there is one, else a guest."""
+    email = normalize_email(email)
+    if email_problem(email):
+        raise GuestError("Enter a valid email address.")
+    account = db.session.scalars(
+        select(Account).where(Account.market_id == market.id, Account.email == email)
+    ).first()
+    if account is None:
+        account = Account(
+            market_id=market.id,
+            email=email,
+            first_name=clean_text(first_name)[:80],
+            last_name=clean_text(last_name)[:80],
+            is_guest=True,
+            password_hash=None,
+            joined_at=utcnow(),
+        )
+        db.session.add(account)
+        db.session.flush()
+    return account
+
+
+def place_guest_order(
+    market: Market,
+    email: str,
+    lines,
+    *,
+    first_name: str = "",
+    last_name: str = "",
+    payment_choice: PaymentChoice = PaymentChoice.PAY_AT_PICKUP,
+    at=None,
+) -> Order:
+    """An order from a host storefront's guest checkout (the caller commits).
+
+    An address that already has an account at the market orders on it.
+    """
+    account = guest_account(market, email, first_name, last_name)
+    return place_order(account, lines, payment_choice, at=at)
+
+
+def invite_guest(manager: Account | None, market: Market, guest: Account) -> Invitation:
+    """A manager's "Invite to register" (or the system's, when a guest tries to sign up);
+    the caller commits and queues the email."""
+    if not guest.is_guest or guest.market_id != market.id:
+        raise GuestError("Only guest customers can be invited to register.")
+    invitation = Invitation(
+        market_id=market.id,
+        email=guest.email,
+        message="",
+        token_hash=new_token()[1],  # replaced by the job that mails the link
+        invited_by_id=manager.id if manager else None,
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    record(
+        manager,
+        market.id,
+        "guest.invited",
+        guest,
+        f"Invited the guest {guest.email} to register",
+        invitation_id=invitation.id,
+    )
+    return invitation
+
+
+def recently_invited(market: Market, email: str, within=timedelta(hours=1)) -> bool:
+    """An unaccepted invitation went to `email` lately (so a retried signup doesn't mail again)."""
+    since = utcnow() - within
+    return (
+        db.session.scalars(
+            select(Invitation.id).where(
+                Invitation.market_id == market.id,
+                Invitation.email == email,
+                Invitation.accepted_at.is_(None),
+                Invitation.created_at >= since,
+            )
+        ).first()
+        is not None
+    )

@@ -1,0 +1,107 @@
+"""The shopper's Address Book and VAT ID on their account page (specs 001, 003, 004)."""
+
+from flask import Blueprint, abort, flash, redirect, url_for
+from flask_wtf import FlaskForm
+from wtforms import StringField, SubmitField
+from wtforms.validators import Length
+
+from ..addresses.service import AddressError, address_book, address_of, delete_address, save_address
+from ..customers.forms import AddressForm, DeleteAddressForm
+from ..extensions import db
+from .views import shopper_page
+
+bp = Blueprint("shop_addresses", __name__, url_prefix="/m/<market_slug>/account")
+
+FIELDS = ("label", "recipient", "line1", "line2", "city", "region", "postal_code", "country")
+MAX_VAT_ID = 40
+
+
+class VatIdForm(FlaskForm):
+    vat_id = StringField("VAT ID", validators=[Length(max=MAX_VAT_ID)])
+    submit = SubmitField("Save VAT ID")
+
+
+def address_book_context(account, edited=None) -> dict:
+    """What the account page's Address Book section needs; `edited` re-shows a refused form."""
+    forms = []
+    for address in address_book(account):
+        if edited and edited[0] == address.id:
+            forms.append((address, edited[1]))
+        else:
+            forms.append(
+                (address, AddressForm(formdata=None, obj=address, prefix=f"a{address.id}"))
+            )
+    new_form = (
+        edited[1] if edited and edited[0] is None else AddressForm(formdata=None, prefix="new")
+    )
+    return {
+        "address_forms": forms,
+        "new_address_form": new_form,
+        "delete_address_form": DeleteAddressForm(formdata=None),
+        "vat_form": VatIdForm(formdata=None, vat_id=account.vat_id),
+    }
+
+
+@bp.route("/addresses", methods=["POST"])
+@shopper_page
+def add_address(market, account):
+    return _save(market, account, None, AddressForm(prefix="new"))
+
+
+@bp.route("/addresses/<int:address_id>", methods=["POST"])
+@shopper_page
+def edit_address(market, account, address_id: int):
+    address = address_of(account, address_id) or abort(404)
+    return _save(market, account, address, AddressForm(prefix=f"a{address.id}"))
+
+
+@bp.route("/addresses/<int:address_id>/delete", methods=["POST"])
+@shopper_page
+def remove_address(market, account, address_id: int):
+    address = address_of(account, address_id) or abort(404)
+    if not DeleteAddressForm().validate_on_submit():
+        abort(400)
+    delete_address(account, account, address)
+    db.session.commit()
+    flash("Address removed.", "success")
+    return redirect(url_for("shop.account", market_slug=market.slug) + "#address-book")
+
+
+@bp.route("/vat-id", methods=["POST"])
+@shopper_page
+def vat_id(market, account):
+    form = VatIdForm()
+    if not form.validate_on_submit():
+        flash(f"Keep the VAT ID to {MAX_VAT_ID} characters or fewer.", "error")
+    else:
+        account.vat_id = " ".join((form.vat_id.data or "").split()).upper()
+        db.session.commit()
+        flash("VAT ID saved.", "success")
+    return redirect(url_for("shop.account", market_slug=market.slug))
+
+
+def _save(market, account, address, form):
+    if form.validate_on_submit():
+        try:
+            save_address(
+                account,
+                account,
+                {name: getattr(form, name).data for name in FIELDS},
+                address=address,
+                default_billing=form.default_billing.data,
+                default_shipping=form.default_shipping.data,
+            )
+            db.session.commit()
+        except AddressError as error:
+            db.session.rollback()
+            for name, problem in error.problems.items():
+                form[name].errors = [*form[name].errors, problem]
+        else:
+            flash("Address saved.", "success")
+            return redirect(url_for("shop.account", market_slug=market.slug) + "#address-book")
+    elif form.csrf_token.errors:
+        abort(400)
+    from .views import account_page
+
+    key = address.id if address is not None else None
+    return account_page(market, account, edited=(key, form), status=400)

@@ -1,0 +1,54 @@
+"""Market Settings: a manager turns the loyalty program and sign-in links on (issue 11)."""
+
+import pytest
+
+from lgadmin.markets.models import Market
+from tests.accounts.helpers import fresh
+from tests.conftest import csrf_token_from
+from tests.factories import AccountFactory, MarketFactory
+
+SETTINGS = "/admin/market-settings/"
+
+
+@pytest.fixture
+def market():
+    return MarketFactory(name="Athens Locally Grown")
+
+
+@pytest.fixture
+def client(market, signed_in):
+    return signed_in(AccountFactory(market=market, manager=True))
+
+
+def save(client, **data):
+    token = csrf_token_from(client.get(SETTINGS).get_data(as_text=True))
+    return client.post(SETTINGS, data={"csrf_token": token, **data}, follow_redirects=True)
+
+
+def test_a_manager_turns_on_loyalty_and_sign_in_links(client, market):
+    html = save(
+        client,
+        loyalty_enabled="y",
+        points_per_unit="3",
+        point_value_cents="2",
+        sign_in_link_enabled="y",
+    ).get_data(as_text=True)
+    assert "Settings saved." in html
+    saved = fresh(Market, market.id)
+    assert saved.loyalty_enabled and saved.sign_in_link_enabled
+    assert (saved.loyalty_points_per_unit, saved.loyalty_point_value_cents) == (3, 2)
+
+
+@pytest.mark.parametrize("rate", ["1.5", "-1", "lots", "", "5000"])
+def test_a_bad_rate_is_refused_and_nothing_changes(client, market, rate):
+    response = save(client, loyalty_enabled="y", points_per_unit=rate, point_value_cents="1")
+    assert response.status_code == 400
+    assert "Enter the points as a whole number from 0 to 1,000." in response.get_data(as_text=True)
+    assert not fresh(Market, market.id).loyalty_enabled
+
+
+def test_settings_belong_to_the_managers_own_market(client, market):
+    other = MarketFactory(name="Riverside")
+    save(client, loyalty_enabled="y", points_per_unit="1", point_value_cents="1")
+    assert fresh(Market, market.id).loyalty_enabled
+    assert not fresh(Market, other.id).loyalty_enabled

@@ -1,0 +1,198 @@
+"""Verified and guest customers (specs 001, 002): the grid's filters, proving an address,
+guest orders, and inviting a guest to register with their orders carried over."""
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from lgadmin.customers.guests import place_guest_order
+from lgadmin.customers.models import Account
+from lgadmin.extensions import db
+from lgadmin.orders.models import Order
+from lgadmin.timeutil import utcnow
+from tests.accounts.helpers import details, fresh, post, section
+from tests.conftest import csrf_token_from
+from tests.factories import AccountFactory, MarketFactory, ProductFactory
+from tests.onboarding.helpers import link_in, local_path, post_form
+
+GRID = "/admin/customers/"
+
+
+@pytest.fixture
+def market():
+    return MarketFactory(name="Athens Locally Grown", slug="athens")
+
+
+@pytest.fixture
+def manager(market):
+    return AccountFactory(market=market, manager=True, email_verified_at=utcnow())
+
+
+@pytest.fixture
+def client(manager, signed_in):
+    return signed_in(manager)
+
+
+def grid_emails(client, query=""):
+    import re
+
+    html = client.get(GRID + query).get_data(as_text=True)
+    return sorted(re.findall(r"<td>([^<@]+@[^<]+)</td>", html)), html
+
+
+def guest_order(market, email="guest@example.org"):
+    product = ProductFactory(grower__account__market=market, price_cents=700)
+    order = place_guest_order(market, email, [(product, Decimal(1))], first_name="Gus")
+    db.session.commit()
+    return order
+
+
+def test_the_grid_shows_and_filters_verified_and_unverified(client, market, manager):
+    AccountFactory(market=market, email="new@example.org")
+    AccountFactory(market=market, email="proven@example.org", email_verified_at=utcnow())
+    emails, html = grid_emails(client)
+    assert "Unverified" in html and 'aria-label="Verified"' in html
+    assert grid_emails(client, "?verified=unverified")[0] == ["new@example.org"]
+    assert grid_emails(client, "?verified=verified")[0] == [
+        manager.email,
+        "proven@example.org",
+    ]
+
+
+def test_details_say_verified_or_unverified(client, market):
+    new = AccountFactory(market=market)
+    assert "Unverified" in section(details(client, new), "account-information")
+
+
+def test_the_set_password_link_verifies_the_address(app, client, market, mailbox):
+    token = csrf_token_from(client.get(GRID).get_data(as_text=True))
+    client.post(
+        "/admin/customers/add",
+        data={"csrf_token": token, "first_name": "Ann", "last_name": "Lee", "email": "ann@x.org"},
+    )
+    account = db.session.scalars(select(Account).where(Account.email == "ann@x.org")).one()
+    assert account.email_verified_at is None
+    path = local_path(link_in(mailbox.to("ann@x.org")[0], "/set-password/"))
+    shopper = app.test_client()
+    post_form(shopper, path, {"password": "Garden123", "confirm": "Garden123"})
+    assert fresh(Account, account.id).is_verified
+
+
+def test_signup_sends_a_confirmation_link_that_verifies(app, market, mailbox):
+    shopper = app.test_client()
+    post_form(
+        shopper,
+        f"/m/{market.slug}/signup",
+        {
+            "first_name": "Sam",
+            "last_name": "Green",
+            "email": "sam@example.org",
+            "password": "Garden123",
+            "confirm": "Garden123",
+        },
+    )
+    account = db.session.scalars(select(Account).where(Account.email == "sam@example.org")).one()
+    assert not account.is_verified
+    (message,) = mailbox.to("sam@example.org")
+    path = local_path(link_in(message, "/confirm-email/"))
+    html = shopper.get(path, follow_redirects=True).get_data(as_text=True)
+    assert "Thank you: sam@example.org is confirmed." in html
+    assert fresh(Account, account.id).is_verified
+    again = shopper.get(path, follow_redirects=True).get_data(as_text=True)
+    assert "That confirmation link has expired or was already used." in again
+
+
+def test_changing_the_email_makes_the_account_unverified_again(client, market):
+    customer = AccountFactory(market=market, email_verified_at=utcnow(), last_name="Hayes")
+    post(client, customer, "edit-info", {"last_name": "Hayes", "email": "other@example.org"})
+    assert not fresh(Account, customer.id).is_verified
+
+
+def test_a_guest_order_makes_a_guest_customer_listed_as_guest(client, market):
+    order = guest_order(market)
+    guest = fresh(Account, order.account_id)
+    assert guest.is_guest and guest.password_hash is None and guest.email == "guest@example.org"
+    AccountFactory(market=market, email="member@example.org")
+    emails, html = grid_emails(client)
+    assert "guest@example.org" in emails and 'lg-guest">Guest<' in html
+    assert grid_emails(client, "?type=guest")[0] == ["guest@example.org"]
+    assert "guest@example.org" not in grid_emails(client, "?type=registered")[0]
+    assert "All Types" in html and ">Registered<" in html
+    info = section(details(client, guest), "account-information")
+    assert '<dd class="col-sm-8 lg-type">Guest</dd>' in info
+
+
+def test_a_second_guest_order_with_the_same_address_joins_the_first(market):
+    first, second = guest_order(market), guest_order(market, "GUEST@example.org ")
+    assert first.account_id == second.account_id
+
+
+def test_a_guest_cannot_sign_in(client, market):
+    guest = fresh(Account, guest_order(market).account_id)
+    from tests.conftest import sign_in
+
+    response = sign_in(client.application.test_client(), guest, password="anything1A")
+    assert response.status_code == 200 and "don" in response.get_data(as_text=True)
+
+
+def test_invite_a_guest_to_register_carries_their_orders_over(app, client, market, mailbox):
+    order = guest_order(market)
+    guest = fresh(Account, order.account_id)
+    html = post(client, guest, "invite-guest", {}, follow=True).get_data(as_text=True)
+    assert "Invitation sent to guest@example.org." in html
+    signup_url = link_in(mailbox.to("guest@example.org")[0], "/signup")
+    shopper = app.test_client()
+    response = post_form(
+        shopper,
+        local_path(signup_url),
+        {
+            "first_name": "Gus",
+            "last_name": "Grant",
+            "email": "guest@example.org",
+            "password": "Garden123",
+            "confirm": "Garden123",
+        },
+        post_path=local_path(signup_url),
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    registered = fresh(Account, guest.id)
+    assert not registered.is_guest and registered.is_verified and registered.last_name == "Grant"
+    assert fresh(Order, order.id).account_id == guest.id
+    orders = shopper.get(f"/m/{market.slug}/orders").get_data(as_text=True)
+    assert f"#{order.id}" in orders
+    assert db.session.scalars(select(Account).where(Account.email == "guest@example.org")).all()
+
+
+def test_signing_up_with_a_guests_address_needs_the_emailed_invitation(app, market, mailbox):
+    order = guest_order(market)
+    shopper = app.test_client()
+    response = post_form(
+        shopper,
+        f"/m/{market.slug}/signup",
+        {
+            "first_name": "Eve",
+            "last_name": "Intruder",
+            "email": "guest@example.org",
+            "password": "Garden123",
+            "confirm": "Garden123",
+        },
+    )
+    assert response.status_code == 400
+    assert "ordered at Athens Locally Grown as a guest" in response.get_data(as_text=True)
+    guest = fresh(Account, order.account_id)
+    assert guest.is_guest and guest.password_hash is None and guest.last_name == ""
+    assert len(mailbox.to("guest@example.org")) == 1  # the invitation, to the real owner
+
+
+def test_only_guests_can_be_invited(client, market):
+    registered = AccountFactory(market=market)
+    html = post(client, registered, "invite-guest", {}, follow=True).get_data(as_text=True)
+    assert "Only guest customers can be invited to register." in html
+
+
+def test_nobody_can_act_as_a_guest(client, market):
+    guest = fresh(Account, guest_order(market).account_id)
+    assert f'href="/admin/customers/{guest.id}/act-as"' not in details(client, guest)
+    page = client.get(f"/admin/customers/{guest.id}/act-as").get_data(as_text=True)
+    assert "A guest has no account to act in; invite them to register first." in page
