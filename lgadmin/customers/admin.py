@@ -17,7 +17,6 @@ from .admin_extras import AccountExtrasMixin, grid_filters_of_request
 from .admin_insight import ACTIVE_ONLY, CustomerInsightMixin, grid_filters
 from .forms import AdjustLoyaltyForm, BonusPointsForm
 from .grid import (
-    COUNT_CAP,
     CUSTOMER_TYPES,
     DEFAULT_SORT,
     SORTS,
@@ -115,7 +114,7 @@ class CustomerView(
         grid_args = self._grid_args(view_args)
         return {
             "page": grid.page,
-            "count_label": f"{COUNT_CAP:,}+" if grid.count_is_capped else f"{grid.count:,}",
+            "count_label": f"{grid.count:,}+" if grid.count_is_capped else f"{grid.count:,}",
             "active_only": filters.active_only,
             "all_url": self._get_list_url(view_args.clone(page=0, extra_args=without_status)),
             "active_url": self._get_list_url(

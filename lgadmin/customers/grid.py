@@ -31,8 +31,8 @@ DEFAULT_SORT = "last_name"
 MAX_SEARCH_CHARS = 200
 MAX_SEARCH_WORDS = 8
 # Counting every match of a broad search is the most expensive part of a page;
-# beyond this many matches the grid says "1,000+" instead.
-COUNT_CAP = 1000
+# it stops a few pages past the current one (at least this many) and says "200+".
+COUNT_CAP = 200
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -179,9 +179,11 @@ def customer_page(
     where = customer_filter(market, words, active_only, criteria, customer_type, verified)
     # An unfiltered list needs its exact size for the pager; a search or filter is capped.
     narrowed = bool(words or criteria) and not exact_count
-    count, capped = count_customers(where, cap=COUNT_CAP if narrowed else None)
-    last_page = max(ceil(count / page_size) - 1, 0)
     page = max(page or 0, 0)
+    # Count far enough to draw the pager a few pages past this one.
+    cap = max(COUNT_CAP, (page + 3) * page_size)
+    count, capped = count_customers(where, cap=cap if narrowed else None)
+    last_page = max(ceil(count / page_size) - 1, 0)
     if page > last_page and not capped:
         page = last_page
     ascending, descending_order = sort_orders(sort)

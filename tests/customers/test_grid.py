@@ -353,3 +353,21 @@ def test_statement_count_does_not_grow_with_the_page_size(app, market, manager_c
         assert len(emails(response)) == size
         counts[size] = len(statements)
     assert counts[50] == counts[1000] <= 5
+
+
+def test_a_broad_search_counts_only_a_few_pages_ahead(market, manager_client):
+    from lgadmin.customers.models import Account
+    from lgadmin.extensions import db
+
+    db.session.add_all(
+        Account(
+            market_id=market.id, email=f"rob{n}@example.org", first_name="Rob", last_name=f"{n:04d}"
+        )
+        for n in range(260)
+    )
+    db.session.commit()
+    first = manager_client.get(f"{GRID}?search=rob").get_data(as_text=True)
+    assert "<strong>200+</strong> customers" in first
+    fifth = manager_client.get(f"{GRID}?search=rob&page=5")
+    assert len(emails(fifth)) == 10  # rows 251-260: past the first count, still found
+    assert "<strong>260</strong> customers" in fifth.get_data(as_text=True)
