@@ -22,6 +22,7 @@ from ..loyalty.service import (
     parse_points,
 )
 from ..onboarding.emails import base_url, queue_invitation_emails
+from ..segments.service import segment_criteria, segment_with_pickup_name
 from ..staff import roles
 from ..staff.roles import requires
 from ..tenancy import require_market
@@ -153,12 +154,19 @@ class AccountExtrasMixin:
         if not form.validate_on_submit():
             flash("The form expired; open Bonus points again.", "error")
             return redirect(back)
+        criteria = None
+        if form.segment.data:  # bonus points to a whole segment
+            found = segment_with_pickup_name(market, form.segment.data)
+            if found is None:
+                abort(404)
+            criteria = segment_criteria(found[0]).values
         ids = matching_account_ids(
             market,
             search=form.search.data,
             active_only=form.status.data == "active",
             customer_type=form.type.data,
             verified=form.verified.data,
+            criteria=criteria,
         )
         try:
             given, skipped = give_bonus_points(
@@ -290,5 +298,6 @@ def grid_filters_of_request() -> dict:
         "status": extra.get("status", ""),
         "type": extra.get("type", ""),
         "verified": extra.get("verified", ""),
+        "segment": extra.get("segment", ""),
         "next": request.full_path.rstrip("?"),
     }

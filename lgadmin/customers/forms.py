@@ -130,6 +130,7 @@ class BonusPointsForm(FlaskForm):
     status = HiddenField()
     type = HiddenField()
     verified = HiddenField()
+    segment = HiddenField()
     next = HiddenField()
     submit = SubmitField("Give Bonus Points")
 

@@ -107,10 +107,16 @@ def matching_account_ids(
     active_only: bool = False,
     customer_type: str | None = None,
     verified: str | None = None,
+    criteria=None,
 ) -> list[int]:
     """Every account id the grid shows for this search and these filters (all pages)."""
     where = customer_filter(
-        market, search_words(search), active_only, customer_type=customer_type, verified=verified
+        market,
+        search_words(search),
+        active_only,
+        criteria,
+        customer_type=customer_type,
+        verified=verified,
     )
     return list(db.session.scalars(select(Account.id).where(where).order_by(Account.id)))
 

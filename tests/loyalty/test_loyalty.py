@@ -295,3 +295,37 @@ def test_deleting_an_account_removes_its_points(client, market, manager):
     assert fresh(Account, gone.id) is None
     assert db.session.scalar(select(func.count()).select_from(LoyaltyEntry)) == 0
     assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+
+
+def test_bonus_points_go_to_a_whole_segment(client, market):
+    from lgadmin.segments.models import Segment
+
+    volunteers = [
+        AccountFactory(market=market, is_volunteer=True, loyalty_points=0) for _ in range(2)
+    ]
+    others = AccountFactory(market=market, loyalty_points=0)
+    segment = Segment(market_id=market.id, name="Volunteers", criteria={"volunteer": "yes"})
+    foreign = Segment(market_id=AccountFactory().market_id, name="Theirs", criteria={})
+    db.session.add_all([segment, foreign])
+    db.session.commit()
+    html = client.get(f"{GRID}?segment={segment.id}").get_data(as_text=True)
+    assert f'name="segment" type="hidden" value="{segment.id}"' in html
+    token = csrf_token_from(html)
+    response = client.post(
+        "/admin/customers/bonus-points",
+        data={
+            "csrf_token": token,
+            "points": "25",
+            "reason": "Thanks for helping",
+            "segment": str(segment.id),
+        },
+        follow_redirects=True,
+    )
+    text = response.get_data(as_text=True)
+    assert "Gave 25 bonus points to 2 customers." in text
+    assert [points_of(a) for a in volunteers] == [25, 25] and points_of(others) == 0
+    refused = client.post(
+        "/admin/customers/bonus-points",
+        data={"csrf_token": token, "points": "25", "reason": "x", "segment": str(foreign.id)},
+    )
+    assert refused.status_code == 404
