@@ -13,7 +13,7 @@ from ..extensions import db
 from ..mail import send_to_account
 from ..markets.models import Market
 from ..onboarding.models import Token, TokenPurpose
-from ..onboarding.tokens import hash_token, new_token
+from ..onboarding.tokens import add_token, hash_token
 from ..onboarding.verification import mark_verified
 from ..timeutil import utcnow
 
@@ -44,17 +44,7 @@ def issue_sign_in_link(account: Account) -> str:
         )
         .values(used_at=now)
     )
-    raw, digest = new_token()
-    db.session.add(
-        Token(
-            account_id=account.id,
-            purpose=TokenPurpose.SIGN_IN_LINK,
-            token_hash=digest,
-            created_at=now,
-            expires_at=now + SIGN_IN_LINK_VALID_FOR,
-        )
-    )
-    return raw
+    return add_token(account, TokenPurpose.SIGN_IN_LINK, SIGN_IN_LINK_VALID_FOR, now)
 
 
 def _recent_links(account: Account) -> int:

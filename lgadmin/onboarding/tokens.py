@@ -29,17 +29,13 @@ def new_token() -> tuple[str, str]:
     return raw, hash_token(raw)
 
 
-def issue_password_token(account: Account, purpose: TokenPurpose) -> str:
-    """A new set- or reset-password link for `account`, retiring any earlier one.
+def add_token(account: Account, purpose: TokenPurpose, valid_for: timedelta, now=None) -> str:
+    """A new single-use link for `account`, stored only as its SHA-256; returns the raw token.
 
-    Returns the raw token, which is only ever in the email; the caller commits.
+    The caller commits.
     """
-    now = utcnow()
-    retire_password_tokens(account, now)
+    now = now or utcnow()
     raw, digest = new_token()
-    valid_for = (
-        SET_PASSWORD_VALID_FOR if purpose == TokenPurpose.SET_PASSWORD else RESET_PASSWORD_VALID_FOR
-    )
     db.session.add(
         Token(
             account_id=account.id,
@@ -50,6 +46,19 @@ def issue_password_token(account: Account, purpose: TokenPurpose) -> str:
         )
     )
     return raw
+
+
+def issue_password_token(account: Account, purpose: TokenPurpose) -> str:
+    """A new set- or reset-password link for `account`, retiring any earlier one.
+
+    Returns the raw token, which is only ever in the email; the caller commits.
+    """
+    now = utcnow()
+    retire_password_tokens(account, now)
+    valid_for = (
+        SET_PASSWORD_VALID_FOR if purpose == TokenPurpose.SET_PASSWORD else RESET_PASSWORD_VALID_FOR
+    )
+    return add_token(account, purpose, valid_for, now)
 
 
 def retire_password_tokens(account: Account, now=None) -> None:

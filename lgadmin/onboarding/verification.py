@@ -11,7 +11,7 @@ from ..mail import send_to_account
 from ..markets.models import Market
 from ..timeutil import utcnow
 from .models import Token, TokenPurpose
-from .tokens import hash_token, new_token
+from .tokens import add_token, hash_token
 
 VERIFY_VALID_FOR = timedelta(days=7)
 CONFIRM_TEMPLATE = "lgadmin/mail/confirm_email"
@@ -29,17 +29,7 @@ def send_confirmation_email(account_id: int, root: str) -> bool:
     account = db.session.get(Account, account_id)
     if account is None or account.is_verified or not account.active:
         return False
-    now = utcnow()
-    raw, digest = new_token()
-    db.session.add(
-        Token(
-            account_id=account.id,
-            purpose=TokenPurpose.VERIFY_EMAIL,
-            token_hash=digest,
-            created_at=now,
-            expires_at=now + VERIFY_VALID_FOR,
-        )
-    )
+    raw = add_token(account, TokenPurpose.VERIFY_EMAIL, VERIFY_VALID_FOR)
     db.session.commit()
     market = account.market
     link = external_url(root, "onboarding.confirm_email", market_slug=market.slug, token=raw)
