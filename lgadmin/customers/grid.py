@@ -33,6 +33,8 @@ MAX_SEARCH_WORDS = 8
 # Counting every match of a broad search is the most expensive part of a page;
 # it stops a few pages past the current one (at least this many) and says "200+".
 COUNT_CAP = 200
+# No market has this many pages; a larger page number is read as the last page.
+MAX_PAGE = 100_000
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -185,7 +187,7 @@ def customer_page(
     where = customer_filter(market, words, active_only, criteria, customer_type, verified)
     # An unfiltered list needs its exact size for the pager; a search or filter is capped.
     narrowed = bool(words or criteria) and not exact_count
-    page = max(page or 0, 0)
+    page = min(max(page or 0, 0), MAX_PAGE)
     # Count far enough to draw the pager a few pages past this one.
     cap = max(COUNT_CAP, (page + 3) * page_size)
     count, capped = count_customers(where, cap=cap if narrowed else None)

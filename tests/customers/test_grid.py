@@ -371,3 +371,9 @@ def test_a_broad_search_counts_only_a_few_pages_ahead(market, manager_client):
     fifth = manager_client.get(f"{GRID}?search=rob&page=5")
     assert len(emails(fifth)) == 10  # rows 251-260: past the first count, still found
     assert "<strong>260</strong> customers" in fifth.get_data(as_text=True)
+
+
+def test_an_absurd_page_number_with_a_search_shows_the_last_page(market, manager_client):
+    AccountFactory(market=market, first_name="Robin", email="robin@example.org")
+    response = manager_client.get(f"{GRID}?search=rob&page=184467440737095514")
+    assert emails(response) == ["robin@example.org"]
