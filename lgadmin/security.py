@@ -2,7 +2,7 @@
 
 import secrets
 
-from flask import Flask, current_app, g
+from flask import Flask, abort, current_app, g, request
 
 # Flask-Admin's filter menu items carry onclick="return false;": allowed by its hash only.
 FLASK_ADMIN_HANDLERS = "'unsafe-hashes' 'sha256-2rvfFrggTCtyF5WOiTri1gDS8Boibj4Njn0e+VCBmDI='"
@@ -42,7 +42,17 @@ def content_security_policy(nonce: str) -> str:
     )
 
 
+def refuse_nul_characters():
+    """Text with a NUL character can't be stored (PostgreSQL refuses it): say so, never a 500."""
+    # Query strings are only read (the grid's search drops control characters itself).
+    for value in request.form.values():
+        if "\x00" in value:
+            abort(400, "That text contains a NUL character, which can't be stored.")
+
+
 def init_security_headers(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
+
     @app.after_request
     def set_security_headers(response):
         headers = response.headers

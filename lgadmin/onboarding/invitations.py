@@ -47,8 +47,9 @@ def send_invitations(
     invites no one. Raises InvitationsRefused for too many addresses or too
     long a message, or when there is nothing to send.
     """
-    entries = list(dict.fromkeys(split_entries(pasted)))
-    message = (message or "").strip()
+    # NUL characters can't be stored (PostgreSQL refuses them) and mean nothing in mail.
+    entries = list(dict.fromkeys(split_entries((pasted or "").replace("\x00", ""))))
+    message = (message or "").replace("\x00", "").strip()
     if not entries:
         raise InvitationsRefused("Paste at least one email address.")
     if len(entries) > MAX_ADDRESSES:

@@ -125,3 +125,25 @@ def test_invitations_are_limited_per_manager(signed_in):
         )
         statuses.append(response.status_code)
     assert 429 not in statuses[:20] and statuses[20] == 429
+
+
+def test_text_with_a_nul_character_is_refused_with_a_message_not_stored(signed_in):
+    manager = AccountFactory(manager=True)
+    client = signed_in(manager)
+    token = csrf_token_from(client.get("/admin/").get_data(as_text=True))
+    response = client.post(
+        f"/admin/customers/{manager.id}/comments", data={"csrf_token": token, "body": "bad\x00text"}
+    )
+    assert response.status_code == 400
+    assert "NUL character" in response.get_data(as_text=True)
+    assert client.get("/admin/customers/?search=a%00b").status_code == 200
+
+
+def test_invitations_drop_nul_characters_before_storing():
+    from lgadmin.onboarding.invitations import send_invitations
+
+    manager = AccountFactory(manager=True)
+    batch, created = send_invitations(
+        manager, manager.market, "pal@example.org\x00", "Hi\x00 there", "key-nul"
+    )
+    assert created and "\x00" not in (batch.summary or {}).__repr__()
