@@ -13,7 +13,7 @@ from ..extensions import db
 from ..mail import send_to_account
 from ..markets.models import Market
 from ..onboarding.models import Token, TokenPurpose
-from ..onboarding.tokens import add_token, hash_token
+from ..onboarding.tokens import add_token, claim_token, hash_token
 from ..onboarding.verification import mark_verified
 from ..timeutil import utcnow
 
@@ -94,14 +94,8 @@ def use_sign_in_link(token: Token) -> Account | None:
     The account it signs in to, now verified; None when it was used meanwhile.
     """
     now = utcnow()
-    claimed = db.session.execute(
-        update(Token)
-        .where(Token.id == token.id, Token.used_at.is_(None), Token.expires_at > now)
-        .values(used_at=now)
-    ).rowcount
-    if claimed != 1:
-        db.session.rollback()
+    account = claim_token(token, now)
+    if account is None:
         return None
-    account = db.session.get(Account, token.account_id)
     mark_verified(account, now)
     return account

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from .. import limits
 from ..extensions import db
 from ..markets.models import Market
+from ..markets.service import market_or_404
 from ..staff.roles import is_staff
 from ..urls import safe_next_url
 from .forms import SignInForm, SignInLinkForm, SignOutForm, UseSignInLinkForm
@@ -49,10 +50,7 @@ def sign_in():
 @bp.route("/m/<market_slug>/sign-in", methods=["GET", "POST"])
 @limits.per_address_and_client("sign-in", limits.SIGN_IN_PER_ADDRESS, limits.SIGN_IN_PER_CLIENT)
 def market_sign_in(market_slug: str):
-    market = db.session.scalars(select(Market).where(Market.slug == market_slug)).first()
-    if market is None:
-        abort(404)
-    return _sign_in(market)
+    return _sign_in(market_or_404(market_slug))
 
 
 LINK_SENT = (
@@ -66,8 +64,8 @@ LINK_NOT_USABLE = (
 
 
 def _link_market(market_slug: str) -> Market:
-    market = db.session.scalars(select(Market).where(Market.slug == market_slug)).first()
-    if market is None or not market.sign_in_link_enabled:
+    market = market_or_404(market_slug)
+    if not market.sign_in_link_enabled:
         abort(404)
     return market
 

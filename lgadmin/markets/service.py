@@ -1,11 +1,20 @@
 """Market-wide figures and look-ups."""
 
+from flask import abort
 from sqlalchemy import func, select
 
 from ..customers.models import Account
 from ..extensions import db
 from ..orders.models import Order
 from .models import Market
+
+
+def market_or_404(slug: str) -> Market:
+    """The market a shopper-facing URL names; an unknown slug is a 404."""
+    market = db.session.scalars(select(Market).where(Market.slug == slug)).first()
+    if market is None:
+        abort(404)
+    return market
 
 
 def all_markets() -> list[Market]:

@@ -88,13 +88,9 @@ def usable_password_token(market: Market, raw: str) -> Token | None:
     return token
 
 
-def set_password_with_token(token: Token, password: str) -> Account | None:
-    """Use `token` once to set its account's password; None when it was used meanwhile.
-
-    The token is claimed with a conditional UPDATE, so two submissions of the
-    same link cannot both set a password.
-    """
-    now = utcnow()
+def claim_token(token: Token, now) -> Account | None:
+    """Use `token` once: a conditional UPDATE, so two clicks or submissions can't both
+    succeed. Its account, or None (after a rollback) when it was used or expired meanwhile."""
     claimed = db.session.execute(
         update(Token)
         .where(Token.id == token.id, Token.used_at.is_(None), Token.expires_at > now)
@@ -103,7 +99,19 @@ def set_password_with_token(token: Token, password: str) -> Account | None:
     if claimed != 1:
         db.session.rollback()
         return None
-    account = db.session.get(Account, token.account_id)
+    return db.session.get(Account, token.account_id)
+
+
+def set_password_with_token(token: Token, password: str) -> Account | None:
+    """Use `token` once to set its account's password; None when it was used meanwhile.
+
+    The token is claimed with a conditional UPDATE, so two submissions of the
+    same link cannot both set a password.
+    """
+    now = utcnow()
+    account = claim_token(token, now)
+    if account is None:
+        return None
     account.password_hash = hash_password(password)
     # The link came by email, so following it proves the address.
     if account.email_verified_at is None:

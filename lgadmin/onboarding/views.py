@@ -1,6 +1,6 @@
 """The shopper's side of onboarding at a market: signup, set or reset a password, forgot it."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
 from sqlalchemy import select
 
@@ -9,6 +9,7 @@ from ..auth.service import PASSWORD_RULES, password_problem, record_sign_in
 from ..customers.models import Account
 from ..extensions import db
 from ..markets.models import Market
+from ..markets.service import market_or_404
 from .emails import base_url, queue_job, send_password_reset
 from .forms import ForgotPasswordForm, SetPasswordForm, SignupForm
 from .invitations import usable_invitation
@@ -31,10 +32,7 @@ LINK_NOT_USABLE = (
 
 
 def _market(slug: str) -> Market:
-    market = db.session.scalars(select(Market).where(Market.slug == slug)).first()
-    if market is None:
-        abort(404)
-    return market
+    return market_or_404(slug)
 
 
 @bp.after_request

@@ -6,10 +6,10 @@ import logging
 import stripe
 from flask import Blueprint, abort, current_app, flash, jsonify, request
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..extensions import csrf, db
 from ..markets.models import Market
+from ..markets.service import market_or_404
 from .client import PAYMENTS_OFF, PaymentsError, payments_enabled
 from .events import BadEvent, apply_stripe_event
 from .service import finish_card_setup, start_card_setup
@@ -49,8 +49,8 @@ def stripe_webhook():
 
 
 def _shopper_market(market_slug: str) -> Market:
-    market = db.session.scalars(select(Market).where(Market.slug == market_slug)).first()
-    if market is None or not current_user.is_authenticated or current_user.market_id != market.id:
+    market = market_or_404(market_slug)
+    if not current_user.is_authenticated or current_user.market_id != market.id:
         abort(404)
     return market
 

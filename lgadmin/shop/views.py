@@ -8,13 +8,13 @@ from functools import wraps
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 
 from ..act_as.service import recent_help
 from ..act_as.views import current_session
 from ..addresses.service import address_book
 from ..extensions import db
 from ..markets.models import Market
+from ..markets.service import market_or_404
 from ..orders.models import PaymentChoice
 from ..payments.cards import default_card
 from ..payments.client import payments_enabled
@@ -40,10 +40,7 @@ PAYMENT_LABELS = {
 
 
 def _market(slug: str) -> Market:
-    market = db.session.scalars(select(Market).where(Market.slug == slug)).first()
-    if market is None:
-        abort(404)
-    return market
+    return market_or_404(slug)
 
 
 def shopper_page(view):
