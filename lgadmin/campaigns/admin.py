@@ -14,6 +14,7 @@ from ..segments.service import (
     segment_criteria,
     segment_in_market,
 )
+from ..staff import roles
 from ..tenancy import require_market
 from .service import (
     CampaignError,
@@ -25,6 +26,8 @@ from .service import (
 
 
 class CampaignView(AdminView):
+    required_permission = roles.SEND_CAMPAIGNS
+
     @expose("/")
     def index(self):
         market = require_market()

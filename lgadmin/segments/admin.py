@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ..admin.base import AdminView
 from ..extensions import db
 from ..markets.models import PickupLocation
+from ..staff import roles
 from ..tenancy import require_market
 from .criteria import FLAGS, Criteria, describe
 from .service import (
@@ -23,6 +24,8 @@ from .service import (
 
 
 class SegmentView(AdminView):
+    required_permission = roles.MANAGE_SEGMENTS
+
     @expose("/")
     def index(self):
         market = require_market()

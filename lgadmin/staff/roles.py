@@ -47,6 +47,8 @@ VIEW_AUDIT_LOG = "view_audit_log"
 VIEW_ACT_AS_LOG = "view_act_as_log"
 VIEW_MAIL_EVENTS = "view_mail_events"
 MARKET_SETTINGS = "market_settings"
+MANAGE_SEGMENTS = "manage_segments"
+SEND_CAMPAIGNS = "send_campaigns"
 
 ALL_PERMISSIONS = frozenset(
     {
@@ -70,6 +72,8 @@ ALL_PERMISSIONS = frozenset(
         VIEW_ACT_AS_LOG,
         VIEW_MAIL_EVENTS,
         MARKET_SETTINGS,
+        MANAGE_SEGMENTS,
+        SEND_CAMPAIGNS,
     }
 )
 
@@ -113,6 +117,8 @@ def requires(permission: str):
                 abort(403, "Your staff role doesn't allow this.")
             return view(*args, **kwargs)
 
+        # Declared for the authorisation matrix, which checks every endpoint against it.
+        wrapper.required_permission = permission
         return wrapper
 
     return decorate

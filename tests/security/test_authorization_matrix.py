@@ -28,6 +28,7 @@ from lgadmin.onboarding.models import ImportPreview, InvitationBatch
 from lgadmin.orders.models import PaymentChoice
 from lgadmin.orders.service import place_order
 from lgadmin.segments.models import Segment
+from lgadmin.staff.roles import ALL_PERMISSIONS, ROLE_PERMISSIONS, VIEW_CUSTOMERS, StaffRole
 from lgadmin.timeutil import utcnow
 from tests.conftest import csrf_token_from, sign_in
 from tests.factories import (
@@ -38,7 +39,18 @@ from tests.factories import (
     SuperuserFactory,
 )
 
-ROLES = ("anonymous", "shopper", "volunteer", "grower", "manager", "other_manager", "superuser")
+# Staff roles (issue 11) enter the admin with only their role template's permissions.
+STAFF_ROLES = {role.value: ROLE_PERMISSIONS[role] for role in StaffRole}
+ROLES = (
+    "anonymous",
+    "shopper",
+    "volunteer",
+    "grower",
+    *STAFF_ROLES,
+    "manager",
+    "other_manager",
+    "superuser",
+)
 ADMIN_VIEWS = (
     "admin",
     "customers",
@@ -91,6 +103,24 @@ BOGUS_TOKEN = {"deliverability.unsubscribe", "auth.request_sign_in_link", "auth.
 NOT_ACTING = {"act_as.end_session"}
 # The card calls of the account page's script answer JSON: 404 for anyone not signed in there.
 SHOPPER_API = {"stripe_payments.card_setup", "stripe_payments.card_saved"}
+# State-changing admin endpoints that need no permission beyond their screen's: Flask-Admin's
+# stock create, edit and delete, switched off (can_create etc.) on the views that have them, and
+# its action endpoint, whose bulk actions each check their own permission (is_action_allowed).
+SCREEN_PERMISSION_ENOUGH = {
+    "customers.action_view",
+    "customers.create_view",
+    "customers.edit_view",
+    "customers.delete_view",
+    "audit_log.create_view",
+    "audit_log.edit_view",
+    "audit_log.delete_view",
+    "act_as_log.create_view",
+    "act_as_log.edit_view",
+    "act_as_log.delete_view",
+    "mail_events.create_view",
+    "mail_events.edit_view",
+    "mail_events.delete_view",
+}
 # Flask-Admin's ajax endpoints: no view here declares ajax models, so they are 404 to all.
 UNAVAILABLE_SUFFIXES = (".ajax_lookup", ".ajax_update")
 ID_ARGUMENTS = (
@@ -126,6 +156,7 @@ def _market_data(name: str) -> tuple[MarketData, dict]:
         "shopper": AccountFactory(market=market),
         "volunteer": AccountFactory(market=market, is_volunteer=True),
         "grower": GrowerFactory(account__market=market).account,
+        **{role: AccountFactory(market=market, staff_role=StaffRole(role)) for role in STAFF_ROLES},
     }
     customer = AccountFactory(market=market)
     product = ProductFactory(grower__account__market=market)
@@ -313,11 +344,36 @@ def _answer(response) -> str:
     return "allowed"
 
 
-def _expected(kind: str, role: str, ids_market: str | None) -> str:
-    """ids_market: whose ids the URL carries; None when it carries none (a list, a form)."""
+def _admin_views(app) -> dict:
+    return {view.endpoint: view for admin in app.extensions["admin"] for view in admin._views}
+
+
+def _permissions_needed(app, endpoint: str) -> tuple[frozenset, frozenset]:
+    """What the code declares an admin endpoint needs: (its screen's, its screen's and method's).
+
+    The screen's is the view's required_permission; the method's is what @requires declares."""
+    view_name, _, method = endpoint.partition(".")
+    view = _admin_views(app).get(view_name)
+    screen = frozenset({getattr(view, "required_permission", None)} - {None})
+    declared = getattr(getattr(view, method, None), "required_permission", None)
+    return screen, screen | ({declared} - {None})
+
+
+def _role_permissions(role: str) -> frozenset:
+    if role in ("manager", "other_manager", "superuser"):
+        return ALL_PERMISSIONS
+    return STAFF_ROLES.get(role, frozenset())
+
+
+def _expected(
+    kind: str, role: str, ids_market: str | None, needed=(frozenset(), frozenset())
+) -> str:
+    """ids_market: whose ids the URL carries; None when it carries none (a list, a form).
+    needed: the permissions of the endpoint's screen, and of the screen and method together."""
     role_market = {"anonymous": None, "superuser": "own", "other_manager": "other"}.get(role, "own")
     ids_market = ids_market or role_market
-    is_admin = role in ("manager", "other_manager", "superuser")
+    is_admin = bool(_role_permissions(role))
+    screen_needs, endpoint_needs = needed
     if kind == "public":
         return "allowed"
     if kind == "webhook":
@@ -338,18 +394,27 @@ def _expected(kind: str, role: str, ids_market: str | None) -> str:
         return "allowed" if role == "superuser" else "403"
     if not is_admin:
         return "403"
+    if not screen_needs <= _role_permissions(role):
+        return "403"
     if kind == "unavailable":
         return "404"
+    if not endpoint_needs <= _role_permissions(role):
+        return "403"
     return "allowed" if role_market == ids_market else "404"
 
 
 def test_every_endpoint_answers_every_role_as_expected(app, world):
     rules = [r for r in app.url_map.iter_rules()]
-    unexpected, cells = [], Counter()
+    unexpected, undeclared, cells = [], [], Counter()
     for rule in rules:
         kind = _classify(rule.endpoint)
         assert kind != "unclassified", f"classify {rule.endpoint} in the authorisation matrix"
         methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
+        needed = _permissions_needed(app, rule.endpoint)
+        changes_data = kind == "admin" and set(methods) - {"GET"}
+        guarded = needed[1] - {VIEW_CUSTOMERS} or rule.endpoint in SCREEN_PERMISSION_ENOUGH
+        if changes_data and not guarded:
+            undeclared.append(rule.endpoint)
         variants = ("own", "other") if _takes_ids(rule) else ("own",)
         for method in methods:
             for role in ROLES:
@@ -364,7 +429,8 @@ def test_every_endpoint_answers_every_role_as_expected(app, world):
                     if rule.endpoint in RESTORE_AFTER:
                         RESTORE_AFTER[rule.endpoint](world)
                     got = _answer(response)
-                    expected = _expected(kind, role, variant if _takes_ids(rule) else None)
+                    ids_market = variant if _takes_ids(rule) else None
+                    expected = _expected(kind, role, ids_market, needed)
                     cells[(got == expected, got)] += 1
                     if got != expected:
                         unexpected.append(
@@ -372,6 +438,9 @@ def test_every_endpoint_answers_every_role_as_expected(app, world):
                             f"(expected {expected}, {response.status_code})"
                         )
     _report(cells, len(rules))
+    assert not undeclared, (
+        f"these change data: declare the staff permission (@requires) {undeclared}"
+    )
     assert not unexpected, "\n".join(unexpected)
 
 

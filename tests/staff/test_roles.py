@@ -32,6 +32,10 @@ SCREENS = [
     ("GET", "/admin/mail-events/", "view_mail_events"),
     ("GET", "/admin/customer-groups/", "manage_groups"),
     ("GET", "/admin/market-settings/", "market_settings"),
+    ("GET", "/admin/segments/", "manage_segments"),
+    ("GET", "/admin/segments/new", "manage_segments"),
+    ("GET", "/admin/campaigns/", "send_campaigns"),
+    ("GET", "/admin/campaigns/new", "send_campaigns"),
 ]
 ACTIONS = [
     ("POST", "/admin/customers/{id}/adjust-balance", "adjust_balance"),
