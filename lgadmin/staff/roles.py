@@ -47,6 +47,9 @@ VIEW_AUDIT_LOG = "view_audit_log"
 VIEW_ACT_AS_LOG = "view_act_as_log"
 VIEW_MAIL_EVENTS = "view_mail_events"
 MARKET_SETTINGS = "market_settings"
+# One customer's data (GDPR): a copy of it, and its erasure. Managers only.
+EXPORT_CUSTOMER_DATA = "export_customer_data"
+ERASE_CUSTOMERS = "erase_customers"
 
 ALL_PERMISSIONS = frozenset(
     {
@@ -70,6 +73,8 @@ ALL_PERMISSIONS = frozenset(
         VIEW_ACT_AS_LOG,
         VIEW_MAIL_EVENTS,
         MARKET_SETTINGS,
+        EXPORT_CUSTOMER_DATA,
+        ERASE_CUSTOMERS,
     }
 )
 

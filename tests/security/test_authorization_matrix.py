@@ -50,6 +50,7 @@ ADMIN_VIEWS = (
     "campaigns",
     "customer_groups",
     "market_settings",
+    "data_requests",
 )
 PUBLIC = {
     "auth.sign_in",
@@ -74,6 +75,8 @@ SHOPPER_PAGES = {
     "stripe_payments.card_saved",
     "shop_addresses.add_address",
     "shop_addresses.vat_id",
+    "shop_privacy.request_copy",
+    "shop_privacy.request_erasure",
 }
 # Another customer's saved address: nobody but its owner (none of the roles here) reaches it.
 OWNER_ONLY = {"shop_addresses.edit_address", "shop_addresses.remove_address"}
