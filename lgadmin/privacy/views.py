@@ -14,7 +14,7 @@ bp = Blueprint("shop_privacy", __name__, url_prefix="/m/<market_slug>/account/da
 
 REQUESTS_PER_ACCOUNT = "10 per hour"
 ASKED_FOR = {
-    DataRequestKind.EXPORT: "a copy of your data",
+    DataRequestKind.EXPORT: "for a copy of your data",
     DataRequestKind.ERASURE: "to erase your account",
 }
 
@@ -59,11 +59,11 @@ def _request(market, account, kind: DataRequestKind):
     else:
         if created:
             flash(
-                f"We have your request for {ASKED_FOR[kind]}. "
+                f"We have your request {ASKED_FOR[kind]}. "
                 f"A manager of {market.name} will take care of it.",
                 "success",
             )
         else:
             when = local_time_label(data_request.requested_at, market.timezone)
-            flash(f"You already requested {ASKED_FOR[kind]} on {when}.", "info")
+            flash(f"Already requested: you asked {ASKED_FOR[kind]} on {when}.", "info")
     return redirect(url_for("shop.account", market_slug=market.slug) + "#your-data")
