@@ -103,7 +103,9 @@ class DataRequestView(MarketModelView):
     model_class = DataRequest
     required_permission = roles.EXPORT_CUSTOMER_DATA
     can_create = can_edit = can_delete = False
+    can_view_details = True
     column_list = ("requested_at", "account", "kind", "handled_at")
+    column_details_list = column_list
     column_labels = {
         "requested_at": "Requested",
         "account": "Customer",
@@ -118,6 +120,7 @@ class DataRequestView(MarketModelView):
         "requested_at": _requested,
         "handled_at": _status,
     }
+    column_formatters_detail = column_formatters
 
     def get_query(self):
         return (

@@ -27,6 +27,7 @@ from lgadmin.mail import build_message, write_to_outbox
 from lgadmin.onboarding.models import ImportPreview, InvitationBatch
 from lgadmin.orders.models import PaymentChoice
 from lgadmin.orders.service import place_order
+from lgadmin.privacy.models import DataRequest, DataRequestKind
 from lgadmin.segments.models import Segment
 from lgadmin.timeutil import utcnow
 from tests.conftest import csrf_token_from, sign_in
@@ -112,6 +113,7 @@ QUERY_ID_MODEL = {
     "audit_log": "audit",
     "act_as_log": "act_as",
     "mail_events": "mail_event",
+    "data_requests": "data_request",
 }
 
 
@@ -164,7 +166,12 @@ def _market_data(name: str) -> tuple[MarketData, dict]:
         city="Athens",
         postal_code="30601",
     )
-    db.session.add_all([act_as, event, preview, batch, segment, campaign, group, address])
+    data_request = DataRequest(
+        market_id=market.id, account_id=customer.id, kind=DataRequestKind.EXPORT
+    )
+    db.session.add_all(
+        [act_as, event, preview, batch, segment, campaign, group, address, data_request]
+    )
     db.session.commit()
     with current_app.test_request_context():
         sent = write_to_outbox(
@@ -186,6 +193,7 @@ def _market_data(name: str) -> tuple[MarketData, dict]:
         "group_id": group.id,
         "address_id": address.id,
         "campaign_id": campaign.id,
+        "data_request": data_request.id,
     }
     return MarketData(market.slug, market.id, ids), people
 
