@@ -1,5 +1,8 @@
 """A shopper asks for a copy of their data or for erasure; the manager sees and handles it."""
 
+import pytest
+from sqlalchemy.exc import IntegrityError
+
 from lgadmin.extensions import db
 from lgadmin.privacy.models import DataRequest, DataRequestKind
 from tests.conftest import csrf_token_from
@@ -84,3 +87,19 @@ def test_a_shopper_cannot_request_for_another_market(signed_in, customer):
 
     assert response.status_code == 404
     assert db.session.query(DataRequest).count() == 0
+
+
+def test_the_database_keeps_one_open_request_of_a_kind_per_account(customer):
+    def add():
+        db.session.add(
+            DataRequest(
+                market_id=customer.market_id,
+                account_id=customer.id,
+                kind=DataRequestKind.ERASURE,
+            )
+        )
+        db.session.flush()
+
+    add()
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        add()
