@@ -182,3 +182,14 @@ def test_another_markets_customer_cannot_be_erased(manager_client, manager):
     assert response.status_code == 404
     db.session.expire_all()
     assert db.session.get(Account, stranger.id).email == "stranger@example.org"
+
+
+def test_the_erased_customers_open_session_ends(signed_in, manager, market, customer):
+    shopper = signed_in(customer)
+    assert shopper.get("/m/athens/account").status_code == 200
+
+    erase_customer(manager, market, customer)
+    db.session.commit()
+
+    response = shopper.get("/m/athens/account")
+    assert response.status_code == 302 and "sign-in" in response.headers["Location"]
