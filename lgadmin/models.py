@@ -21,6 +21,7 @@ from .onboarding.models import (
 )
 from .orders.models import CartItem, Order, OrderItem, PaymentChoice
 from .payments.models import CardCharge, PaymentMethod, StripeEvent
+from .privacy.models import DataRequest, DataRequestKind
 from .segments.models import Segment
 
 __all__ = [
@@ -35,6 +36,8 @@ __all__ = [
     "CartItem",
     "Comment",
     "CustomerGroup",
+    "DataRequest",
+    "DataRequestKind",
     "GrowerApproval",
     "GrowerProfile",
     "ImportPreview",

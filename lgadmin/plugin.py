@@ -96,6 +96,7 @@ class LGAdmin:
         from .health import bp as health_bp
         from .onboarding.views import bp as onboarding_bp
         from .payments.views import bp as payments_bp
+        from .privacy.views import bp as shop_privacy_bp
         from .shop.address_book import bp as shop_addresses_bp
         from .shop.views import bp as shop_bp
 
@@ -111,6 +112,7 @@ class LGAdmin:
         app.register_blueprint(health_bp)
         app.register_blueprint(shop_bp)
         app.register_blueprint(shop_addresses_bp)
+        app.register_blueprint(shop_privacy_bp)
         app.register_blueprint(act_as_bp)
         app.register_blueprint(payments_bp)
         app.register_blueprint(onboarding_bp)
@@ -139,6 +141,7 @@ class LGAdmin:
         from .groups.admin import CustomerGroupsView
         from .markets.admin import MarketSettingsView
         from .payments.admin import PaymentsView
+        from .privacy.admin import DataRequestView
         from .segments.admin import SegmentView
 
         return [
@@ -155,6 +158,9 @@ class LGAdmin:
             ),
             MarketSettingsView(
                 name="Market Settings", endpoint="market_settings", url="/admin/market-settings"
+            ),
+            DataRequestView(
+                name="Data requests", endpoint="data_requests", url="/admin/data-requests"
             ),
         ]
 

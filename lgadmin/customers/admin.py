@@ -10,6 +10,7 @@ from ..act_as.admin import ActAsMixin
 from ..admin.base import MarketModelView
 from ..money import format_money
 from ..onboarding.admin import OnboardingAdminMixin
+from ..privacy.admin import PrivacyAdminMixin
 from ..staff import roles
 from ..tenancy import require_market
 from .admin_details import CustomerDetailsMixin
@@ -31,6 +32,7 @@ class CustomerView(
     ActAsMixin,
     CustomerInsightMixin,
     CustomerDetailsMixin,
+    PrivacyAdminMixin,
     AccountExtrasMixin,
     OnboardingAdminMixin,
     MarketModelView,

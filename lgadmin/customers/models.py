@@ -96,6 +96,8 @@ class Account(UserMixin, db.Model):
     loyalty_points: Mapped[int | None] = mapped_column(BigInteger)
     # A staff role limits what a non-manager may do in the admin (staff.roles).
     staff_role: Mapped[StaffRole | None] = mapped_column(enum_column(StaffRole))
+    # Set once when the customer's personal data was erased (privacy.service); never undone.
+    erased_at: Mapped[datetime | None]
 
     market: Mapped[Market | None] = relationship()
     pickup_location: Mapped[PickupLocation | None] = relationship()

@@ -178,6 +178,7 @@ def account(market, account):
 
 
 def account_page(market, account, edited=None, status=200):
+    from ..privacy.views import your_data_context
     from .address_book import address_book_context
 
     return render_template(
@@ -188,4 +189,5 @@ def account_page(market, account, edited=None, status=200):
         helped=recent_help(account),
         **shopper_card_context(account.id),
         **address_book_context(account, edited),
+        **your_data_context(account),
     ), status

@@ -49,6 +49,9 @@ VIEW_MAIL_EVENTS = "view_mail_events"
 MARKET_SETTINGS = "market_settings"
 MANAGE_SEGMENTS = "manage_segments"
 SEND_CAMPAIGNS = "send_campaigns"
+# One customer's data (GDPR): a copy of it, and its erasure. Managers only.
+EXPORT_CUSTOMER_DATA = "export_customer_data"
+ERASE_CUSTOMERS = "erase_customers"
 
 ALL_PERMISSIONS = frozenset(
     {
@@ -74,6 +77,8 @@ ALL_PERMISSIONS = frozenset(
         MARKET_SETTINGS,
         MANAGE_SEGMENTS,
         SEND_CAMPAIGNS,
+        EXPORT_CUSTOMER_DATA,
+        ERASE_CUSTOMERS,
     }
 )
 

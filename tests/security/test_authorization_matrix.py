@@ -27,6 +27,7 @@ from lgadmin.mail import build_message, write_to_outbox
 from lgadmin.onboarding.models import ImportPreview, InvitationBatch
 from lgadmin.orders.models import PaymentChoice
 from lgadmin.orders.service import place_order
+from lgadmin.privacy.models import DataRequest, DataRequestKind
 from lgadmin.segments.models import Segment
 from lgadmin.staff.roles import ALL_PERMISSIONS, ROLE_PERMISSIONS, VIEW_CUSTOMERS, StaffRole
 from lgadmin.timeutil import utcnow
@@ -62,6 +63,7 @@ ADMIN_VIEWS = (
     "campaigns",
     "customer_groups",
     "market_settings",
+    "data_requests",
 )
 PUBLIC = {
     "auth.sign_in",
@@ -86,6 +88,8 @@ SHOPPER_PAGES = {
     "stripe_payments.card_saved",
     "shop_addresses.add_address",
     "shop_addresses.vat_id",
+    "shop_privacy.request_copy",
+    "shop_privacy.request_erasure",
 }
 # Another customer's saved address: nobody but its owner (none of the roles here) reaches it.
 OWNER_ONLY = {"shop_addresses.edit_address", "shop_addresses.remove_address"}
@@ -139,6 +143,7 @@ QUERY_ID_MODEL = {
     "audit_log": "audit",
     "act_as_log": "act_as",
     "mail_events": "mail_event",
+    "data_requests": "data_request",
 }
 
 
@@ -192,7 +197,12 @@ def _market_data(name: str) -> tuple[MarketData, dict]:
         city="Athens",
         postal_code="30601",
     )
-    db.session.add_all([act_as, event, preview, batch, segment, campaign, group, address])
+    data_request = DataRequest(
+        market_id=market.id, account_id=customer.id, kind=DataRequestKind.EXPORT
+    )
+    db.session.add_all(
+        [act_as, event, preview, batch, segment, campaign, group, address, data_request]
+    )
     db.session.commit()
     with current_app.test_request_context():
         sent = write_to_outbox(
@@ -214,6 +224,7 @@ def _market_data(name: str) -> tuple[MarketData, dict]:
         "group_id": group.id,
         "address_id": address.id,
         "campaign_id": campaign.id,
+        "data_request": data_request.id,
     }
     return MarketData(market.slug, market.id, ids), people
 

@@ -36,6 +36,8 @@ SCREENS = [
     ("GET", "/admin/segments/new", "manage_segments"),
     ("GET", "/admin/campaigns/", "send_campaigns"),
     ("GET", "/admin/campaigns/new", "send_campaigns"),
+    ("GET", "/admin/customers/{id}/data.zip", "export_customer_data"),
+    ("GET", "/admin/data-requests/", "export_customer_data"),
 ]
 ACTIONS = [
     ("POST", "/admin/customers/{id}/adjust-balance", "adjust_balance"),
@@ -56,6 +58,7 @@ ACTIONS = [
     ("POST", "/admin/payments/refresh/{id}", "refresh_payments"),
     ("POST", "/admin/customer-groups/add", "manage_groups"),
     ("POST", "/admin/market-settings/", "market_settings"),
+    ("POST", "/admin/customers/{id}/erase", "erase_customers"),
 ]
 
 

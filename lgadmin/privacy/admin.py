@@ -1,0 +1,130 @@
+"""One customer's data in the admin: the download, the erasure, and the shoppers' requests.
+
+PrivacyAdminMixin is mixed into the customer view ahead of AccountExtrasMixin, so
+its routes go through the market-scoped get_one and the details page gets its
+context through the same hook as the other extra sections.
+"""
+
+import io
+
+from flask import flash, send_file, url_for
+from flask_admin import expose
+from flask_login import current_user
+from markupsafe import Markup, escape
+from sqlalchemy.orm import joinedload
+
+from ..admin.base import MarketModelView
+from ..customers.comments import local_time_label
+from ..extensions import db
+from ..staff import roles
+from ..staff.roles import requires
+from ..tenancy import require_market
+from .forms import EraseCustomerForm
+from .models import DataRequest
+from .service import (
+    PrivacyError,
+    erase_customer,
+    erasure_refusals,
+    export_customer_data,
+    requests_of,
+)
+
+
+class PrivacyAdminMixin:
+    def _account_extras_context(self, account, forms: dict) -> dict:
+        context = super()._account_extras_context(account, forms)
+        requests = requests_of(account)
+        context["privacy"] = {
+            "open_requests": [r for r in requests if r.is_open],
+            "erase_form": forms.get("erase") or EraseCustomerForm(formdata=None),
+            "erase_refusals": erasure_refusals(account),
+        }
+        return context
+
+    @expose("/<int:account_id>/data.zip")
+    @requires(roles.EXPORT_CUSTOMER_DATA)
+    def customer_data_view(self, account_id: int):
+        account = self.get_one(account_id)
+        content = export_customer_data(current_user, require_market(), account)
+        db.session.commit()
+        return send_file(
+            io.BytesIO(content),
+            mimetype="application/zip",
+            as_attachment=True,
+            download_name=f"customer-{account.id}-data.zip",
+            max_age=0,
+        )
+
+    @expose("/<int:account_id>/erase", methods=("POST",))
+    @requires(roles.ERASE_CUSTOMERS)
+    def erase_customer_view(self, account_id: int):
+        account = self.get_one(account_id)
+        form = EraseCustomerForm()
+        if form.validate_on_submit():
+            try:
+                erase_customer(current_user, require_market(), account)
+                db.session.commit()
+            except PrivacyError as error:
+                db.session.rollback()
+                flash(str(error), "error")
+                form.confirm.errors = [*form.confirm.errors, str(error)]
+            else:
+                flash(f"Customer #{account.id} was erased.", "success")
+                return self._back_to(account, "privacy")
+        return self._render_details(account, 400, erase=form)
+
+
+def _customer(view, context, request, name):
+    account = request.account
+    url = url_for("customers.details_view", id=account.id) + "#privacy"
+    label = account.full_name or account.email
+    return Markup(f'<a href="{escape(url)}">{escape(label)}</a>')
+
+
+def _kind(view, context, request, name):
+    return request.kind.label
+
+
+def _requested(view, context, request, name):
+    return local_time_label(request.requested_at, require_market().timezone)
+
+
+def _status(view, context, request, name):
+    if request.is_open:
+        return "Open"
+    who = request.handled_by.full_name if request.handled_by else "a former manager"
+    when = local_time_label(request.handled_at, require_market().timezone)
+    return f"{request.outcome.capitalize()} on {when} by {who}"
+
+
+class DataRequestView(MarketModelView):
+    """Shoppers' requests for a copy of their data or for erasure, newest first."""
+
+    model_class = DataRequest
+    required_permission = roles.EXPORT_CUSTOMER_DATA
+    can_create = can_edit = can_delete = False
+    can_view_details = True
+    column_list = ("requested_at", "account", "kind", "handled_at")
+    column_details_list = column_list
+    column_labels = {
+        "requested_at": "Requested",
+        "account": "Customer",
+        "kind": "Asked for",
+        "handled_at": "Status",
+    }
+    column_default_sort = [("requested_at", True), ("id", True)]
+    column_sortable_list = ("requested_at",)
+    column_formatters = {
+        "account": _customer,
+        "kind": _kind,
+        "requested_at": _requested,
+        "handled_at": _status,
+    }
+    column_formatters_detail = column_formatters
+
+    def get_query(self):
+        return (
+            super()
+            .get_query()
+            .options(joinedload(DataRequest.account), joinedload(DataRequest.handled_by))
+        )

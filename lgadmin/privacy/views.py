@@ -1,0 +1,69 @@
+"""The shopper's "Your data" buttons on their account page."""
+
+from flask import Blueprint, abort, flash, redirect, url_for
+
+from ..customers.comments import local_time_label
+from ..extensions import db, limiter
+from ..limits import POST, by_account
+from ..shop.views import shopper_page
+from .forms import DataRequestForm
+from .models import DataRequestKind
+from .service import PrivacyError, request_data, requests_of
+
+bp = Blueprint("shop_privacy", __name__, url_prefix="/m/<market_slug>/account/data")
+
+REQUESTS_PER_ACCOUNT = "10 per hour"
+ASKED_FOR = {
+    DataRequestKind.EXPORT: "for a copy of your data",
+    DataRequestKind.ERASURE: "to erase your account",
+}
+
+
+def your_data_context(account) -> dict:
+    """What the account page's "Your data" section needs."""
+    return {"data_requests": requests_of(account), "data_request_form": DataRequestForm()}
+
+
+def _limited(view):
+    return limiter.limit(
+        REQUESTS_PER_ACCOUNT,
+        key_func=by_account("data-requests"),
+        methods=POST,
+        scope="data-requests",
+    )(view)
+
+
+@bp.route("/copy", methods=["POST"])
+@_limited
+@shopper_page
+def request_copy(market, account):
+    return _request(market, account, DataRequestKind.EXPORT)
+
+
+@bp.route("/erasure", methods=["POST"])
+@_limited
+@shopper_page
+def request_erasure(market, account):
+    return _request(market, account, DataRequestKind.ERASURE)
+
+
+def _request(market, account, kind: DataRequestKind):
+    if not DataRequestForm().validate_on_submit():
+        abort(400)
+    try:
+        data_request, created = request_data(account, market, kind)
+        db.session.commit()
+    except PrivacyError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        if created:
+            flash(
+                f"We have your request {ASKED_FOR[kind]}. "
+                f"A manager of {market.name} will take care of it.",
+                "success",
+            )
+        else:
+            when = local_time_label(data_request.requested_at, market.timezone)
+            flash(f"Already requested: you asked {ASKED_FOR[kind]} on {when}.", "info")
+    return redirect(url_for("shop.account", market_slug=market.slug) + "#your-data")
