@@ -8,7 +8,7 @@ from ..timeutil import utcnow
 
 
 class AccountMerge(db.Model):
-    """One duplicate account merged into another: the pointer from the emptied account to the kept one.
+    """A duplicate account merged into another: the pointer from the emptied account to the kept.
 
     The merged account stays (anonymised, inactive) so that rows left pointing
     at it (audit, act-as log, what it created) still resolve.
