@@ -464,6 +464,9 @@ def test_merge_through_the_admin_lands_on_the_kept_account(signed_in, manager, m
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Balance now $12.50" in page
     assert "Merged account of robert.smith+market@gmail.com" in page
+    merged_page = client.get(f"/admin/customers/details/?id={rob.id}").get_data(as_text=True)
+    assert "This account was merged into" in merged_page
+    assert "Merge into another customer" not in merged_page
 
 
 def test_the_picker_finds_only_this_markets_mergeable_customers(
