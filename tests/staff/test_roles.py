@@ -32,6 +32,8 @@ SCREENS = [
     ("GET", "/admin/mail-events/", "view_mail_events"),
     ("GET", "/admin/customer-groups/", "manage_groups"),
     ("GET", "/admin/market-settings/", "market_settings"),
+    ("GET", "/admin/customers/duplicates/", "merge_customers"),
+    ("GET", "/admin/customers/{id}/merge", "merge_customers"),
 ]
 ACTIONS = [
     ("POST", "/admin/customers/{id}/adjust-balance", "adjust_balance"),
@@ -52,6 +54,7 @@ ACTIONS = [
     ("POST", "/admin/payments/refresh/{id}", "refresh_payments"),
     ("POST", "/admin/customer-groups/add", "manage_groups"),
     ("POST", "/admin/market-settings/", "market_settings"),
+    ("POST", "/admin/customers/{id}/merge", "merge_customers"),
 ]
 
 
