@@ -4,6 +4,7 @@ One query reads the market's active customers; the grouping on normalised
 keys happens here (a few thousand accounts group in milliseconds).
 """
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -27,6 +28,7 @@ REASON_WEIGHTS = {EMAIL: 4, PHONE: 2, NAME: 1}
 MAX_GROUP = 12
 MAX_PAIRS = 200
 
+E164 = re.compile(r"\+[1-9]\d{7,14}")
 # Mailbox providers that deliver user+tag@ to user@; Gmail also ignores dots.
 DOMAIN_ALIASES = {"googlemail.com": "gmail.com"}
 DOTS_IGNORED = {"gmail.com"}
@@ -62,6 +64,8 @@ def normalised_phone(phone: str, region: str = "US") -> str:
     raw = (phone or "").strip()
     if not raw:
         return ""
+    if E164.fullmatch(raw):  # how the customer forms store it: nothing to parse
+        return raw
     try:
         return format_number(parse_phone(raw, region or "US"), PhoneNumberFormat.E164)
     except NumberParseException:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, exists, func, or_, select, update
 
 from ..act_as.models import ActAsSession
+from ..act_as.service import expiry_reason
 from ..addresses.models import Address
 from ..audit.service import record
 from ..balance.models import LedgerEntry
@@ -28,7 +29,6 @@ from ..onboarding.models import Invitation, Token
 from ..orders.models import CartItem, Order
 from ..orders.service import recount_orders
 from ..payments.models import CardCharge, PaymentMethod
-from ..timeutil import utcnow
 from .models import AccountMerge
 
 MOVE, MERGE, DELETE, LEAVE = "move", "merge", "delete", "leave"
@@ -150,22 +150,23 @@ def is_merged(account: Account) -> bool:
 
 def in_act_as_session(account_ids: list[int]) -> Account | None:
     """The first of these accounts that a manager is acting as (or acting from) right now."""
-    session = db.session.scalars(
-        select(ActAsSession)
-        .where(
+    sessions = db.session.scalars(
+        select(ActAsSession).where(
             ActAsSession.ended_at.is_(None),
-            ActAsSession.expires_at > utcnow(),
             or_(
                 ActAsSession.shopper_id.in_(account_ids),
                 ActAsSession.manager_id.in_(account_ids),
             ),
         )
-        .limit(1)
-    ).first()
-    if session is None:
-        return None
-    acting_id = session.shopper_id if session.shopper_id in account_ids else session.manager_id
-    return db.session.get(Account, acting_id)
+    )
+    for session in sessions:
+        # Past its total or idle limit, a session only waits for its next request to end it.
+        if expiry_reason(session) is None:
+            acting_id = (
+                session.shopper_id if session.shopper_id in account_ids else session.manager_id
+            )
+            return db.session.get(Account, acting_id)
+    return None
 
 
 def preview_merge(

@@ -207,13 +207,13 @@ def test_membership_of_the_kept_account_wins_when_it_is_later(manager, market, r
     assert db.session.get(Account, robert.id).membership_expires_on == today() + timedelta(days=90)
 
 
+@pytest.mark.parametrize("mailings_off_on", ["merged", "kept"])
 def test_flags_set_on_either_stay_set_and_mailings_stay_off_if_either_was_off(
-    manager, market, rob, robert
+    manager, market, rob, robert, mailings_off_on
 ):
     rob.is_volunteer = True
-    rob.receives_mailings = True
     robert.is_wholesale = True
-    robert.receives_mailings = False
+    (rob if mailings_off_on == "merged" else robert).receives_mailings = False
     db.session.commit()
     _merge(manager, market, rob, robert)
     kept = db.session.get(Account, robert.id)
@@ -399,6 +399,42 @@ def test_an_ended_act_as_session_does_not_block_the_merge(manager, market, rob, 
     assert not db.session.get(Account, rob.id).active
 
 
+def test_an_idle_act_as_session_does_not_block_the_merge(app, manager, market, rob, robert):
+    idle = timedelta(minutes=app.config["LGADMIN_ACT_AS_IDLE_MINUTES"] + 1)
+    db.session.add(
+        ActAsSession(
+            market_id=market.id,
+            manager_id=manager.id,
+            shopper_id=rob.id,
+            expires_at=utcnow() + timedelta(minutes=20),
+            last_seen_at=utcnow() - idle,
+        )
+    )
+    db.session.commit()
+    _merge(manager, market, rob, robert)
+    assert not db.session.get(Account, rob.id).active
+
+
+@pytest.mark.parametrize(
+    "make_target, message",
+    [
+        (lambda market: AccountFactory(market=market, active=False), "is inactive"),
+        (lambda market: AccountFactory(market=market, is_guest=True), "is a guest"),
+        (lambda market: GrowerFactory(account__market=market).account, "Both accounts sell"),
+    ],
+)
+def test_keeping_an_inactive_a_guest_or_a_second_grower_account_is_refused(
+    manager, market, make_target, message
+):
+    source = GrowerFactory(account__market=market).account
+    target = make_target(market)
+    before = _snapshot(source, target)
+    with pytest.raises(MergeRefused, match=message):
+        merge_accounts(manager, market, source, target)
+    db.session.rollback()
+    assert _snapshot(source, target) == before
+
+
 def test_an_account_already_merged_cannot_be_merged_or_kept(manager, market, rob, robert):
     third = AccountFactory(market=market)
     _merge(manager, market, rob, robert)
@@ -445,7 +481,7 @@ def test_the_preview_shows_what_moves_and_changes_nothing(
     before = _snapshot(rob, robert)
     page = _merge_page(signed_in(manager), rob, robert).get_data(as_text=True)
     assert "will be merged into" in page
-    assert "$0.00 + $30.00 = <strong>$30.00</strong>" in page
+    assert "$0.00 (kept) + $30.00 (merged) = <strong>$30.00</strong>" in page
     assert f"Expires {today() + timedelta(days=100):%B %-d, %Y}" in page
     assert 'data-confirm="Merge robert.smith+market@gmail.com into robert.smith@gmail.com?' in page
     assert _snapshot(rob, robert) == before
