@@ -14,6 +14,7 @@ from sqlalchemy import delete, exists, func, or_, select, update
 from ..act_as.models import ActAsSession
 from ..act_as.service import expiry_reason
 from ..addresses.models import Address
+from ..addresses.service import MAILING_COLUMNS, default_shipping, mirror_default_shipping
 from ..audit.service import record
 from ..balance.models import LedgerEntry
 from ..balance.service import lock_account
@@ -243,6 +244,7 @@ def merge_accounts(manager: Account, market: Market, source: Account, target: Ac
             .execution_options(synchronize_session=False)
         )
     db.session.execute(delete(Token).where(Token.account_id == source.id))
+    _mailing_address_after_move(source, target)
     _merge_account_fields(source, target, preview)
     target.balance_cents = _rebalance_ledger(target.id)
     source.balance_cents = 0
@@ -317,6 +319,9 @@ def _merge_addresses(source: Account, target: Account) -> None:
         target_has = db.session.scalar(
             select(exists().where(Address.account_id == target.id, column.is_(True)))
         )
+        # An address in the kept account's own columns counts as its shipping default too.
+        if flag == "is_default_shipping" and target.address_line1:
+            target_has = True
         if target_has:
             db.session.execute(
                 update(Address)
@@ -324,8 +329,15 @@ def _merge_addresses(source: Account, target: Account) -> None:
                 .values({flag: False})
                 .execution_options(synchronize_session=False)
             )
-    if not target.address_line1 and source.address_line1:
-        for column in ("address_line1", "address_line2", "city", "region", "postal_code"):
+
+
+def _mailing_address_after_move(source: Account, target: Account) -> None:
+    """The account's address columns mirror its default shipping address, which may have
+    just moved over; without an address book, a blank address takes the merged one's."""
+    if default_shipping(target) is not None:
+        mirror_default_shipping(target)
+    elif not target.address_line1 and source.address_line1:
+        for column in MAILING_COLUMNS:
             setattr(target, column, getattr(source, column))
         target.country = source.country
 

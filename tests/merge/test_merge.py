@@ -192,6 +192,46 @@ def test_the_running_balance_of_the_kept_ledger_is_rewritten_in_time_order(
     assert db.session.get(Account, robert.id).balance_cents == 2200
 
 
+def test_the_merged_default_address_becomes_the_kept_accounts_mailing_address(
+    manager, market, rob, robert
+):
+    db.session.add(
+        Address(
+            market_id=market.id,
+            account_id=rob.id,
+            line1="1 Oak St",
+            city="Athens",
+            postal_code="30601",
+            is_default_shipping=True,
+        )
+    )
+    rob.address_line1, rob.city, rob.postal_code = "1 Oak St", "Athens", "30601"
+    db.session.commit()
+    _merge(manager, market, rob, robert)
+    kept = db.session.get(Account, robert.id)
+    assert (kept.address_line1, kept.city, kept.postal_code) == ("1 Oak St", "Athens", "30601")
+
+
+def test_the_kept_accounts_own_mailing_address_wins(manager, market, rob, robert):
+    db.session.add(
+        Address(
+            market_id=market.id,
+            account_id=rob.id,
+            line1="1 Oak St",
+            city="Athens",
+            postal_code="30601",
+            is_default_shipping=True,
+        )
+    )
+    robert.address_line1, robert.city, robert.postal_code = "9 Elm St", "Athens", "30605"
+    db.session.commit()
+    _merge(manager, market, rob, robert)
+    kept = db.session.get(Account, robert.id)
+    assert (kept.address_line1, kept.postal_code) == ("9 Elm St", "30605")
+    moved = db.session.scalars(select(Address).where(Address.account_id == kept.id)).one()
+    assert moved.line1 == "1 Oak St" and not moved.is_default_shipping
+
+
 def test_membership_keeps_the_later_expiry(manager, market, rob, robert):
     rob.membership_expires_on = today() + timedelta(days=200)
     robert.membership_expires_on = today() + timedelta(days=20)
