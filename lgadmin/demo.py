@@ -18,6 +18,7 @@ from .groups.models import CustomerGroup
 from .loyalty.models import LoyaltyKind
 from .loyalty.service import enroll, record_points
 from .markets.models import Market, PickupLocation
+from .merge.demo import seed_duplicates
 from .orders.models import CartItem, PaymentChoice
 from .orders.service import place_order
 from .payments.models import PaymentMethod
@@ -362,6 +363,7 @@ def _build_market(plan: MarketPlan, customers: int, password_hash: str, rng: ran
         _account_extras(market, account, groups, rng)
         _history(market, account, manager, products, rng)
     _guests(market, products, rng)
+    seed_duplicates(market, manager, products, password_hash)
     db.session.flush()
 
 

@@ -11,6 +11,7 @@ from .deliverability.models import MailEvent, MailEventKind, MailSend, WebhookTo
 from .groups.models import CustomerGroup
 from .loyalty.models import LoyaltyEntry, LoyaltyKind
 from .markets.models import Market, PickupLocation
+from .merge.models import AccountMerge
 from .onboarding.models import (
     ImportPreview,
     ImportStatus,
@@ -26,6 +27,7 @@ from .segments.models import Segment
 
 __all__ = [
     "Account",
+    "AccountMerge",
     "ActAsAction",
     "ActAsSession",
     "Address",

@@ -8,6 +8,7 @@ from flask_admin.model.base import ViewArgs
 
 from ..act_as.admin import ActAsMixin
 from ..admin.base import MarketModelView
+from ..merge.admin import CustomerMergeMixin
 from ..money import format_money
 from ..onboarding.admin import OnboardingAdminMixin
 from ..privacy.admin import PrivacyAdminMixin
@@ -30,6 +31,7 @@ from .models import Account
 
 class CustomerView(
     ActAsMixin,
+    CustomerMergeMixin,
     CustomerInsightMixin,
     CustomerDetailsMixin,
     PrivacyAdminMixin,

@@ -33,6 +33,9 @@ ACCOUNT_REFERENCES = {
     "cart_item.account_id": "cart",
     "comment.account_id": "comments",
     "comment.author_id": "staff activity: comments on other customers",
+    "account_merge.merged_account_id": "merges",
+    "account_merge.kept_account_id": "merges",
+    "account_merge.merged_by_id": "staff activity: accounts merged",
     "data_request.account_id": "data_requests",
     "data_request.handled_by_id": "staff activity: requests handled",
     "grower_profile.account_id": "grower",
@@ -81,6 +84,7 @@ def customer_data(manager: Account, market: Market, account: Account) -> dict:
         "invitations": records.invitations(account),
         "grower": records.grower(account, cur),
         "data_requests": records.data_requests(account),
+        "merges": records.merges(account),
         "audit_log": records.audit_log(account),
     }
 

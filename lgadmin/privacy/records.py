@@ -17,6 +17,7 @@ from ..customers.models import Account, Comment
 from ..deliverability.models import MailEvent, MailEventKind
 from ..extensions import db
 from ..loyalty.models import LoyaltyEntry
+from ..merge.models import AccountMerge
 from ..onboarding.models import Invitation, Token
 from ..orders.models import CartItem, Order
 from ..payments.models import CardCharge, PaymentMethod
@@ -388,6 +389,29 @@ def data_requests(account: Account) -> list[dict]:
             "outcome": r.outcome,
         }
         for r in rows
+    ]
+
+
+def merges(account: Account) -> list[dict]:
+    """Duplicate accounts merged into this one, or the account this one was merged into."""
+    rows = _all(
+        select(AccountMerge)
+        .where(
+            or_(
+                AccountMerge.kept_account_id == account.id,
+                AccountMerge.merged_account_id == account.id,
+            )
+        )
+        .order_by(AccountMerge.id)
+    )
+    return [
+        {
+            "merged_account_id": m.merged_account_id,
+            "kept_account_id": m.kept_account_id,
+            "merged_at": utc(m.merged_at),
+            "merged_by": name_of(db.session.get(Account, m.merged_by_id)),
+        }
+        for m in rows
     ]
 
 

@@ -52,6 +52,7 @@ SEND_CAMPAIGNS = "send_campaigns"
 # One customer's data (GDPR): a copy of it, and its erasure. Managers only.
 EXPORT_CUSTOMER_DATA = "export_customer_data"
 ERASE_CUSTOMERS = "erase_customers"
+MERGE_CUSTOMERS = "merge_customers"
 
 ALL_PERMISSIONS = frozenset(
     {
@@ -79,6 +80,7 @@ ALL_PERMISSIONS = frozenset(
         SEND_CAMPAIGNS,
         EXPORT_CUSTOMER_DATA,
         ERASE_CUSTOMERS,
+        MERGE_CUSTOMERS,
     }
 )
 

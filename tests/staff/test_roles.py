@@ -38,6 +38,8 @@ SCREENS = [
     ("GET", "/admin/campaigns/new", "send_campaigns"),
     ("GET", "/admin/customers/{id}/data.zip", "export_customer_data"),
     ("GET", "/admin/data-requests/", "export_customer_data"),
+    ("GET", "/admin/customers/duplicates/", "merge_customers"),
+    ("GET", "/admin/customers/{id}/merge", "merge_customers"),
 ]
 ACTIONS = [
     ("POST", "/admin/customers/{id}/adjust-balance", "adjust_balance"),
@@ -59,6 +61,7 @@ ACTIONS = [
     ("POST", "/admin/customer-groups/add", "manage_groups"),
     ("POST", "/admin/market-settings/", "market_settings"),
     ("POST", "/admin/customers/{id}/erase", "erase_customers"),
+    ("POST", "/admin/customers/{id}/merge", "merge_customers"),
 ]
 
 

@@ -1,0 +1,125 @@
+"""Merge duplicate customers, and the Possible duplicates list, on the customer view.
+
+Mixed into the customer ModelView: the account being merged is read through its
+market-scoped get_one, and the account picked to keep through the same query.
+"""
+
+from flask import current_app, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy.exc import SQLAlchemyError
+from wtforms import HiddenField, SubmitField
+
+from ..extensions import db
+from ..money import format_money
+from ..staff import roles
+from ..staff.roles import requires
+from ..tenancy import require_market
+from .duplicates import possible_duplicates
+from .service import MergeRefused, merge_accounts, merge_candidates, merge_of, preview_merge
+
+NOT_FOUND = "That customer was not found at this market."
+
+
+class MergeForm(FlaskForm):
+    into = HiddenField()
+    submit = SubmitField("Merge")
+
+
+class CustomerMergeMixin:
+    def render(self, template, **kwargs):
+        if template == self.details_template and "model" in kwargs:
+            kwargs["merged_into"] = merge_of(kwargs["model"])
+        return super().render(template, **kwargs)
+
+    @expose("/<int:account_id>/merge")
+    @requires(roles.MERGE_CUSTOMERS)
+    def merge_view(self, account_id: int):
+        """Pick the account to keep (search by name or email), then preview the merge."""
+        market = require_market()
+        source = self.get_one(account_id)
+        into = request.args.get("into", "").strip()
+        if into:
+            target = self._account_in_market(into)
+            if target is None:
+                flash(NOT_FOUND, "error")
+                return self._render_picker(source, "", 404)
+            preview = preview_merge(current_user, market, source, target)
+            form = MergeForm(formdata=None, into=str(target.id))
+            return self.render(
+                "lgadmin/merge/preview.html",
+                preview=preview,
+                form=form,
+                market=market,
+                money=lambda cents: format_money(cents, market.currency),
+            )
+        return self._render_picker(source, request.args.get("q", ""))
+
+    @expose("/<int:account_id>/merge", methods=("POST",))
+    @requires(roles.MERGE_CUSTOMERS)
+    def merge_accounts_view(self, account_id: int):
+        market = require_market()
+        source = self.get_one(account_id)
+        form = MergeForm()
+        picker = url_for(".merge_view", account_id=source.id)
+        if not form.validate_on_submit():
+            flash("The form expired; open the merge again.", "error")
+            return redirect(picker)
+        target = self._account_in_market(form.into.data)
+        if target is None:
+            flash(NOT_FOUND if form.into.data else "Pick the customer to merge into.", "error")
+            return redirect(picker)
+        merged_name = source.full_name or source.email
+        try:
+            merge_accounts(current_user, market, source, target)
+            db.session.commit()
+        except MergeRefused as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(url_for(".merge_view", account_id=account_id, into=target.id))
+        except SQLAlchemyError as error:
+            db.session.rollback()
+            current_app.logger.error("lgadmin: merge failed: %s", error)
+            flash(
+                "The merge could not be saved because of a database error; nothing changed.",
+                "error",
+            )
+            return redirect(url_for(".merge_view", account_id=account_id, into=target.id))
+        flash(
+            f"Merged {merged_name} into {target.full_name or target.email}. "
+            f"Balance now {format_money(target.balance_cents, market.currency)}.",
+            "success",
+        )
+        return redirect(url_for(".details_view", id=target.id))
+
+    @expose("/duplicates/")
+    @requires(roles.MERGE_CUSTOMERS)
+    def duplicates_view(self):
+        market = require_market()
+        return self.render(
+            "lgadmin/merge/duplicates.html",
+            pairs=possible_duplicates(market),
+            market=market,
+        )
+
+    def _render_picker(self, source, query: str, status: int = 200):
+        market = require_market()
+        return (
+            self.render(
+                "lgadmin/merge/pick.html",
+                source=source,
+                query=query,
+                candidates=merge_candidates(market, source, query),
+                market=market,
+            ),
+            status,
+        )
+
+    def _account_in_market(self, raw):
+        """The account of the current market with this id, or None (another market's too)."""
+        try:
+            account_id = int(raw)
+        except (TypeError, ValueError):
+            return None
+        return self.get_query().filter(self.model.id == account_id).one_or_none()

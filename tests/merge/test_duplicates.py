@@ -1,0 +1,107 @@
+"""Possible duplicates: shared normalised email, phone or name, ranked, one market only."""
+
+import pytest
+
+from lgadmin.extensions import db
+from lgadmin.merge.duplicates import (
+    normalised_email,
+    normalised_name,
+    normalised_phone,
+    possible_duplicates,
+)
+from lgadmin.merge.service import merge_accounts
+from tests.factories import AccountFactory, MarketFactory
+
+
+@pytest.mark.parametrize(
+    "email, expected",
+    [
+        ("Robert.Smith+market@Gmail.com", "robertsmith@gmail.com"),
+        ("r.o.b.e.r.t.smith@googlemail.com", "robertsmith@gmail.com"),
+        ("robert.smith+news@outlook.com", "robert.smith@outlook.com"),
+        ("robert.smith@example.org", "robert.smith@example.org"),
+        ("robert.smith+tag@example.org", "robert.smith+tag@example.org"),
+    ],
+)
+def test_email_normalisation_drops_case_and_dots_and_tags_only_where_the_provider_does(
+    email, expected
+):
+    assert normalised_email(email) == expected
+
+
+def test_phone_and_name_normalisation():
+    assert normalised_phone("(706) 555-0123") == normalised_phone("+1 706-555-0123")
+    assert normalised_phone("") == ""
+    assert normalised_name(" Robert ", "SMITH") == normalised_name("robert", "Smith")
+    assert normalised_name("", "Smith") == ""
+
+
+@pytest.fixture
+def market():
+    return MarketFactory()
+
+
+def _pair_names(pairs):
+    return [({p.first.first_name, p.second.first_name}, p.reason_labels) for p in pairs]
+
+
+def test_duplicates_are_found_and_ranked_email_then_phone_then_name(market):
+    AccountFactory(
+        market=market, first_name="Rob", last_name="Smith", email="robert.smith@gmail.com"
+    )
+    AccountFactory(
+        market=market,
+        first_name="Robert",
+        last_name="Smithers",
+        email="Robert.Smith+market@gmail.com",
+    )
+    AccountFactory(market=market, first_name="Ann", last_name="Lee", phone="+17065550111")
+    AccountFactory(market=market, first_name="Anna", last_name="Li", phone="(706) 555-0111")
+    AccountFactory(market=market, first_name="Tom", last_name="Baker")
+    AccountFactory(market=market, first_name="tom", last_name="BAKER")
+    AccountFactory(market=market, first_name="Zoe", last_name="Park", phone="+17065550999")
+    AccountFactory(market=market, first_name="Zoe", last_name="Park", phone="+17065550999")
+    AccountFactory(market=market, first_name="Nobody", last_name="Alike")
+
+    pairs = possible_duplicates(market)
+
+    assert _pair_names(pairs) == [
+        ({"Rob", "Robert"}, ["Same email"]),
+        ({"Zoe"}, ["Same phone", "Same name"]),
+        ({"Ann", "Anna"}, ["Same phone"]),
+        ({"Tom", "tom"}, ["Same name"]),
+    ]
+
+
+def test_duplicates_leave_out_other_markets_managers_inactive_and_merged_accounts(market):
+    manager = AccountFactory(market=market, manager=True, first_name="Mia", last_name="Fox")
+    AccountFactory(market=market, first_name="Mia", last_name="Fox", email="mia@example.org")
+    AccountFactory(market=MarketFactory(), first_name="Mia", last_name="Fox")
+    AccountFactory(market=market, first_name="Mia", last_name="Fox", active=False)
+    assert possible_duplicates(market) == []
+
+    kept = AccountFactory(market=market, first_name="Al", last_name="Ng")
+    gone = AccountFactory(market=market, first_name="Al", last_name="Ng")
+    assert len(possible_duplicates(market)) == 1
+    merge_accounts(manager, market, gone, kept)
+    db.session.commit()
+    assert possible_duplicates(market) == []
+
+
+def test_the_duplicates_page_links_both_accounts_and_suggests_the_merge(market, signed_in):
+    manager = AccountFactory(market=market, manager=True)
+    joined_later = AccountFactory(
+        market=market, first_name="Rob", last_name="Smith", email="robert.smith@gmail.com"
+    )
+    joined_first = AccountFactory(
+        market=market, first_name="Rob", last_name="Smith", email="robertsmith@gmail.com"
+    )
+    client = signed_in(manager)
+    grid = client.get("/admin/customers/").get_data(as_text=True)
+    assert "Possible duplicates" in grid
+    page = client.get("/admin/customers/duplicates/").get_data(as_text=True)
+    assert "Same email" in page and "Same name" in page
+    assert f"/admin/customers/details/?id={joined_later.id}" in page
+    assert f"/admin/customers/details/?id={joined_first.id}" in page
+    # The account that joined first is suggested as the one to keep.
+    assert f"/admin/customers/{joined_later.id}/merge?into={joined_first.id}" in page
