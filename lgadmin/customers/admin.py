@@ -12,6 +12,7 @@ from ..money import format_money
 from ..onboarding.admin import OnboardingAdminMixin
 from ..staff import roles
 from ..tenancy import require_market
+from .admin_bulk import BulkActionsMixin
 from .admin_details import CustomerDetailsMixin
 from .admin_extras import AccountExtrasMixin, grid_filters_of_request
 from .admin_insight import ACTIVE_ONLY, CustomerInsightMixin, grid_filters
@@ -28,6 +29,7 @@ from .models import Account
 
 
 class CustomerView(
+    BulkActionsMixin,
     ActAsMixin,
     CustomerInsightMixin,
     CustomerDetailsMixin,

@@ -47,6 +47,7 @@ VIEW_AUDIT_LOG = "view_audit_log"
 VIEW_ACT_AS_LOG = "view_act_as_log"
 VIEW_MAIL_EVENTS = "view_mail_events"
 MARKET_SETTINGS = "market_settings"
+SEND_CAMPAIGNS = "send_campaigns"
 
 ALL_PERMISSIONS = frozenset(
     {
@@ -70,6 +71,7 @@ ALL_PERMISSIONS = frozenset(
         VIEW_ACT_AS_LOG,
         VIEW_MAIL_EVENTS,
         MARKET_SETTINGS,
+        SEND_CAMPAIGNS,
     }
 )
 

@@ -52,6 +52,7 @@ ACTIONS = [
     ("POST", "/admin/payments/refresh/{id}", "refresh_payments"),
     ("POST", "/admin/customer-groups/add", "manage_groups"),
     ("POST", "/admin/market-settings/", "market_settings"),
+    ("POST", "/admin/customers/bulk/email", "send_campaigns"),
 ]
 
 
