@@ -89,7 +89,10 @@ class BulkActionsMixin:
     def bulk_export_selected(self, ids):
         market = require_market()
         result = self._apply("export_selected", ids)
-        if result is None or not result.changed:
+        if result is None:
+            return None
+        if not result.changed:
+            flash(f"Nothing to export: {result.message()}", "warning")
             return None
         if result.skipped:
             flash(result.message(), "warning")
@@ -125,7 +128,7 @@ class BulkActionsMixin:
             flash(str(error), "error")
             return redirect(self._return_url())
         if result.campaign is None:
-            flash(f"Nothing was sent: {result.message()}", "warning")
+            flash("None of the selected customers is in this market: nothing was sent.", "warning")
             return redirect(self._return_url())
         flash(result.message(), "success" if not result.skipped else "warning")
         return redirect(url_for("campaigns.campaign_view", campaign_id=result.campaign.id))
@@ -160,33 +163,43 @@ class BulkActionsMixin:
             abort(400, str(error))
         return {
             "posted_ids": [str(i) for i in ids],
+            "count": len(accounts),
             "count_label": customers(len(accounts)),
             "skipped": len(skipped),
             "return_url": self._return_url(),
         }
 
     def _group_step(self, ids, error: str = "", status: int = 200):
-        market = require_market()
         groups = [
             (group.id, f"{group.name} ({format_percent(group.discount_percent)} % off)")
-            for group, _ in market_groups(market)
+            for group, _ in market_groups(require_market())
         ]
-        html = self.render(
+        return self._step_page(
             "lgadmin/customers/bulk_group.html",
+            ids,
+            status,
             groups=groups,
             chosen=request.form.get("group_id", ""),
             error=error,
             action_form=self.action_form(),
-            **self._selection(ids),
         )
-        return html, status
 
     def _email_step(self, ids, subject="", message="", errors=None, status: int = 200):
-        html = self.render(
+        return self._step_page(
             "lgadmin/customers/bulk_email.html",
+            ids,
+            status,
             subject=subject,
             message=message,
             errors=errors or {},
-            **self._selection(ids),
         )
-        return html, status
+
+    def _step_page(self, template: str, ids, status: int, **context):
+        """The second step of an action, naming the count; back to the grid if it is none."""
+        selection = self._selection(ids)
+        if not selection["count"]:
+            flash(
+                "None of the selected customers is in this market: nothing was changed.", "warning"
+            )
+            return redirect(self._return_url())
+        return self.render(template, **selection, **context), status

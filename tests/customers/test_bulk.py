@@ -330,3 +330,30 @@ def test_the_service_reads_every_id_through_the_market_filter(manager, market, t
     db.session.commit()
     assert result.changed == [three[0].id] and len(result.skipped) == 2
     assert fresh(Account, stranger.id).active
+
+
+def test_email_or_export_of_only_other_market_ids_sends_and_exports_nothing(client, stranger):
+    response = bulk(client, "email_selected", [stranger.id])
+    assert response.status_code == 302
+    assert "None of the selected customers is in this market: nothing was changed." in flashed(
+        client
+    )
+    response = bulk(client, "export_selected", [stranger.id])
+    assert response.status_code == 302
+    assert "Nothing to export: 0 customers exported; 1 skipped (not in this market)." in flashed(
+        client
+    )
+    assert db.session.scalar(select(Campaign)) is None
+
+
+def test_more_ids_than_the_largest_page_are_refused_with_a_message(client, three):
+    bulk(client, "mark_inactive", list(range(1, 1003)))
+    assert "Select at most 1,000 customers at a time." in flashed(client)
+    assert fresh(Account, three[0].id).active
+
+
+def test_add_to_group_of_only_other_market_ids_goes_back_to_the_grid(client, market, stranger):
+    group(market, "Ours")
+    response = bulk(client, "add_to_group", [stranger.id])
+    assert response.status_code == 302
+    assert "None of the selected customers is in this market" in flashed(client)
