@@ -1,9 +1,13 @@
 """Bulk actions from the customer grid in a real browser: select, confirm with the count, done."""
 
+from decimal import Decimal
+
 import pytest
 from playwright.sync_api import expect
 
 from lgadmin.customers.models import Account
+from lgadmin.extensions import db
+from lgadmin.groups.models import CustomerGroup
 from tests.accounts.helpers import fresh
 from tests.factories import PASSWORD, AccountFactory, MarketFactory
 
@@ -73,3 +77,39 @@ def test_dismissing_the_confirmation_changes_nothing(live_server, page):
     assert dialogs == ["Turn off mailings for 1 customer?"]
     expect(page.locator(".lg-selected-count")).to_have_text("1 selected")
     assert fresh(Account, customer.id).receives_mailings
+
+
+def test_add_to_group_takes_a_second_step_that_names_the_count(live_server, page):
+    market = MarketFactory(name="Group Market", slug="grouped")
+    manager = AccountFactory(market=market, manager=True)
+    chosen = [AccountFactory(market=market, last_name=f"Able{n}") for n in range(2)]
+    wholesale = CustomerGroup(market_id=market.id, name="Wholesale", discount_percent=Decimal(5))
+    db.session.add(wholesale)
+    db.session.commit()
+    problems, dialogs = [], []
+    page.on("pageerror", lambda error: problems.append(f"{page.url}: {error}"))
+    page.on(
+        "console", lambda m: problems.append(f"{page.url}: {m.text}") if m.type == "error" else None
+    )
+
+    def answer(dialog):
+        dialogs.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
+    page.goto(f"{live_server}/m/grouped/sign-in")
+    page.get_by_label("Email").fill(manager.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server}/admin/customers/?search=able")
+    page.get_by_label("Select all customers on this page").check()
+    page.get_by_role("button", name="With selected").click()
+    page.get_by_role("button", name="Add to group").click()
+    expect(page.locator(".lg-bulk-count")).to_contain_text("Add 2 customers to a customer group.")
+    page.get_by_label("Customer group").select_option(label="Wholesale (5 % off)")
+    page.get_by_role("button", name="Add 2 customers to group").click()
+    expect(page.get_by_text("2 customers added to Wholesale.")).to_be_visible()
+    assert dialogs == ["Add 2 customers to a group?", "Add 2 customers to the chosen group?"]
+    assert "search=able" in page.url
+    assert [fresh(Account, a.id).customer_group_id for a in chosen] == [wholesale.id] * 2
+    assert not problems, "\n".join(problems)

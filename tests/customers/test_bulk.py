@@ -74,7 +74,7 @@ def test_the_grid_has_row_checkboxes_select_all_and_the_actions_menu(client, thr
     html = client.get(GRID).get_data(as_text=True)
     for account in three:
         assert f'name="rowid" value="{account.id}" form="lg-bulk-form"' in html
-    assert 'class="lg-select-all"' in html
+    assert 'class="lg-select-all mr-2"' in html
     menu = html.split('id="lg-bulk-form"')[1].split("</form>")[0]
     labels = [
         "Mark inactive",

@@ -34,8 +34,7 @@ def grid_rows(response) -> dict[str, list[str]]:
     rows = {}
     for row in re.findall(r"<tr data-id=.*?</tr>", html, re.S):
         cells = [
-            re.sub(r"<[^>]+>", "", c).strip()
-            for c in re.findall(r"<td(?! class=\"lg-select)[^>]*>(.*?)</td>", row, re.S)
+            re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
         ]
         rows[cells[2]] = cells[5:9]
     return rows
