@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import func, insert, literal, select
+from sqlalchemy import and_, func, insert, literal, select
 
 from ..audit.service import record
 from ..customers.models import Account
@@ -74,6 +74,32 @@ def send_campaign(manager, market: Market, segment: Segment, subject: str, messa
         message=message.strip(),
         sent_by_id=manager.id,
     )
+    return _record_and_queue(manager, market, campaign, where, f"segment “{segment.name}”")
+
+
+def send_campaign_to_accounts(manager, market: Market, account_ids, subject: str, message: str):
+    """The same campaign to chosen customers of the market (the grid's "Email selected").
+
+    Ids of another market are ignored: the recipients are read through the market filter.
+    """
+    errors = check_campaign(subject or "", message or "")
+    if errors:
+        raise CampaignError(errors)
+    ids = sorted({int(i) for i in account_ids})
+    campaign = Campaign(
+        market_id=market.id,
+        segment_id=None,
+        segment_name=f"{len(ids):,} selected customer{'s' if len(ids) != 1 else ''}",
+        criteria={},
+        subject=subject.strip(),
+        message=message.strip(),
+        sent_by_id=manager.id,
+    )
+    where = and_(Account.market_id == market.id, Account.id.in_(ids))
+    return _record_and_queue(manager, market, campaign, where, campaign.segment_name)
+
+
+def _record_and_queue(manager, market: Market, campaign: Campaign, where, audience: str):
     db.session.add(campaign)
     db.session.flush()
     db.session.execute(
@@ -101,7 +127,7 @@ def send_campaign(manager, market: Market, segment: Segment, subject: str, messa
         market.id,
         "campaign.sent",
         campaign,
-        f"Campaign “{campaign.subject}” to segment “{segment.name}” ({len(ids):,} customers)",
+        f"Campaign “{campaign.subject}” to {audience} ({len(ids):,} customers)",
     )
     db.session.commit()
     # Links in the mail (unsubscribe) must be absolute, and the jobs have no request to ask.

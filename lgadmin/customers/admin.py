@@ -14,6 +14,7 @@ from ..onboarding.admin import OnboardingAdminMixin
 from ..privacy.admin import PrivacyAdminMixin
 from ..staff import roles
 from ..tenancy import require_market
+from .admin_bulk import BulkActionsMixin
 from .admin_details import CustomerDetailsMixin
 from .admin_extras import AccountExtrasMixin, grid_filters_of_request
 from .admin_insight import ACTIVE_ONLY, CustomerInsightMixin, grid_filters
@@ -30,6 +31,7 @@ from .models import Account
 
 
 class CustomerView(
+    BulkActionsMixin,
     ActAsMixin,
     CustomerMergeMixin,
     CustomerInsightMixin,

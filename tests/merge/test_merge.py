@@ -665,7 +665,5 @@ def test_the_kept_accounts_data_export_lists_the_merge(manager, market, rob, rob
     _merge(manager, market, rob, robert)
     kept = db.session.get(Account, robert.id)
     merges = customer_data(manager, market, kept)["merges"]
-    assert [(m["merged_account_id"], m["kept_account_id"]) for m in merges] == [
-        (rob.id, robert.id)
-    ]
+    assert [(m["merged_account_id"], m["kept_account_id"]) for m in merges] == [(rob.id, robert.id)]
     assert merges[0]["merged_by"] == "Maria Lopez"

@@ -62,6 +62,7 @@ ACTIONS = [
     ("POST", "/admin/market-settings/", "market_settings"),
     ("POST", "/admin/customers/{id}/erase", "erase_customers"),
     ("POST", "/admin/customers/{id}/merge", "merge_customers"),
+    ("POST", "/admin/customers/bulk/email", "send_campaigns"),
 ]
 
 

@@ -1,0 +1,205 @@
+"""Bulk actions on the grid's selected rows, as Flask-Admin actions (issue 13).
+
+Every action posts to Flask-Admin's action_view with the selected `rowid`s and the
+CSRF token of its action form; the service (customers.bulk) checks the market of
+every id. Add to group and Email selected take a second step: a page naming the
+count, with the group to choose or the email to write.
+"""
+
+from datetime import date
+
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.helpers import get_redirect_target
+from flask_login import current_user
+from sqlalchemy import and_
+
+from ..campaigns.service import CampaignError
+from ..extensions import db
+from ..groups.service import format_percent, market_groups
+from ..staff import roles
+from ..staff.roles import requires
+from ..tenancy import require_market
+from .bulk import BULK_ACTIONS, BulkError, apply_bulk, customers, selected_accounts
+from .export import csv_chunks
+from .grid import sort_orders
+from .models import Account
+
+
+def _bulk_action(name: str):
+    spec = BULK_ACTIONS[name]
+    return action(name, spec.label, spec.confirm)
+
+
+class BulkActionsMixin:
+    def is_action_allowed(self, name: str) -> bool:
+        spec = BULK_ACTIONS.get(name)
+        if spec is None:
+            return super().is_action_allowed(name)
+        return roles.can(spec.permission)
+
+    def get_actions_list(self):
+        """The allowed actions in the order of the issue (Flask-Admin sorts them by name)."""
+        actions, confirmations = super().get_actions_list()
+        order = list(BULK_ACTIONS)
+        actions.sort(key=lambda pair: order.index(pair[0]) if pair[0] in order else len(order))
+        return actions, confirmations
+
+    @expose("/action/", methods=("POST",))
+    @requires(roles.VIEW_CUSTOMERS)
+    def action_view(self):
+        # Flask-Admin ignores an action the role may not run; we refuse it, as for any POST.
+        name = request.form.get("action", "")
+        if name in BULK_ACTIONS and not self.is_action_allowed(name):
+            abort(403, "Your staff role doesn't allow this.")
+        return self.handle_action()
+
+    # -- the actions ---------------------------------------------------------------
+    @_bulk_action("mark_inactive")
+    def bulk_mark_inactive(self, ids):
+        return self._apply_and_return("mark_inactive", ids)
+
+    @_bulk_action("mark_active")
+    def bulk_mark_active(self, ids):
+        return self._apply_and_return("mark_active", ids)
+
+    @_bulk_action("mailings_off")
+    def bulk_mailings_off(self, ids):
+        return self._apply_and_return("mailings_off", ids)
+
+    @_bulk_action("add_membership_month")
+    def bulk_add_membership_month(self, ids):
+        return self._apply_and_return("add_membership_month", ids)
+
+    @_bulk_action("add_to_group")
+    def bulk_add_to_group(self, ids):
+        if "group_id" not in request.form:
+            return self._group_step(ids)
+        try:
+            return self._apply_and_return("add_to_group", ids, group_id=request.form["group_id"])
+        except BulkError as error:
+            return self._group_step(ids, error=str(error), status=400)
+
+    @_bulk_action("email_selected")
+    def bulk_email_selected(self, ids):
+        return self._email_step(ids)
+
+    @_bulk_action("export_selected")
+    def bulk_export_selected(self, ids):
+        market = require_market()
+        result = self._apply("export_selected", ids)
+        if result is None:
+            return None
+        if not result.changed:
+            flash(f"Nothing to export: {result.message()}", "warning")
+            return None
+        if result.skipped:
+            flash(result.message(), "warning")
+        where = and_(Account.market_id == market.id, Account.id.in_(result.changed))
+        name = f"customers-{market.slug}-selected-{date.today().isoformat()}.csv"
+        return Response(
+            csv_chunks(db.engine, market.timezone, where, sort_orders(None)[0]),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    # -- Email selected: compose, then send through the campaign service ------------
+    @expose("/bulk/email", methods=("POST",))
+    @requires(roles.SEND_CAMPAIGNS)
+    def bulk_email_view(self):
+        ids = request.form.getlist("rowid")
+        subject, message = request.form.get("subject", ""), request.form.get("message", "")
+        try:
+            result = apply_bulk(
+                current_user,
+                require_market(),
+                "email_selected",
+                ids,
+                subject=subject,
+                message=message,
+            )
+            db.session.commit()
+        except CampaignError as error:
+            db.session.rollback()
+            return self._email_step(ids, subject, message, error.errors, 400)
+        except BulkError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(self._return_url())
+        if result.campaign is None:
+            flash("None of the selected customers is in this market: nothing was sent.", "warning")
+            return redirect(self._return_url())
+        flash(result.message(), "success" if not result.skipped else "warning")
+        return redirect(url_for("campaigns.campaign_view", campaign_id=result.campaign.id))
+
+    # -- helpers ------------------------------------------------------------------------
+    def _apply(self, name: str, ids, **params):
+        try:
+            result = apply_bulk(current_user, require_market(), name, ids, **params)
+            db.session.commit()
+        except BulkError as error:
+            db.session.rollback()
+            if error.field == "group_id":
+                raise
+            flash(str(error), "error")
+            return None
+        return result
+
+    def _apply_and_return(self, name: str, ids, **params):
+        """Run the action, flash what it did; Flask-Admin then returns to the grid page."""
+        result = self._apply(name, ids, **params)
+        if result is not None:
+            flash(result.message(), "success" if result.changed else "warning")
+        return None
+
+    def _return_url(self) -> str:
+        return get_redirect_target() or self.get_url(".index_view")
+
+    def _selection(self, ids) -> dict:
+        try:
+            accounts, skipped = selected_accounts(require_market(), ids)
+        except BulkError as error:
+            abort(400, str(error))
+        return {
+            "posted_ids": [str(i) for i in ids],
+            "count": len(accounts),
+            "count_label": customers(len(accounts)),
+            "skipped": len(skipped),
+            "return_url": self._return_url(),
+        }
+
+    def _group_step(self, ids, error: str = "", status: int = 200):
+        groups = [
+            (group.id, f"{group.name} ({format_percent(group.discount_percent)} % off)")
+            for group, _ in market_groups(require_market())
+        ]
+        return self._step_page(
+            "lgadmin/customers/bulk_group.html",
+            ids,
+            status,
+            groups=groups,
+            chosen=request.form.get("group_id", ""),
+            error=error,
+            action_form=self.action_form(),
+        )
+
+    def _email_step(self, ids, subject="", message="", errors=None, status: int = 200):
+        return self._step_page(
+            "lgadmin/customers/bulk_email.html",
+            ids,
+            status,
+            subject=subject,
+            message=message,
+            errors=errors or {},
+        )
+
+    def _step_page(self, template: str, ids, status: int, **context):
+        """The second step of an action, naming the count; back to the grid if it is none."""
+        selection = self._selection(ids)
+        if not selection["count"]:
+            flash(
+                "None of the selected customers is in this market: nothing was changed.", "warning"
+            )
+            return redirect(self._return_url())
+        return self.render(template, **selection, **context), status
