@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from ..audit.service import record
+from ..customers.closed import closed_reason
 from ..customers.models import Account
 from ..extensions import db
 from ..money import format_money
@@ -104,6 +105,9 @@ def adjust_balance(
     if reason_code not in REASONS:
         raise BalanceError("Pick a reason or type your own.")
     text = (reason_text or "").strip() or REASONS[reason_code]
+    closed = closed_reason(db.session.get(Account, account_id))
+    if closed:
+        raise BalanceError(closed)
     kind = LedgerKind.PREPAYMENT if reason_code in PAYMENT_REASONS else LedgerKind.ADJUSTMENT
     if reason_code == "refund":
         kind = LedgerKind.REFUND

@@ -14,8 +14,9 @@ from ..money import format_money
 from ..orders.models import Order
 from ..payments.client import payments_enabled
 from ..staff import roles
-from ..staff.roles import requires
+from ..staff.roles import can, requires
 from ..tenancy import require_market
+from .closed import closed_reason
 from .details import customer_details
 from .forms import (
     AdjustBalanceForm,
@@ -36,6 +37,11 @@ from .service import (
     delete_account,
     update_info,
     update_special_info,
+)
+
+# What a closed (erased or merged) account's page still offers: reading it, and its data.
+READING = frozenset(
+    {roles.VIEW_CUSTOMERS, roles.EXPORT_CUSTOMER_DATA, roles.VIEW_AUDIT_LOG, roles.VIEW_ACT_AS_LOG}
 )
 
 
@@ -59,9 +65,14 @@ class CustomerDetailsMixin:
         edit.pickup_location_id.choices = pickups
         if "edit" not in forms:
             edit.pickup_location_id.data = str(account.pickup_location_id or "")
+        closed = closed_reason(account)
         context = {
             "model": account,
             "market": market,
+            # A closed account's page reads, but offers no action: the services refuse them too.
+            "can": (lambda permission: can(permission) and permission in READING)
+            if closed
+            else can,
             "details": customer_details(account),
             "balance_form": forms.get("balance") or AdjustBalanceForm(formdata=None),
             "membership_form": forms.get("membership")

@@ -25,7 +25,7 @@ from ..markets.models import Market
 from ..membership.service import MembershipError, update_membership
 from ..staff import roles
 from .models import Account
-from .service import InvalidField, update_special_info
+from .service import InvalidField, StaleForm, update_special_info
 
 # More ids than the largest grid page are not a selection anyone made by hand.
 MAX_IDS = 1000
@@ -209,7 +209,7 @@ def apply_bulk(manager: Account, market: Market, action: str, raw_ids, **params)
         for account in accounts:
             try:
                 changed = _change_one(action, account, manager, params)
-            except (InvalidField, MembershipError, GroupError) as error:
+            except (InvalidField, StaleForm, MembershipError, GroupError) as error:
                 result.skipped[account.id] = (
                     OWN_ACCOUNT if account.id == manager.id else str(error).rstrip(".")
                 )

@@ -18,6 +18,7 @@ from ..onboarding.models import Token
 from ..orders.models import CartItem, Order
 from ..payments.models import PaymentMethod
 from ..staff.roles import StaffRole
+from .closed import closed_reason
 from .comments import add_comment
 from .models import Account, Comment, LinePosition
 
@@ -31,6 +32,12 @@ class StaleForm(Exception):
     """The form was filled in against an older version of the account."""
 
 
+class AccountClosed(StaleForm):
+    """The account was erased or merged into another: nothing about it changes any more.
+
+    A StaleForm, so every form that refuses a stale version refuses this the same way."""
+
+
 class InvalidField(ValueError):
     def __init__(self, field: str, message: str):
         super().__init__(message)
@@ -38,6 +45,10 @@ class InvalidField(ValueError):
 
 
 def check_version(account: Account, expected_version: int | None) -> None:
+    """Refuse a change to a closed account, or one made on a form older than the account."""
+    reason = closed_reason(account)
+    if reason:
+        raise AccountClosed(reason)
     if expected_version is not None and expected_version != account.version:
         raise StaleForm(STALE_MESSAGE)
 

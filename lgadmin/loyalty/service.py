@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from ..audit.service import record
 from ..balance.service import lock_account
+from ..customers.closed import closed_reason
 from ..customers.models import Account
 from ..extensions import db
 from ..markets.models import Market
@@ -117,6 +118,9 @@ def adjust_points(
         raise LoyaltyError(PROGRAM_OFF, field="")
     if action not in ("add", "deduct"):
         raise LoyaltyError("Choose Add Points or Deduct Points.", "action")
+    closed = closed_reason(account)
+    if closed:
+        raise LoyaltyError(closed, field="")
     points = parse_points(raw_points)
     reason = clean_reason(reason)
     signed = points if action == "add" else -points
