@@ -15,6 +15,7 @@ from ..tenancy import require_market
 from .admin_details import CustomerDetailsMixin
 from .admin_extras import AccountExtrasMixin, grid_filters_of_request
 from .admin_insight import ACTIVE_ONLY, CustomerInsightMixin, grid_filters
+from .admin_timeline import CustomerTimelineMixin
 from .forms import AdjustLoyaltyForm, BonusPointsForm
 from .grid import (
     CUSTOMER_TYPES,
@@ -28,6 +29,7 @@ from .models import Account
 
 
 class CustomerView(
+    CustomerTimelineMixin,
     ActAsMixin,
     CustomerInsightMixin,
     CustomerDetailsMixin,
