@@ -65,6 +65,8 @@ class TimelineEntry:
     icon: str
     order_id: int | None = None
     ledger_entry_id: int | None = None
+    # The source table's kind and row id: unique in the timeline.
+    key: str = ""
 
     @property
     def badge(self) -> tuple[str, str]:
@@ -72,8 +74,14 @@ class TimelineEntry:
         return GROUP_BADGES.get(self.group, ("Change", "badge-secondary"))
 
 
-def describe(row, account: Account, market: Market, names: dict[int, str]):
+def describe(row, account: Account, market: Market, names: dict[int, str]) -> TimelineEntry:
     """The TimelineEntry for one row of the union."""
+    entry = _entry(row, account, market, names)
+    entry.key = f"{row.kind}-{row.source_id}"
+    return entry
+
+
+def _entry(row, account: Account, market: Market, names: dict[int, str]) -> TimelineEntry:
     by = _by(row.actor_id, account, names)
     currency = market.currency
     kind = row.kind
