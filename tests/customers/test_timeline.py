@@ -448,3 +448,35 @@ def test_times_are_in_the_markets_time_zone(client, market, manager, customer):
     page = client.get(f"/admin/customers/{customer.id}/timeline").get_data(as_text=True)
     # 03:07 UTC is 10:07 or 11:07 PM the evening before in New York.
     assert re.search(r"1[01]:07 PM", page)
+
+
+def test_a_welcome_link_used_and_a_signup_through_the_form_are_listed(app, client, market, manager):
+    welcomed = AccountFactory(market=market, created_by=manager, password_hash=None)
+    raw = issue_password_token(welcomed, TokenPurpose.SET_PASSWORD)
+    db.session.commit()
+    set_password_with_token(usable_password_token(market, raw), "Welcome123")
+    db.session.commit()
+    assert timeline_texts(client, welcomed) == [
+        "Set a password",
+        "Set-password link emailed (used)",
+        "Account created by Jane Manager",
+    ]
+    shopper = app.test_client()
+    post_form(
+        shopper,
+        f"/m/{market.slug}/signup",
+        {
+            "first_name": "Sam",
+            "last_name": "Lee",
+            "email": "sam@example.org",
+            "password": "Garden123",
+            "confirm": "Garden123",
+        },
+    )
+    sam = db.session.query(Account).filter_by(email="sam@example.org").one()
+    assert timeline_texts(client, sam) == [
+        "Signed in after signing up",
+        "Email confirmation link emailed",
+        "Signed up",
+        "Account created",
+    ]
