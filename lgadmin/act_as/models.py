@@ -27,7 +27,11 @@ class ActAsSession(db.Model):
     shopper = relationship("Account", foreign_keys=[shopper_id])
     actions: Mapped[list["ActAsAction"]] = relationship(order_by="ActAsAction.at")
 
-    __table_args__ = (Index("ix_act_as_session_market_started", "market_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_act_as_session_market_started", "market_id", "started_at"),
+        # The customer's timeline lists the sessions in one shopper's account.
+        Index("ix_act_as_session_shopper_started", "shopper_id", "started_at"),
+    )
 
 
 class ActAsAction(db.Model):

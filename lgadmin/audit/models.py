@@ -22,4 +22,8 @@ class AuditEntry(db.Model):
 
     actor = relationship("Account", foreign_keys=[actor_id])
 
-    __table_args__ = (Index("ix_audit_entry_market_created", "market_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_audit_entry_market_created", "market_id", "created_at"),
+        # A customer's timeline reads the rows about one account, newest first.
+        Index("ix_audit_entry_target_created", "target_type", "target_id", "created_at"),
+    )

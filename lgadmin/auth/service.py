@@ -3,6 +3,7 @@
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..audit.service import record
 from ..customers.models import Account
 from ..extensions import db
 from ..markets.models import Market
@@ -41,8 +42,24 @@ def authenticate(market: Market | None, email: str, password: str) -> Account | 
     return account
 
 
-def record_sign_in(account: Account) -> None:
+SIGN_IN_SUMMARIES = {
+    "password": "Signed in",
+    "link": "Signed in with an emailed link",
+    "signup": "Signed in after signing up",
+}
+
+
+def record_sign_in(account: Account, method: str = "password") -> None:
+    """Keep the last sign-in time and an audit row for the customer's timeline; commits."""
     account.last_sign_in_at = utcnow()
+    record(
+        account,
+        account.market_id,
+        "auth.signed_in",
+        account,
+        SIGN_IN_SUMMARIES[method],
+        method=method,
+    )
     db.session.commit()
 
 

@@ -106,7 +106,7 @@ def use_sign_in_link_view(market_slug: str, token: str):
         db.session.commit()
         session.clear()
         login_user(account)
-        record_sign_in(account)
+        record_sign_in(account, "link")
         return redirect(url_for("shop.account", market_slug=market.slug))
     response = render_template("lgadmin/auth/use_sign_in_link.html", form=form, market=market)
     return response, 200, {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}

@@ -18,6 +18,7 @@ from .admin_bulk import BulkActionsMixin
 from .admin_details import CustomerDetailsMixin
 from .admin_extras import AccountExtrasMixin, grid_filters_of_request
 from .admin_insight import ACTIVE_ONLY, CustomerInsightMixin, grid_filters
+from .admin_timeline import CustomerTimelineMixin
 from .forms import AdjustLoyaltyForm, BonusPointsForm
 from .grid import (
     CUSTOMER_TYPES,
@@ -32,6 +33,7 @@ from .models import Account
 
 class CustomerView(
     BulkActionsMixin,
+    CustomerTimelineMixin,
     ActAsMixin,
     CustomerMergeMixin,
     CustomerInsightMixin,

@@ -188,14 +188,34 @@ def update_special_info(
         "account_active": bool(flags.get("active")) and not account.active,
     }
     changed = []
+    # What each change was and became, for the customer's timeline.
+    before_after = []
     for field, label in SPECIAL_FLAGS.items():
         if field in flags and bool(flags[field]) != getattr(account, field):
             setattr(account, field, bool(flags[field]))
-            changed.append(f"{label} {'on' if flags[field] else 'off'}")
+            after = _on_off(flags[field])
+            changed.append(f"{label} {after}")
+            before_after.append(
+                {"label": label, "before": _on_off(not flags[field]), "after": after}
+            )
     if position != account.line_position:
+        before_after.append(
+            {
+                "label": "Line Position",
+                "before": account.line_position.label,
+                "after": position.label,
+            }
+        )
         account.line_position = position
         changed.append(f"Line Position: {position.label}")
     if staff_role is not None and role != account.staff_role:
+        before_after.append(
+            {
+                "label": "Staff role",
+                "before": account.staff_role.label if account.staff_role else "none",
+                "after": role.label if role else "none",
+            }
+        )
         account.staff_role = role
         changed.append(f"Staff role: {role.label if role else 'none'}")
     note_reenabled(account, actor, **reenabled)
@@ -208,8 +228,13 @@ def update_special_info(
             account,
             f"{account.email}: {'; '.join(changed)}",
             changes=changed,
+            before_after=before_after,
         )
     return changed
+
+
+def _on_off(value: bool) -> str:
+    return "on" if value else "off"
 
 
 def _staff_role(account: Account, actor: Account, raw: str | None) -> StaffRole | None:

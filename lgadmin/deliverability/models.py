@@ -46,6 +46,9 @@ class MailEvent(db.Model):
     __table_args__ = (
         UniqueConstraint("provider", "provider_event_id"),
         Index("ix_mail_event_market_received", "market_id", "received_at"),
+        # The customer's timeline finds an account's events by account or by address.
+        Index("ix_mail_event_account", "account_id"),
+        Index("ix_mail_event_email", "email"),
     )
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from ..audit.service import record
 from ..auth.service import hash_password
 from ..customers.models import Account
 from ..extensions import db
@@ -117,6 +118,15 @@ def set_password_with_token(token: Token, password: str) -> Account | None:
     if account.email_verified_at is None:
         account.email_verified_at = now
     retire_password_tokens(account, now)
+    welcome = token.purpose is TokenPurpose.SET_PASSWORD
+    record(
+        account,
+        account.market_id,
+        "account.password_set",
+        account,
+        "Set a password" if welcome else "Reset the password",
+        link=token.purpose.value,
+    )
     return account
 
 

@@ -86,7 +86,7 @@ def signup(market_slug: str):
                 queue_job(send_confirmation_email, account.id, base_url())
             session.clear()
             login_user(account)
-            record_sign_in(account)
+            record_sign_in(account, "signup")
             flash(f"Welcome to {market.name}! Your account is ready.", "success")
             return redirect(url_for("shop.account", market_slug=market.slug))
     status = 400 if request.method == "POST" else 200

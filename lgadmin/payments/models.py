@@ -105,3 +105,6 @@ class CardCharge(db.Model):
     message: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    # The customer's timeline lists an account's charges, newest first.
+    __table_args__ = (Index("ix_card_charge_account_created", "account_id", "created_at"),)

@@ -265,7 +265,8 @@ def test_the_shoppers_last_sign_in_is_not_changed(client, shopper):
 def test_start_and_end_are_in_the_audit_log_and_the_act_as_log(client, shopper):
     start(client, shopper)
     end(client)
-    actions = [e.action for e in db.session.query(AuditEntry).order_by(AuditEntry.id)]
+    entries = db.session.query(AuditEntry).order_by(AuditEntry.id)
+    actions = [e.action for e in entries if e.action != "auth.signed_in"]
     assert actions == ["act_as.started", "act_as.ended"]
     log = client.get("/admin/act-as-log/").get_data(as_text=True)
     assert "sam@example.org" in log and "Phone order" in log and "ended" in log
