@@ -1,4 +1,8 @@
-"""Merge two demo duplicates in a real browser, from Possible duplicates to the kept account."""
+"""Merge two demo duplicates in a real browser, from Possible duplicates to the kept account,
+then download the kept account's data."""
+
+import json
+import zipfile
 
 import pytest
 from playwright.sync_api import expect
@@ -19,7 +23,9 @@ def _by_email(market, email) -> Account:
     ).one()
 
 
-def test_manager_merges_two_demo_duplicates(live_server, page):
+def test_manager_merges_two_demo_duplicates_then_downloads_the_kept_data(
+    live_server, page, tmp_path
+):
     market = MarketFactory(name="Athens Locally Grown", slug="athens")
     manager = AccountFactory(
         market=market, manager=True, first_name="Maria", last_name="Lopez", email="maria@ath.org"
@@ -71,4 +77,27 @@ def test_manager_merges_two_demo_duplicates(live_server, page):
     )
     expect(page.locator("#comments")).to_contain_text("by Maria Lopez")
     expect(page.locator("#orders")).to_contain_text("2 in all")
+    expect(page.locator("#timeline")).to_contain_text(
+        "Merged account of robert.smith+athens@gmail.com"
+    )
+
+    # Then the kept account's data, with what came over from the merged one.
+    page.get_by_text("Customer data (download and erasure)").click()
+    with page.expect_download() as download_info:
+        page.locator(".lg-download-data").click()
+    download = download_info.value
+    assert download.suggested_filename == f"customer-{robert.id}-data.zip"
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    with zipfile.ZipFile(saved) as archive:
+        data = json.loads(archive.read(f"customer-{robert.id}.json"))
+        summary = archive.read(f"customer-{robert.id}.html").decode()
+    assert data["profile"]["email"] == "robert.smith@gmail.com"
+    assert data["profile"]["balance"]["amount"] == merged_balance.lstrip("$")
+    assert len(data["orders"]) == 2
+    assert [m["merged_account_id"] for m in data["merges"]] == [rob.id]
+    assert any("Merged account of" in c["text"] for c in data["comments"])
+    assert "Merged accounts" in summary
+    page.reload()
+    expect(page.locator("#timeline")).to_contain_text("Customer data downloaded")
     assert not problems, "\n".join(problems)
