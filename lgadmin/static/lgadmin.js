@@ -41,6 +41,13 @@ document.addEventListener('submit', function (event) {
   if (message && !window.confirm(message)) { event.preventDefault(); }
 }, true);
 
+// A picker that reloads the page for its choice (the campaign's segment), without inline handlers.
+document.addEventListener('change', function (event) {
+  var select = event.target;
+  if (!select.hasAttribute || !select.hasAttribute('data-lg-navigate')) { return; }
+  window.location = '?' + encodeURIComponent(select.name) + '=' + encodeURIComponent(select.value);
+});
+
 // The metrics cards load after the grid's rows, so they never slow the list down.
 (function () {
   var box = document.getElementById('lg-metrics');

@@ -147,3 +147,18 @@ def test_invitations_drop_nul_characters_before_storing():
         manager, manager.market, "pal@example.org\x00", "Hi\x00 there", "key-nul"
     )
     assert created and "\x00" not in (batch.summary or {}).__repr__()
+
+
+def test_no_template_carries_an_inline_event_handler():
+    """The CSP blocks inline handlers: one in a template is a confirmation that never asks."""
+    import re
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parents[2] / "templates"
+    handler = re.compile(r"\son[a-z]+\s*=\s*[\"']", re.IGNORECASE)
+    found = [
+        f"{path.relative_to(templates)}: {match.group().strip()}"
+        for path in sorted(templates.rglob("*.html"))
+        for match in handler.finditer(path.read_text())
+    ]
+    assert found == []
