@@ -22,6 +22,7 @@ from .merge.demo import seed_duplicates
 from .orders.models import CartItem, PaymentChoice
 from .orders.service import place_order
 from .payments.models import PaymentMethod
+from .privacy.models import DataRequest, DataRequestKind
 from .staff.roles import StaffRole
 from .timeutil import today, utcnow
 
@@ -364,7 +365,21 @@ def _build_market(plan: MarketPlan, customers: int, password_hash: str, rng: ran
         _history(market, account, manager, products, rng)
     _guests(market, products, rng)
     seed_duplicates(market, manager, products, password_hash)
+    _data_requests(market, accounts[1:], rng)
     db.session.flush()
+
+
+def _data_requests(market, customers, rng) -> None:
+    """Two shoppers who asked for a copy of their data: so the Data requests screen has work."""
+    for customer in rng.sample([c for c in customers if c.active], 2):
+        db.session.add(
+            DataRequest(
+                market_id=market.id,
+                account_id=customer.id,
+                kind=DataRequestKind.EXPORT,
+                requested_at=utcnow() - timedelta(days=rng.randint(1, 9)),
+            )
+        )
 
 
 def _account(market, first, last, email, *, password_hash, joined_days_ago, **flags) -> Account:

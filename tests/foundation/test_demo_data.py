@@ -171,3 +171,15 @@ def test_demo_data_shows_the_account_features_of_issue_11(app):
     for account in accounts:
         if account.loyalty_points is not None:
             assert account.loyalty_points == ledger.get(account.id, 0), account.email
+
+
+def test_the_demo_gives_each_market_open_data_requests(app):
+    from lgadmin.privacy.models import DataRequest
+
+    _run(app, "--customers", "20")
+    per_market = db.session.execute(
+        select(DataRequest.market_id, func.count())
+        .where(DataRequest.handled_at.is_(None))
+        .group_by(DataRequest.market_id)
+    ).all()
+    assert sorted(count for _, count in per_market) == [2, 2]
