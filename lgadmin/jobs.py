@@ -11,6 +11,10 @@ from flask import current_app, g, has_app_context, has_request_context
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from .extensions import db
 
 _worker_app = None
 
@@ -50,6 +54,31 @@ def enqueue(func, *args, retries: int = 3, **kwargs):
         _queue_unreachable(error)
     run_in_app(path, args, kwargs)
     return None
+
+
+AFTER_COMMIT = "lgadmin_after_commit"
+
+
+def enqueue_after_commit(func, *args, **kwargs) -> None:
+    """Enqueue `func` once the current transaction commits, and never if it rolls back.
+
+    For work outside the database (a call to Stripe) that must not happen for a change that
+    did not land."""
+    db.session().info.setdefault(AFTER_COMMIT, []).append((func, args, kwargs))
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_after_commit(session) -> None:
+    for func, args, kwargs in session.info.pop(AFTER_COMMIT, []):
+        try:
+            enqueue(func, *args, **kwargs)
+        except Exception:  # the commit stands; an inline job that failed is only logged
+            current_app.logger.exception("after-commit job %s failed", func.__qualname__)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session) -> None:
+    session.info.pop(AFTER_COMMIT, None)
 
 
 def enqueue_many(func, arg_lists, retries: int = 3, on_error=None) -> int:

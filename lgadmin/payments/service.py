@@ -133,6 +133,17 @@ def _replace_cards(account, payment_methods, default_id, customer_id) -> Refresh
     return RefreshResult(saved_payment_methods(account.id))
 
 
+def delete_stripe_customer(customer_id: str) -> None:
+    """Delete a customer at Stripe, with the cards saved there (a job, after an erasure).
+
+    One already gone counts as done; anything else raises, so the job is retried."""
+    try:
+        stripe_client().customers.delete(customer_id)
+    except stripe.InvalidRequestError as error:
+        if error.code != "resource_missing":
+            raise
+
+
 def ensure_stripe_customer(account: Account) -> str:
     """The account's Stripe customer id, creating the customer at Stripe the first time.
 

@@ -21,11 +21,14 @@ from ..campaigns.models import CampaignRecipient
 from ..customers.models import Account, Comment
 from ..deliverability.models import MailEvent
 from ..extensions import db
+from ..jobs import enqueue_after_commit
 from ..markets.models import Market
 from ..money import format_money
 from ..onboarding.models import Invitation, Token
 from ..orders.models import CartItem, Order
+from ..payments.client import payments_enabled
 from ..payments.models import PaymentMethod
+from ..payments.service import delete_stripe_customer
 from ..timeutil import utcnow
 from .export import customer_data, data_zip
 from .models import DataRequest, DataRequestKind
@@ -179,6 +182,9 @@ def erase_customer(manager: Account, market: Market, account: Account) -> None:
     account.manager_comments = ""
     account.vat_id = ""
     account.password_hash = None
+    if account.stripe_customer_id and payments_enabled():
+        # The cards saved at Stripe go with the customer there, once the erasure has landed.
+        enqueue_after_commit(delete_stripe_customer, account.stripe_customer_id)
     account.stripe_customer_id = None
     account.active = False
     account.receives_mailings = False

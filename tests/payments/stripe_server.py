@@ -58,6 +58,9 @@ class FakeStripe:
             def do_POST(self):
                 fake._handle(self, "POST")
 
+            def do_DELETE(self):
+                fake._handle(self, "DELETE")
+
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -200,6 +203,15 @@ class FakeStripe:
                 settings["default_payment_method"] or None
             )
         return 200, customer
+
+    def _delete_customers(self, customer_id, params):
+        """Deleting a customer detaches its payment methods, as Stripe does."""
+        if self.customers.pop(customer_id or "", None) is None:
+            return self._missing("customer", customer_id)
+        for pm in self.payment_methods.values():
+            if pm.get("customer") == customer_id:
+                pm["customer"] = None
+        return 200, {"id": customer_id, "object": "customer", "deleted": True}
 
     def _get_customers(self, customer_id, params):
         customer = self.customers.get(customer_id or "")

@@ -28,3 +28,47 @@ def test_a_card_attached_after_the_erasure_is_not_saved_on_the_erased_account(pa
         select(PaymentMethod).where(PaymentMethod.account_id == customer.id)
     ).all()
     assert cards == []
+
+
+def test_erasing_deletes_the_customer_at_stripe_with_their_cards(payments_on):
+    customer_id = payments_on.add_customer(email="robin@example.org")
+    pm_id = payments_on.add_card(customer_id, default=True)
+    customer = AccountFactory(stripe_customer_id=customer_id)
+    manager = AccountFactory(market=customer.market, manager=True)
+    PaymentMethodFactory(account=customer, stripe_payment_method_id=pm_id)
+
+    erase_customer(manager, customer.market, customer)
+    assert customer_id in payments_on.customers  # nothing leaves before the erasure lands
+    db.session.commit()
+
+    assert customer_id not in payments_on.customers
+    assert payments_on.payment_methods[pm_id]["customer"] is None
+    deletes = [r["path"] for r in payments_on.requests if r["method"] == "DELETE"]
+    assert deletes == [f"/v1/customers/{customer_id}"]
+
+
+def test_an_erasure_that_rolls_back_leaves_the_stripe_customer(payments_on):
+    customer_id = payments_on.add_customer(email="robin@example.org")
+    customer = AccountFactory(stripe_customer_id=customer_id)
+    manager = AccountFactory(market=customer.market, manager=True)
+
+    erase_customer(manager, customer.market, customer)
+    db.session.rollback()
+    db.session.commit()  # a later commit of other work does not carry the erasure's job
+
+    assert customer_id in payments_on.customers
+    assert [r for r in payments_on.requests if r["method"] == "DELETE"] == []
+
+
+def test_a_customer_already_gone_at_stripe_is_no_error(payments_on):
+    customer = AccountFactory(stripe_customer_id="cus_gone")
+    manager = AccountFactory(market=customer.market, manager=True)
+
+    erase_customer(manager, customer.market, customer)
+    db.session.commit()
+
+    db.session.expire_all()
+    assert db.session.get(type(customer), customer.id).erased_at is not None
+    assert [r["path"] for r in payments_on.requests if r["method"] == "DELETE"] == [
+        "/v1/customers/cus_gone"
+    ]
