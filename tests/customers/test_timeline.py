@@ -480,3 +480,11 @@ def test_a_welcome_link_used_and_a_signup_through_the_form_are_listed(app, clien
         "Signed up",
         "Account created",
     ]
+
+
+def test_a_page_past_the_end_says_the_history_ends_earlier(client, market, manager, customer):
+    adjust_balance(customer.id, 100, "promo", "", manager)
+    db.session.commit()
+    html = client.get(f"/admin/customers/{customer.id}/timeline?page=5").get_data(as_text=True)
+    assert "Nothing this far back" in html
+    assert "Nothing recorded yet" not in html
