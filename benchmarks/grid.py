@@ -679,7 +679,10 @@ def measure_ours(client, log, name, method, url, data, requests, marker) -> dict
 
 
 def insight_scenarios(app, client, log, requests: int) -> list[dict]:
-    """Order-column sort and filter, a segment in the grid, segment previews, the metrics."""
+    """Order-column sort and filter, a segment in the grid, segment previews, the metrics;
+    and issue 13's screens: Possible duplicates over the whole market, a busy customer's details
+    (with the first timeline page) and their full timeline."""
+    from lgadmin.customers.models import Account
     from lgadmin.extensions import db
     from lgadmin.markets.models import Market
     from lgadmin.segments.models import Segment
@@ -693,6 +696,12 @@ def insight_scenarios(app, client, log, requests: int) -> list[dict]:
         db.session.add(segment)
         db.session.commit()
         segment_id = segment.id
+        busiest = db.session.scalars(
+            select(Account.id)
+            .where(Account.market_id == market.id)
+            .order_by(Account.order_count.desc(), Account.id)
+            .limit(1)
+        ).one()
     grid_row = b'<tr data-id="'
     scenarios = [
         ("sort_total_spent", "GET", "/admin/customers/?sort=7&desc=1", None, grid_row),
@@ -719,6 +728,21 @@ def insight_scenarios(app, client, log, requests: int) -> list[dict]:
             b"lg-preview-count",
         ),
         ("metrics_cards", "GET", "/admin/customers/metrics?fragment=1", None, b"lg-metric-value"),
+        ("possible_duplicates", "GET", "/admin/customers/duplicates/", None, b"lg-duplicate"),
+        (
+            "details_with_timeline",
+            "GET",
+            f"/admin/customers/details/?id={busiest}",
+            None,
+            b"lg-timeline-entry",
+        ),
+        (
+            "timeline_page",
+            "GET",
+            f"/admin/customers/{busiest}/timeline",
+            None,
+            b"lg-timeline-entry",
+        ),
     ]
     return [
         measure_ours(client, log, name, method, url, data, requests, marker)
