@@ -1,6 +1,8 @@
 """Possible duplicates: shared normalised email, phone or name, ranked, one market only."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lgadmin.extensions import db
 from lgadmin.merge.duplicates import (
@@ -105,3 +107,33 @@ def test_the_duplicates_page_links_both_accounts_and_suggests_the_merge(market, 
     assert f"/admin/customers/details/?id={joined_first.id}" in page
     # The account that joined first is suggested as the one to keep.
     assert f"/admin/customers/{joined_later.id}/merge?into={joined_first.id}" in page
+
+
+@given(
+    digits=st.from_regex(r"[2-9][0-9]{2}[2-9][0-9]{6}", fullmatch=True),
+    shape=st.sampled_from(
+        [
+            "{a}{b}{c}",
+            "({a}) {b}-{c}",
+            "{a}-{b}-{c}",
+            "{a}.{b}.{c}",
+            "1 {a} {b} {c}",
+            "+1 {a}-{b}-{c}",
+        ]
+    ),
+)
+def test_the_quick_phone_key_agrees_with_the_phone_parser(digits, shape):
+    """The shortcut for common shapes gives the same key as phonenumbers would."""
+    from phonenumbers import PhoneNumberFormat, format_number
+    from phonenumbers import parse as parse_phone
+
+    raw = shape.format(a=digits[:3], b=digits[3:6], c=digits[6:])
+    assert normalised_phone(raw, "US") == format_number(
+        parse_phone(raw, "US"), PhoneNumberFormat.E164
+    )
+
+
+def test_international_numbers_and_trunk_prefixes_get_the_same_key():
+    assert normalised_phone("+44 20 7946 0958") == "+442079460958"
+    assert normalised_phone("+44 (0) 20 7946 0958") == "+442079460958"
+    assert normalised_phone("020 7946 0958", "GB") == "+442079460958"
