@@ -353,3 +353,31 @@ def test_mail_event_text_from_a_provider_shows_as_text(client, market, shopper):
     db.session.commit()
     page(client, "/admin/mail-events/")
     page(client, f"/admin/mail-events/details/?id={event.id}")
+
+
+def test_payloads_in_names_show_as_text_on_the_duplicates_merge_timeline_and_data_screens(
+    client, market, manager
+):
+    from lgadmin.privacy.models import DataRequest, DataRequestKind
+
+    twin = {"first_name": SCRIPT, "last_name": IMG, "phone": "+17065550199"}
+    one = AccountFactory(market=market, email="twin.one@example.org", **twin)
+    two = AccountFactory(market=market, email="twin.two@example.org", **twin)
+    db.session.add(DataRequest(market_id=market.id, account_id=one.id, kind=DataRequestKind.EXPORT))
+    db.session.commit()
+
+    duplicates = page(client, "/admin/customers/duplicates/")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in duplicates
+    page(client, f"/admin/customers/{one.id}/merge?q=twin")
+    page(client, f"/admin/customers/{one.id}/merge?into={two.id}")
+    page(client, f"/admin/customers/{one.id}/timeline")
+    page(client, "/admin/data-requests/")
+    page(client, _details(one))
+    token = csrf_token_from(page(client, "/admin/customers/"))
+    group_step = client.post(
+        "/admin/customers/action/",
+        data={"csrf_token": token, "action": "add_to_group", "rowid": [one.id, two.id]},
+    )
+    assert group_step.status_code == 200
+    assert "Add 2 customers to the chosen group?" in group_step.get_data(as_text=True)
+    assert_inert(group_step.get_data(as_text=True), "bulk Add to group step")
