@@ -30,6 +30,7 @@ RETURN_MARKET_KEY = "lgadmin_act_as_return_market"
 # What a manager may not do in the shopper's seat, by endpoint (a host app may add its own).
 _PASSWORD = "Changing the customer's password or sign-in"
 _CARDS = "Changing the customer's payment methods"
+_DATA = "Asking for or downloading the customer's data, or their erasure"
 BLOCKED_ENDPOINTS: dict[str, str] = {
     "onboarding.set_password": _PASSWORD,
     "onboarding.reset_password": _PASSWORD,
@@ -37,6 +38,9 @@ BLOCKED_ENDPOINTS: dict[str, str] = {
     "onboarding.signup": _PASSWORD,
     "stripe_payments.card_setup": _CARDS,
     "stripe_payments.card_saved": _CARDS,
+    "shop_privacy.download_copy": _DATA,
+    "shop_privacy.request_copy": _DATA,
+    "shop_privacy.request_erasure": _DATA,
 }
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 UNTRACKED_FIELDS = {"csrf_token", "password", "password_confirm", "new_password"}

@@ -7,6 +7,7 @@ because the accounts still have to be settled with them.
 """
 
 import json
+from datetime import timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -116,6 +117,43 @@ def export_customer_data(manager: Account, market: Market, account: Account) -> 
         "customer.data_exported",
         account,
         f"Downloaded the data of customer #{account.id}",
+    )
+    return content
+
+
+# The shopper may download their copy themselves for this long after a manager answered.
+COPY_DAYS = 7
+COPY_NOT_READY = (
+    "Your copy isn't ready: ask for a copy of your data, and a manager of the market will "
+    "prepare it."
+)
+
+
+def shopper_copy(account: Account) -> DataRequest | None:
+    """The answered copy request whose data the shopper may download, while it lasts."""
+    return db.session.scalars(
+        select(DataRequest)
+        .where(
+            DataRequest.account_id == account.id,
+            DataRequest.kind == DataRequestKind.EXPORT,
+            DataRequest.outcome == "exported",
+            DataRequest.handled_at >= utcnow() - timedelta(days=COPY_DAYS),
+        )
+        .order_by(DataRequest.handled_at.desc())
+    ).first()
+
+
+def download_own_data(account: Account, market: Market) -> bytes:
+    """The shopper's own copy, once a manager has answered their request. The caller commits."""
+    if account.market_id != market.id or shopper_copy(account) is None:
+        raise PrivacyError(COPY_NOT_READY)
+    content = data_zip(customer_data(account, market, account))
+    record(
+        account,
+        market.id,
+        "customer.data_exported",
+        account,
+        f"Customer #{account.id} downloaded their own data",
     )
     return content
 

@@ -1,6 +1,9 @@
 """The shopper's "Your data" buttons on their account page."""
 
-from flask import Blueprint, abort, flash, redirect, url_for
+import io
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, redirect, send_file, url_for
 
 from ..customers.comments import local_time_label
 from ..extensions import db, limiter
@@ -8,7 +11,14 @@ from ..limits import POST, by_account
 from ..shop.views import shopper_page
 from .forms import DataRequestForm
 from .models import DataRequestKind
-from .service import PrivacyError, request_data, requests_of
+from .service import (
+    COPY_DAYS,
+    PrivacyError,
+    download_own_data,
+    request_data,
+    requests_of,
+    shopper_copy,
+)
 
 bp = Blueprint("shop_privacy", __name__, url_prefix="/m/<market_slug>/account/data")
 
@@ -21,7 +31,12 @@ ASKED_FOR = {
 
 def your_data_context(account) -> dict:
     """What the account page's "Your data" section needs."""
-    return {"data_requests": requests_of(account), "data_request_form": DataRequestForm()}
+    copy = shopper_copy(account)
+    return {
+        "data_requests": requests_of(account),
+        "data_request_form": DataRequestForm(),
+        "data_copy_until": copy.handled_at + timedelta(days=COPY_DAYS) if copy else None,
+    }
 
 
 def _limited(view):
@@ -45,6 +60,25 @@ def request_copy(market, account):
 @shopper_page
 def request_erasure(market, account):
     return _request(market, account, DataRequestKind.ERASURE)
+
+
+@bp.route("/copy.zip")
+@shopper_page
+def download_copy(market, account):
+    try:
+        content = download_own_data(account, market)
+        db.session.commit()
+    except PrivacyError as error:
+        db.session.rollback()
+        flash(str(error), "info")
+        return redirect(url_for("shop.account", market_slug=market.slug) + "#your-data")
+    return send_file(
+        io.BytesIO(content),
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"{market.slug}-my-data.zip",
+        max_age=0,
+    )
 
 
 def _request(market, account, kind: DataRequestKind):

@@ -309,3 +309,17 @@ def test_saving_a_card_is_refused_in_the_seat(client, shopper):
     token = csrf_token_from(client.get("/m/athens/account").get_data(as_text=True))
     response = client.post("/m/athens/account/cards/setup", data={"csrf_token": token})
     assert response.status_code == 403
+
+
+def test_the_customers_data_requests_and_copy_are_refused_in_the_seat(client, shopper):
+    start(client, shopper)
+    account = client.get("/m/athens/account").get_data(as_text=True)
+    assert "Ask to erase my account" not in account and "lg-no-data-while-acting" in account
+    token = csrf_token_from(account)
+    for path in ("/m/athens/account/data/copy", "/m/athens/account/data/erasure"):
+        refused = client.post(path, data={"csrf_token": token})
+        assert refused.status_code == 403, path
+    assert client.get("/m/athens/account/data/copy.zip").status_code == 403
+    from lgadmin.privacy.models import DataRequest
+
+    assert db.session.query(DataRequest).count() == 0

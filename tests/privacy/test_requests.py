@@ -103,3 +103,60 @@ def test_the_database_keeps_one_open_request_of_a_kind_per_account(customer):
     add()
     with pytest.raises(IntegrityError), db.session.begin_nested():
         add()
+
+
+def _zip_names(response) -> list[str]:
+    import io
+    import zipfile
+
+    return zipfile.ZipFile(io.BytesIO(response.get_data())).namelist()
+
+
+def test_the_shopper_downloads_their_copy_once_a_manager_has_answered(
+    signed_in, manager_client, customer
+):
+    shopper = signed_in(customer)
+    early = shopper.get("/m/athens/account/data/copy.zip", follow_redirects=True)
+    assert "Your copy isn&#39;t ready" in early.get_data(as_text=True)
+    _ask(shopper, "copy")
+    assert "Download your data" not in _account_page(shopper)
+
+    manager_client.get(f"/admin/customers/{customer.id}/data.zip")
+    page = _account_page(shopper)
+    assert "Download your data" in page and "this link works until" in page
+    copy = shopper.get("/m/athens/account/data/copy.zip")
+    assert copy.status_code == 200
+    assert copy.headers["Content-Disposition"] == "attachment; filename=athens-my-data.zip"
+    assert _zip_names(copy) == [f"customer-{customer.id}.json", f"customer-{customer.id}.html"]
+    from lgadmin.audit.models import AuditEntry
+
+    summaries = [
+        e.summary
+        for e in db.session.query(AuditEntry).filter_by(action="customer.data_exported").all()
+    ]
+    assert f"Customer #{customer.id} downloaded their own data" in summaries
+
+
+def test_the_copy_expires_a_week_after_the_answer(signed_in, manager_client, customer):
+    from datetime import timedelta
+
+    shopper = signed_in(customer)
+    _ask(shopper, "copy")
+    manager_client.get(f"/admin/customers/{customer.id}/data.zip")
+    answered = db.session.query(DataRequest).filter_by(account_id=customer.id).one()
+    answered.handled_at -= timedelta(days=8)
+    db.session.commit()
+
+    assert "Download your data" not in _account_page(shopper)
+    late = shopper.get("/m/athens/account/data/copy.zip")
+    assert late.status_code == 302 and late.headers["Location"].endswith("/account#your-data")
+
+
+def test_another_shoppers_answered_request_gives_no_copy(signed_in, manager_client, customer):
+    shopper = signed_in(customer)
+    _ask(shopper, "copy")
+    manager_client.get(f"/admin/customers/{customer.id}/data.zip")
+    neighbour = signed_in(AccountFactory(market=customer.market))
+    response = neighbour.get("/m/athens/account/data/copy.zip")
+    assert response.status_code == 302
+    assert "application/zip" not in response.headers.get("Content-Type", "")

@@ -90,6 +90,7 @@ SHOPPER_PAGES = {
     "shop_addresses.vat_id",
     "shop_privacy.request_copy",
     "shop_privacy.request_erasure",
+    "shop_privacy.download_copy",
 }
 # Another customer's saved address: nobody but its owner (none of the roles here) reaches it.
 OWNER_ONLY = {"shop_addresses.edit_address", "shop_addresses.remove_address"}
