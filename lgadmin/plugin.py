@@ -18,6 +18,7 @@ from .security import csp_nonce, init_security_headers
 from .staff.roles import can
 from .tenancy import current_market
 from .timeutil import today
+from .urls import IdConverter
 
 PACKAGE_DIR = Path(__file__).parent
 
@@ -53,6 +54,8 @@ class LGAdmin:
         app.config.setdefault("LGADMIN_BOUNCE_ALERT_COUNT", 10)
         app.config.setdefault("LGADMIN_BOUNCE_ALERT_RATE", 0.05)
         app.config.setdefault("LGADMIN_SUPPORT_EMAIL", None)
+        # Before any of our routes: an id too long for the database is a 404, not an overflow.
+        app.url_map.converters["int"] = IdConverter
         if "sqlalchemy" not in app.extensions:
             db.init_app(app)
         if "csrf" not in app.extensions:

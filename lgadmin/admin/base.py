@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from ..extensions import db
 from ..staff.roles import can, is_staff
 from ..tenancy import require_market
+from ..urls import parse_id
 
 
 def is_admin_user() -> bool:
@@ -69,9 +70,8 @@ class MarketModelView(AdminAccessMixin, ModelView):
         return super().get_count_query().filter(self.model.market_id == require_market().id)
 
     def get_one(self, id):
-        try:
-            pk = int(id)
-        except (TypeError, ValueError):
+        pk = parse_id(id)
+        if pk is None:
             abort(404)
         record = self.get_query().filter(self.model.id == pk).one_or_none()
         if record is None:

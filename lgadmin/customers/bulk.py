@@ -24,6 +24,7 @@ from ..groups.service import GroupError, update_group_and_tax
 from ..markets.models import Market
 from ..membership.service import MembershipError, update_membership
 from ..staff import roles
+from ..urls import parse_id
 from .models import Account
 from .service import InvalidField, StaleForm, update_special_info
 
@@ -129,12 +130,11 @@ def parse_ids(raw_ids) -> tuple[list[int], list[str]]:
     """The posted ids as integers (each once, in order), and those that aren't ids at all."""
     ids, bad = [], []
     for raw in raw_ids:
-        text = str(raw).strip()
-        if text.isdigit() and 0 < int(text) < 2**63:
-            if int(text) not in ids:
-                ids.append(int(text))
-        else:
-            bad.append(text[:40])
+        value = parse_id(raw)
+        if value is None:
+            bad.append(str(raw).strip()[:40])
+        elif value not in ids:
+            ids.append(value)
     return ids, bad
 
 
@@ -159,8 +159,8 @@ def selected_accounts(market: Market, raw_ids) -> tuple[list[Account], dict]:
 
 
 def market_group(market: Market, group_id) -> CustomerGroup:
-    text = str(group_id or "").strip()
-    group = db.session.get(CustomerGroup, int(text)) if text.isdigit() else None
+    pk = parse_id(group_id)
+    group = db.session.get(CustomerGroup, pk) if pk is not None else None
     if group is None or group.market_id != market.id:
         raise BulkError("group_id", "Choose one of this market's customer groups.")
     return group

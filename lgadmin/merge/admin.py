@@ -16,6 +16,7 @@ from ..money import format_money
 from ..staff import roles
 from ..staff.roles import requires
 from ..tenancy import require_market
+from ..urls import parse_id
 from .duplicates import possible_duplicates
 from .service import MergeRefused, merge_accounts, merge_candidates, merge_of, preview_merge
 
@@ -118,8 +119,7 @@ class CustomerMergeMixin:
 
     def _account_in_market(self, raw):
         """The account of the current market with this id, or None (another market's too)."""
-        try:
-            account_id = int(raw)
-        except (TypeError, ValueError):
+        account_id = parse_id(raw)
+        if account_id is None:
             return None
         return self.get_query().filter(self.model.id == account_id).one_or_none()

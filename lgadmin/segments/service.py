@@ -9,6 +9,7 @@ from ..customers.grid import count_customers, customer_filter, customer_page
 from ..extensions import db
 from ..markets.models import Market, PickupLocation
 from ..timeutil import utcnow
+from ..urls import parse_id
 from .criteria import Criteria, describe, parse_criteria
 from .models import Segment
 
@@ -39,9 +40,8 @@ def market_segments(market: Market) -> list[Segment]:
 
 def segment_in_market(market: Market, segment_id) -> Segment | None:
     """The segment with that id in this market; None for another market's id (a 404)."""
-    try:
-        pk = int(segment_id)
-    except (TypeError, ValueError):
+    pk = parse_id(segment_id)
+    if pk is None:
         return None
     return db.session.scalars(
         select(Segment).where(Segment.id == pk, Segment.market_id == market.id)
@@ -124,9 +124,8 @@ def segment_where(market: Market, criteria: Criteria):
 
 def segment_with_pickup_name(market: Market, segment_id) -> tuple[Segment, str | None] | None:
     """The segment and the name of its pickup-location criterion, in one statement."""
-    try:
-        pk = int(segment_id)
-    except (TypeError, ValueError):
+    pk = parse_id(segment_id)
+    if pk is None:
         return None
     pickup_name = (
         select(PickupLocation.name)
