@@ -64,7 +64,7 @@ class ActAsMixin:
             db.session.commit()
             manager = current_user._get_current_object()
             take_seat(manager, shopper, record)
-            flash(f"You are now acting as {shopper.full_name or shopper.email}.", "info")
+            flash(f"You are now acting as {shopper}.", "info")
             return redirect(storefront_url(shopper.market.slug))
         return self._act_as_page(shopper, form, why_not)
 

@@ -153,7 +153,7 @@ def end_session():
     record = current_session()
     if record is None:
         abort(404)
-    name = record.shopper.full_name or record.shopper.email
+    name = str(record.shopper)
     return _finish(
         record, "ended", f"You are back in your own account; the session as {name} has ended."
     )
@@ -167,7 +167,7 @@ def act_as_banner():
     left = time_left(record)
     return {
         "act_as": {
-            "name": record.shopper.full_name or record.shopper.email,
+            "name": str(record.shopper),
             "minutes_left": max(int(left.total_seconds() // 60), 0),
             "seconds_left": int(left.total_seconds()),
         }

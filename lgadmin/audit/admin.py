@@ -12,7 +12,7 @@ from .models import AuditEntry
 def _actor(view, context, entry, name):
     if entry.actor is None:
         return "System"
-    return entry.actor.full_name or entry.actor.email
+    return str(entry.actor)
 
 
 def _when(view, context, entry, name):

@@ -237,7 +237,7 @@ class CustomerDetailsMixin:
         account = self.get_one(account_id)
         form = DeleteAccountForm()
         if form.validate_on_submit():
-            name = account.full_name or account.email
+            name = str(account)
             try:
                 delete_account(account, current_user)
                 db.session.commit()

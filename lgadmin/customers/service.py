@@ -316,7 +316,7 @@ def delete_account(account: Account, actor: Account) -> None:
         account.market_id,
         "customer.deleted",
         account,
-        f"Deleted the account of {account.full_name or account.email} <{account.email}>",
+        f"Deleted the account of {account} <{account.email}>",
         email=account.email,
         name=account.full_name,
     )

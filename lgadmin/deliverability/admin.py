@@ -25,7 +25,7 @@ def _account_cell(view, context, model, name):
     account = model.account
     if account is None:
         return ""
-    label = account.full_name or account.email
+    label = str(account)
     if account.market_id == model.market_id:
         href = url_for("customers.details_view", id=account.id)
         return Markup('<a href="{}">{}</a>').format(href, label)  # format() escapes both

@@ -169,7 +169,7 @@ def note_reenabled(
         return None
     market = account.market
     when = local_time_label(utcnow(), market.timezone if market else "UTC")
-    who = manager.full_name or manager.email
+    who = str(manager)
     body = f"{' and '.join(turned_on)} re-enabled on {when} by {who}."
     add_comment(account, body)
     record(manager, account.market_id, "mail.reenabled", account, summary=body)

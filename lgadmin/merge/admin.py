@@ -71,7 +71,7 @@ class CustomerMergeMixin:
         if target is None:
             flash(NOT_FOUND if form.into.data else "Pick the customer to merge into.", "error")
             return redirect(picker)
-        merged_name = source.full_name or source.email
+        merged_name = str(source)
         try:
             merge_accounts(current_user, market, source, target)
             db.session.commit()
@@ -88,7 +88,7 @@ class CustomerMergeMixin:
             )
             return redirect(url_for(".merge_view", account_id=account_id, into=target.id))
         flash(
-            f"Merged {merged_name} into {target.full_name or target.email}. "
+            f"Merged {merged_name} into {target}. "
             f"Balance now {format_money(target.balance_cents, market.currency)}.",
             "success",
         )

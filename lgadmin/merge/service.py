@@ -124,23 +124,22 @@ def merge_refusal(manager: Account, market: Market, source: Account, target: Acc
     for account in (source, target):
         if account.is_manager or account.is_superuser:
             return (
-                f"{_name(account)} is a market manager or platform staff; "
-                "their accounts can't be merged."
+                f"{account} is a market manager or platform staff; their accounts can't be merged."
             )
     for account in (source, target):
         if is_merged(account):
-            return f"{_name(account)} was already merged into another account."
+            return f"{account} was already merged into another account."
         if account.erased_at is not None:
             return "An erased account can't be merged: its data is gone for good."
     if not target.active:
-        return f"{_name(target)} is inactive; pick an active account to keep."
+        return f"{target} is inactive; pick an active account to keep."
     if target.is_guest:
-        return f"{_name(target)} is a guest; merge it into the registered account instead."
+        return f"{target} is a guest; merge it into the registered account instead."
     if source.grower is not None and target.grower is not None:
         return "Both accounts sell as growers; an account can have only one grower profile."
     acting = in_act_as_session([source.id, target.id])
     if acting:
-        return f"{_name(acting)} is in an act-as session right now; end the session before merging."
+        return f"{acting} is in an act-as session right now; end the session before merging."
     return ""
 
 
@@ -268,8 +267,7 @@ def merge_accounts(manager: Account, market: Market, source: Account, target: Ac
     target.version += 1
     add_comment(
         target,
-        f"Merged account of {source_email} on {_market_today(market):%-m/%-d/%Y} "
-        f"by {_name(manager)}",
+        f"Merged account of {source_email} on {_market_today(market):%-m/%-d/%Y} by {manager}",
         author=manager,
     )
     db.session.flush()
@@ -524,7 +522,3 @@ def _loyalty_after(source: Account, target: Account) -> int | None:
 
 def _market_today(market: Market) -> date:
     return datetime.now(ZoneInfo(market.timezone)).date()
-
-
-def _name(account: Account) -> str:
-    return account.full_name or account.email

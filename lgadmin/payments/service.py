@@ -154,7 +154,7 @@ def ensure_stripe_customer(account: Account) -> str:
     customer = stripe_client().v1.customers.create(
         params={
             "email": account.email,
-            "name": account.full_name or account.email,
+            "name": str(account),
             "metadata": {"account_id": str(account.id), "market_id": str(account.market_id)},
         },
         options={"idempotency_key": f"customer-account-{account.id}"},

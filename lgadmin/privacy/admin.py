@@ -77,7 +77,7 @@ class PrivacyAdminMixin:
 def _customer(view, context, request, name):
     account = request.account
     url = url_for("customers.details_view", id=account.id) + "#privacy"
-    label = account.full_name or account.email
+    label = str(account)
     return Markup('<a href="{}">{}</a>').format(url, label)  # format() escapes both
 
 

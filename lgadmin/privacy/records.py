@@ -41,7 +41,7 @@ def _day(value: date | None) -> str | None:
 
 
 def name_of(account: Account | None) -> str | None:
-    return (account.full_name or account.email) if account is not None else None
+    return str(account) if account is not None else None
 
 
 def _all(stmt) -> list:
