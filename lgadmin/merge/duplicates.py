@@ -95,6 +95,10 @@ def normalised_name(first: str, last: str) -> str:
     return f"{first} {last.casefold()}"
 
 
+def reasons_score(reasons) -> int:
+    return sum(REASON_WEIGHTS[reason] for reason in reasons)
+
+
 @dataclass
 class DuplicatePair:
     first: Account
@@ -103,7 +107,7 @@ class DuplicatePair:
 
     @property
     def score(self) -> int:
-        return sum(REASON_WEIGHTS[reason] for reason in self.reasons)
+        return reasons_score(self.reasons)
 
     @property
     def reason_labels(self) -> list[str]:
@@ -150,7 +154,7 @@ def possible_duplicates(market: Market, limit: int = MAX_PAIRS) -> list[Duplicat
                 reasons_of[pair_ids].add(reason)
     best = sorted(
         reasons_of.items(),
-        key=lambda item: (-sum(REASON_WEIGHTS[r] for r in item[1]), item[0]),
+        key=lambda item: (-reasons_score(item[1]), item[0]),
     )[:limit]
     wanted = {account_id for pair_ids, _ in best for account_id in pair_ids}
     accounts = {

@@ -7,7 +7,7 @@ because the accounts still have to be settled with them.
 """
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -129,23 +129,23 @@ COPY_NOT_READY = (
 )
 
 
-def shopper_copy(account: Account) -> DataRequest | None:
-    """The answered copy request whose data the shopper may download, while it lasts."""
-    return db.session.scalars(
-        select(DataRequest)
-        .where(
+def shopper_copy_until(account: Account) -> datetime | None:
+    """Until when the shopper may download their copy (a manager answered their request), or
+    None while there is no copy to download."""
+    answered = db.session.scalar(
+        select(func.max(DataRequest.handled_at)).where(
             DataRequest.account_id == account.id,
             DataRequest.kind == DataRequestKind.EXPORT,
             DataRequest.outcome == "exported",
-            DataRequest.handled_at >= utcnow() - timedelta(days=COPY_DAYS),
         )
-        .order_by(DataRequest.handled_at.desc())
-    ).first()
+    )
+    until = answered + timedelta(days=COPY_DAYS) if answered else None
+    return until if until and until > utcnow() else None
 
 
 def download_own_data(account: Account, market: Market) -> bytes:
     """The shopper's own copy, once a manager has answered their request. The caller commits."""
-    if account.market_id != market.id or shopper_copy(account) is None:
+    if account.market_id != market.id or shopper_copy_until(account) is None:
         raise PrivacyError(COPY_NOT_READY)
     content = data_zip(customer_data(account, market, account))
     record(

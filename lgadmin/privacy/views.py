@@ -1,7 +1,6 @@
 """The shopper's "Your data" buttons on their account page."""
 
 import io
-from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, send_file, url_for
 
@@ -12,12 +11,11 @@ from ..shop.views import shopper_page
 from .forms import DataRequestForm
 from .models import DataRequestKind
 from .service import (
-    COPY_DAYS,
     PrivacyError,
     download_own_data,
     request_data,
     requests_of,
-    shopper_copy,
+    shopper_copy_until,
 )
 
 bp = Blueprint("shop_privacy", __name__, url_prefix="/m/<market_slug>/account/data")
@@ -31,11 +29,10 @@ ASKED_FOR = {
 
 def your_data_context(account) -> dict:
     """What the account page's "Your data" section needs."""
-    copy = shopper_copy(account)
     return {
         "data_requests": requests_of(account),
         "data_request_form": DataRequestForm(),
-        "data_copy_until": copy.handled_at + timedelta(days=COPY_DAYS) if copy else None,
+        "data_copy_until": shopper_copy_until(account),
     }
 
 
