@@ -8,7 +8,7 @@ count, with the group to choose or the email to write.
 
 from datetime import date
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.helpers import get_redirect_target
@@ -22,7 +22,7 @@ from ..staff import roles
 from ..staff.roles import requires
 from ..tenancy import require_market
 from .bulk import BULK_ACTIONS, BulkError, apply_bulk, customers, selected_accounts
-from .export import csv_chunks
+from .export import csv_download
 from .grid import sort_orders
 from .models import Account
 
@@ -98,11 +98,7 @@ class BulkActionsMixin:
             flash(result.message(), "warning")
         where = and_(Account.market_id == market.id, Account.id.in_(result.changed))
         name = f"customers-{market.slug}-selected-{date.today().isoformat()}.csv"
-        return Response(
-            csv_chunks(db.engine, market.timezone, where, sort_orders(None)[0]),
-            mimetype="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
+        return csv_download(market, where, sort_orders(None)[0], name)
 
     # -- Email selected: compose, then send through the campaign service ------------
     @expose("/bulk/email", methods=("POST",))

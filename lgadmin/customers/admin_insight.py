@@ -21,7 +21,7 @@ from ..segments.models import Segment
 from ..segments.service import pickup_name, segment_criteria, segment_with_pickup_name
 from ..tenancy import require_market
 from .chart import weekly_chart
-from .export import EXPORT_FORMATS, csv_chunks, export_filename, write_xlsx
+from .export import EXPORT_FORMATS, csv_download, export_filename, write_xlsx
 from .grid import CUSTOMER_TYPES, VERIFIED_CHOICES, customer_filter, search_words, sort_orders
 from .metrics import DEFINITIONS, customer_metrics, weekly_activity
 
@@ -133,11 +133,7 @@ class CustomerInsightMixin:
         order = descending if view_args.sort_desc else ascending
         name = export_filename(market, filters.segment, date.today(), fmt)
         if fmt == "csv":
-            return Response(
-                csv_chunks(db.engine, market.timezone, where, order),
-                mimetype="text/csv",
-                headers={"Content-Disposition": f'attachment; filename="{name}"'},
-            )
+            return csv_download(market, where, order, name)
         return send_file(
             write_xlsx(db.session, market.timezone, where, order),
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
