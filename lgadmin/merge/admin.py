@@ -53,7 +53,6 @@ class CustomerMergeMixin:
                 preview=preview,
                 form=form,
                 market=market,
-                money=lambda cents: format_money(cents, market.currency),
             )
         return self._render_picker(source, request.args.get("q", ""))
 
