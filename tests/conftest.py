@@ -10,12 +10,14 @@ import os
 import re
 import tempfile
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import event, text
+from sqlalchemy.exc import OperationalError
 from werkzeug.serving import make_server
 
 _TMP = Path(tempfile.mkdtemp(prefix="lgadmin-tests-"))
@@ -82,12 +84,25 @@ def _clean_database(app):
         yield
         db.session.remove()
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    conn.execute(text(f"DELETE FROM {table}"))
+        for attempt in range(3):
+            try:
+                _empty(tables)
+                break
+            except OperationalError:
+                # A browser page's late fetch (the grid's metrics cards) can still be served
+                # by the live server; PostgreSQL then picks our TRUNCATE as a deadlock victim.
+                if attempt == 2:
+                    raise
+                time.sleep(0.5)
+
+
+def _empty(tables: list[str]) -> None:
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))
 
 
 @pytest.fixture
