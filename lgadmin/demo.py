@@ -2,7 +2,7 @@
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -24,7 +24,7 @@ from .orders.service import place_order
 from .payments.models import PaymentMethod
 from .privacy.models import DataRequest, DataRequestKind
 from .staff.roles import StaffRole
-from .timeutil import today, utcnow
+from .timeutil import market_today, utcnow
 
 FIRST_NAMES = [
     "Robert",
@@ -394,7 +394,7 @@ def _account(market, first, last, email, *, password_hash, joined_days_ago, **fl
         **flags,
     )
     if market.membership_required and not flags.get("is_manager"):
-        account.membership_expires_on = today() + timedelta(days=180)
+        account.membership_expires_on = market_today(market) + timedelta(days=180)
     db.session.add(account)
     return account
 
@@ -463,11 +463,11 @@ def _random_customer(market, pickups, password_hash, rng, n) -> Account:
     if pickups:
         account.pickup_location_id = rng.choice(pickups).id if rng.random() > 0.2 else None
     if market.membership_required:
-        roll = rng.random()
+        roll, today = rng.random(), market_today(market)
         if roll < 0.5:
-            account.membership_expires_on = today() + timedelta(days=rng.randint(1, 365))
+            account.membership_expires_on = today + timedelta(days=rng.randint(1, 365))
         elif roll < 0.75:
-            account.membership_expires_on = today() - timedelta(days=rng.randint(1, 700))
+            account.membership_expires_on = today - timedelta(days=rng.randint(1, 700))
         else:
             account.trial_orders_left = rng.randint(0, market.trial_orders_allowed)
     db.session.add(account)
@@ -485,7 +485,7 @@ def _history(market, account, manager, products, rng) -> None:
                 brand=rng.choice(("visa", "mastercard", "amex", "discover")),
                 last4=f"{rng.randint(0, 9999):04d}",
                 exp_month=rng.randint(1, 12),
-                exp_year=date.today().year + rng.randint(-1, 4),
+                exp_year=utcnow().year + rng.randint(-1, 4),
                 is_default=True,
             )
         )

@@ -8,7 +8,7 @@ from ..customers.models import Account
 from ..extensions import db
 from ..orders.models import PaymentChoice
 from ..orders.service import place_order
-from ..timeutil import today, utcnow
+from ..timeutil import market_today, utcnow
 
 # (first, last, email, phone, days since joining); an email with {slug} gets the market's.
 DUPLICATE_PAIRS = (
@@ -47,7 +47,7 @@ def seed_duplicates(market, manager, products, password_hash: str) -> list[Accou
                 receives_mailings=n == 0,
             )
             if market.membership_required:
-                account.membership_expires_on = today() + timedelta(days=30 + 150 * n)
+                account.membership_expires_on = market_today(market) + timedelta(days=30 + 150 * n)
             db.session.add(account)
             db.session.flush()
             adjust_balance(

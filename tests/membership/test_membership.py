@@ -10,7 +10,7 @@ from lgadmin.membership.service import (
     membership_status,
     update_membership,
 )
-from lgadmin.timeutil import today
+from lgadmin.timeutil import market_today
 from tests.factories import AccountFactory, GrowerFactory
 
 
@@ -32,7 +32,7 @@ def test_month_arithmetic_clamps_to_the_end_of_the_month(start, months, expected
 
 def test_adding_to_a_current_membership_extends_it():
     manager = AccountFactory(manager=True)
-    expiry = today() + timedelta(days=40)
+    expiry = market_today(manager.market) + timedelta(days=40)
     account = AccountFactory(market=manager.market, membership_expires_on=expiry)
     assert update_membership(account, manager, change="add_year") == add_months(expiry, 12)
 
@@ -40,9 +40,11 @@ def test_adding_to_a_current_membership_extends_it():
 def test_adding_to_an_expired_membership_starts_from_today():
     manager = AccountFactory(manager=True)
     account = AccountFactory(
-        market=manager.market, membership_expires_on=today() - timedelta(days=100)
+        market=manager.market,
+        membership_expires_on=market_today(manager.market) - timedelta(days=100),
     )
-    assert update_membership(account, manager, change="add_month") == add_months(today(), 1)
+    today = market_today(manager.market)
+    assert update_membership(account, manager, change="add_month") == add_months(today, 1)
 
 
 def test_removing_time_and_setting_a_date():
