@@ -28,6 +28,16 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
+def grant_trial_orders(account: Account, market) -> None:
+    """A new account starts with the trial orders its market offers.
+
+    Every way an account comes to be calls this (a manager's form, a CSV row,
+    signing up with or without an invitation, a guest row and a guest who
+    registers), so no way in starts a shopper with fewer trials than another.
+    """
+    account.trial_orders_left = market.trial_orders_allowed
+
+
 def is_exempt(account: Account) -> str | None:
     """Why the account needs no membership, or None."""
     if account.is_manager:

@@ -79,6 +79,14 @@ def test_demo_data_covers_every_status_of_spec_000(app):
     assert any(a.membership_expires_on and a.membership_expires_on >= today for a in in_market)
     assert any(a.membership_expires_on and a.membership_expires_on < today for a in in_market)
     assert any(a.membership_expires_on is None and a.trial_orders_left > 0 for a in in_market)
+    # Shoppers on trial with none, some and all of the market's trial orders left.
+    offered = membership_market.trial_orders_allowed
+    on_trial = {
+        a.trial_orders_left
+        for a in in_market
+        if a.membership_expires_on is None and not a.is_guest and not a.is_manager
+    }
+    assert {0, offered} <= on_trial and any(0 < left < offered for left in on_trial)
     assert db.session.scalar(select(func.count()).select_from(GrowerProfile)) >= 2
     assert db.session.scalar(select(func.count()).select_from(PaymentMethod)) > 0
     assert db.session.scalar(select(func.count()).select_from(CartItem)) > 0
