@@ -4,11 +4,9 @@ This is the webhook's hot path (300+ requests a second), so its two INSERTs are 
 per database dialect and executed with bound values.
 """
 
-import random
-from datetime import timedelta
 from functools import cache
 
-from sqlalchemy import bindparam, delete, func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ..customers.models import Account
@@ -18,11 +16,9 @@ from ..timeutil import utcnow
 from .models import MailEvent, WebhookToken
 from .providers import ReportedEvent
 
-TOKEN_MEMORY = timedelta(minutes=10)  # longer than the 5 minutes a signature is accepted
-
 
 class TokenReplayed(Exception):
-    """A signed webhook token was already used: the request is a replay."""
+    """A signed webhook token was already used: a redelivery, or a replay; nothing is stored."""
 
 
 def store_reported_events(
@@ -47,18 +43,7 @@ def store_reported_events(
     except BaseException:
         db.session.rollback()
         raise
-    if token is not None and random.random() < 0.01:
-        # Now and then, rather than on every request: the table only needs 10 minutes.
-        forget_old_tokens()
     return new_ids
-
-
-def forget_old_tokens() -> int:
-    result = db.session.execute(
-        delete(WebhookToken).where(WebhookToken.seen_at < utcnow() - TOKEN_MEMORY)
-    )
-    db.session.commit()
-    return result.rowcount
 
 
 def _event_values(provider: str, event: ReportedEvent) -> dict:
@@ -72,6 +57,7 @@ def _event_values(provider: str, event: ReportedEvent) -> dict:
         "meta_account": event.account_id,
         "occurred_at": event.occurred_at,
         "received_at": utcnow(),
+        "not_applied_because": event.not_applied_because[:300] or None,
         "raw": event.raw,
     }
 
@@ -118,6 +104,7 @@ def _statements_for(dialect: str):
                         "reason",
                         "occurred_at",
                         "received_at",
+                        "not_applied_because",
                         "raw",
                     )
                 },
