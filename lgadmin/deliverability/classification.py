@@ -23,9 +23,15 @@ class Situation:
     # A failure the provider has given up on: if its diagnostic says the mailbox is full,
     # spec 000 calls it a hard bounce whatever the provider's own type says.
     gave_up: bool = False
+    # How the provider's report is recognised beyond its codes.
+    mailgun_note: str = ""
+    postmark_note: str = ""
 
     def codes(self, provider: str) -> tuple[str, ...]:
         return self.mailgun if provider == MAILGUN else self.postmark
+
+    def note(self, provider: str) -> str:
+        return self.mailgun_note if provider == MAILGUN else self.postmark_note
 
 
 HARD = MailEventKind.HARD_BOUNCE
@@ -43,11 +49,12 @@ BAD_ADDRESS = Situation(
     postmark=("Bounce, HardBounce", "Bounce, BadEmailAddress"),
     gave_up=True,
 )
+_FULL_NOTE = "any report marked \\* whose diagnostic says 5.2.2, mailbox full or over quota"
 FULL_MAILBOX = Situation(
     "The mailbox is full",
     HARD,
-    mailgun=("a final failure whose diagnostic says 5.2.2, mailbox full or over quota",),
-    postmark=("Bounce, SoftBounce whose diagnostic says 5.2.2, mailbox full or over quota",),
+    mailgun_note=_FULL_NOTE,
+    postmark_note=_FULL_NOTE,
 )
 REFUSED_BY_DOMAIN = Situation(
     "The recipient's domain refuses our mail",
@@ -103,8 +110,10 @@ NOT_A_BOUNCE = Situation(
 NOT_UNDERSTOOD = Situation(
     "A report lgadmin does not understand",
     NOTHING,
-    mailgun=("no event-data object", "any other event"),
-    postmark=("not a JSON object", "any other record type"),
+    mailgun=("any other event",),
+    postmark=("any other record type",),
+    mailgun_note="a signed body without event-data",
+    postmark_note="a body that is not one JSON object",
 )
 
 SITUATIONS = (
@@ -124,21 +133,15 @@ WHAT_LGADMIN_DOES = {
     MailEventKind.HARD_BOUNCE: "Hard bounce: turns off Receives Mailings; the account stays active",
     MailEventKind.SPAM_COMPLAINT: "Spam complaint: turns off mailings and deactivates the account",
     MailEventKind.UNSUBSCRIBE: "Unsubscribe: turns off mailings and deactivates the account",
-    MailEventKind.OTHER: "Stored and listed in Mail Events as not applied, with this reason",
+    MailEventKind.OTHER: "Nothing changes; Mail Events lists it as not applied, with the reason",
 }
 # RFC 3463's "mailbox full" status, and the words receiving servers use for it.
 _MAILBOX_FULL = re.compile(
     r"\b5\.2\.2\b|mailbox (is )?full|over (the )?quota|quota exceeded|exceeded (the )?storage",
     re.IGNORECASE,
 )
-# A full mailbox is found by its diagnostic, not by a code: its row only describes that.
 _BY_CODE = {
-    provider: {
-        code: situation
-        for situation in SITUATIONS
-        if situation is not FULL_MAILBOX
-        for code in situation.codes(provider)
-    }
+    provider: {code: situation for situation in SITUATIONS for code in situation.codes(provider)}
     for provider in (MAILGUN, POSTMARK)
 }
 
@@ -167,8 +170,13 @@ def markdown_table() -> str:
         "|---|---|---|---|",
     ]
     for situation in SITUATIONS:
-        mailgun = "; ".join(f"`{code}`" for code in situation.mailgun)
-        postmark = "; ".join(f"`{code}`" for code in situation.postmark)
+        mailgun, postmark = (_reports_cell(situation, p) for p in (MAILGUN, POSTMARK))
         does = WHAT_LGADMIN_DOES[situation.kind]
         rows.append(f"| {situation.what} | {mailgun} | {postmark} | {does} |")
     return "\n".join(rows)
+
+
+def _reports_cell(situation: Situation, provider: str) -> str:
+    mark = " \\*" if situation.gave_up else ""
+    parts = [f"`{code}`{mark}" for code in situation.codes(provider)]
+    return "; ".join(parts + ([situation.note(provider)] if situation.note(provider) else []))
