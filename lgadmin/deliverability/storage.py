@@ -49,17 +49,22 @@ def store_reported_events(
 def _event_values(provider: str, event: ReportedEvent) -> dict:
     return {
         "provider": provider,
-        "provider_event_id": event.provider_event_id,
+        "provider_event_id": _storable(event.provider_event_id),
         "kind": event.kind.value,
-        "email": event.email,
-        "reason": event.reason,
+        "email": _storable(event.email),
+        "reason": _storable(event.reason),
         "meta_market": event.market_id,
         "meta_account": event.account_id,
         "occurred_at": event.occurred_at,
         "received_at": utcnow(),
-        "not_applied_because": event.not_applied_because[:300] or None,
-        "raw": event.raw,
+        "not_applied_because": _storable(event.not_applied_because)[:300] or None,
+        "raw": event.raw,  # JSON text: a NUL in it is escaped as \u0000
     }
+
+
+def _storable(text: str) -> str:
+    """Without NUL characters, which PostgreSQL can't keep in a text column."""
+    return text.replace("\x00", "")
 
 
 def _insert_new(statement, values: dict) -> int | None:
