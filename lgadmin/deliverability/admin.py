@@ -36,7 +36,8 @@ def _applied_cell(view, context, model, name):
         return "Waiting"
     if model.not_applied_because:
         return f"Not applied: {model.not_applied_because}"
-    return "Applied"
+    # Reports stored before reasons were kept: an "Other" one was never applied.
+    return "Not applied" if model.kind is MailEventKind.OTHER else "Applied"
 
 
 class MailEventView(MarketModelView):
