@@ -20,7 +20,7 @@ from ..tenancy import require_market
 from ..timeutil import format_datetime
 from .models import ActAsSession
 from .service import MAX_REASON, ActAsRefused, refusal, start_act_as
-from .views import SESSION_KEY, storefront_url, take_seat
+from .views import SESSION_KEY, close_overdue_sessions, storefront_url, take_seat
 
 
 class ActAsForm(FlaskForm):
@@ -77,6 +77,10 @@ def _when(view, context, record, name):
     return format_datetime(value, require_market()) if value else ""
 
 
+def _how_it_ended(view, context, record, name):
+    return record.how_it_ended
+
+
 def _person(view, context, record, name):
     account = getattr(record, name)
     return f"{account.full_name} <{account.email}>" if account else ""
@@ -105,7 +109,17 @@ class ActAsLogView(MarketModelView):
         "ended_at": _when,
         "manager": _person,
         "shopper": _person,
+        "end_reason": _how_it_ended,
     }
+
+    def _handle_view(self, name, **kwargs):
+        refused = super()._handle_view(name, **kwargs)
+        if refused is None:
+            # Sessions that ran out while nobody was in the seat are closed before the log
+            # is read; the superusers' export covers every market.
+            market_id = None if name == "export_view" else require_market().id
+            close_overdue_sessions(market_id=market_id)
+        return refused
 
     def get_query(self):
         return (

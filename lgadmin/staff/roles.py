@@ -53,6 +53,8 @@ SEND_CAMPAIGNS = "send_campaigns"
 EXPORT_CUSTOMER_DATA = "export_customer_data"
 ERASE_CUSTOMERS = "erase_customers"
 MERGE_CUSTOMERS = "merge_customers"
+# "Send password reset link" on the details (spec 000, Troubleshooting). Managers only.
+SEND_PASSWORD_RESET = "send_password_reset"
 
 ALL_PERMISSIONS = frozenset(
     {
@@ -81,6 +83,7 @@ ALL_PERMISSIONS = frozenset(
         EXPORT_CUSTOMER_DATA,
         ERASE_CUSTOMERS,
         MERGE_CUSTOMERS,
+        SEND_PASSWORD_RESET,
     }
 )
 

@@ -479,3 +479,54 @@ def merge_report(target: str, figures: dict) -> None:
     report = json.loads(path.read_text()) if path.exists() else {}
     report.update(figures)
     path.write_text(json.dumps(report, indent=2))
+
+
+# In a customer's seat (act-as): every admin endpoint, and every way to sign in, is refused,
+# whatever the seat's account may do outside it (issue 19: act-as is for shoppers only).
+SIGN_IN_ENDPOINTS = {
+    "auth.sign_in",
+    "auth.market_sign_in",
+    "auth.request_sign_in_link",
+    "auth.use_sign_in_link",
+}
+
+
+@pytest.fixture
+def seat(app, monkeypatch, signed_in):
+    """A manager in a customer's seat; the customer was then made a market manager."""
+    monkeypatch.setattr(limiter, "enabled", False)
+    monkeypatch.setitem(app.config, "LGADMIN_ACT_AS_MINUTES", 600)
+    monkeypatch.setitem(app.config, "LGADMIN_ACT_AS_IDLE_MINUTES", 600)
+    own, people = _market_data("Own")
+    client = signed_in(people["manager"])
+    shopper = people["shopper"]
+    token = csrf_token_from(client.get(f"/admin/customers/{shopper.id}/act-as").get_data(True))
+    started = client.post(f"/admin/customers/{shopper.id}/act-as", data={"csrf_token": token})
+    assert started.status_code == 302
+    shopper.is_manager = True  # promoted meanwhile: the seat still reaches no admin page
+    db.session.commit()
+    page = client.get(f"/m/{own.slug}/account").get_data(as_text=True)
+    assert "Acting as" in page
+    return client, csrf_token_from(page), own
+
+
+def test_in_a_customers_seat_every_admin_and_sign_in_endpoint_is_refused(app, seat):
+    client, token, own = seat
+    checked, unexpected = Counter(), []
+    for rule in app.url_map.iter_rules():
+        kind = _classify(rule.endpoint)
+        admin = kind in ("admin", "superuser", "unavailable")
+        if not admin and rule.endpoint not in SIGN_IN_ENDPOINTS:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            url = _url(rule, own)
+            if method == "GET":
+                response = client.get(url)
+            else:
+                response = client.open(url, method=method, data={"csrf_token": token})
+            checked["admin" if admin else "sign_in"] += 1
+            if response.status_code != 403:
+                unexpected.append(f"{method} {url}: {response.status_code}")
+    assert not unexpected, "\n".join(unexpected)
+    assert checked["admin"] >= 100 and checked["sign_in"] == 8
+    assert db.session.query(ActAsSession).filter(ActAsSession.ended_at.is_(None)).count() == 1
