@@ -114,6 +114,12 @@ def can(permission: str) -> bool:
     return permission in permissions_of(current_user)
 
 
+def adjusts_own_account(actor, account_id: int) -> bool:
+    """Segregation of duties: a manager or staff member never changes their own balance or
+    loyalty points (another manager or a superuser does it for them)."""
+    return actor is not None and actor.id == account_id and not actor.is_superuser
+
+
 def requires(permission: str):
     """Refuse a view (403) to anyone whose role lacks `permission`."""
 

@@ -20,6 +20,7 @@ from lgadmin.addresses.models import Address
 from lgadmin.audit.service import record
 from lgadmin.balance.models import LedgerEntry
 from lgadmin.campaigns.models import Campaign
+from lgadmin.customers.models import Account
 from lgadmin.deliverability.models import MailEvent, MailEventKind
 from lgadmin.extensions import db, limiter
 from lgadmin.groups.models import CustomerGroup
@@ -29,7 +30,14 @@ from lgadmin.orders.models import PaymentChoice
 from lgadmin.orders.service import place_order
 from lgadmin.privacy.models import DataRequest, DataRequestKind
 from lgadmin.segments.models import Segment
-from lgadmin.staff.roles import ALL_PERMISSIONS, ROLE_PERMISSIONS, VIEW_CUSTOMERS, StaffRole
+from lgadmin.staff.roles import (
+    ADJUST_BALANCE,
+    ADJUST_LOYALTY,
+    ALL_PERMISSIONS,
+    ROLE_PERMISSIONS,
+    VIEW_CUSTOMERS,
+    StaffRole,
+)
 from lgadmin.timeutil import utcnow
 from tests.conftest import csrf_token_from, sign_in
 from tests.factories import (
@@ -479,3 +487,84 @@ def merge_report(target: str, figures: dict) -> None:
     report = json.loads(path.read_text()) if path.exists() else {}
     report.update(figures)
     path.write_text(json.dumps(report, indent=2))
+
+
+# -- segregation of duties: nobody changes their own balance or points ------------------------
+OWN_ADJUSTMENTS = {
+    "adjust-balance": ({"amount": "50", "reason": "cash"}, ADJUST_BALANCE),
+    "loyalty": ({"action": "add", "points": "50", "reason": "For me"}, ADJUST_LOYALTY),
+}
+
+
+def _balance_and_points(account_id: int) -> tuple[int, int | None]:
+    db.session.expire_all()
+    account = db.session.get(Account, account_id)
+    return account.balance_cents, account.loyalty_points
+
+
+def test_nobody_adjusts_their_own_balance_or_points_but_another_manager_or_a_superuser_can(
+    app, signed_in, monkeypatch
+):
+    monkeypatch.setattr(limiter, "enabled", False)
+    market = MarketFactory(loyalty_enabled=True)
+    people = {
+        **{
+            role: AccountFactory(market=market, staff_role=StaffRole(role), loyalty_points=0)
+            for role in STAFF_ROLES
+        },
+        "manager": AccountFactory(market=market, manager=True, loyalty_points=0),
+        "second_manager": AccountFactory(market=market, manager=True, loyalty_points=0),
+    }
+    platform = app.test_client()
+    assert sign_in(platform, SuperuserFactory()).status_code == 302
+    token = csrf_token_from(platform.get("/admin/").get_data(as_text=True))
+    platform.post("/admin/switch-market", data={"market_id": market.id, "csrf_token": token})
+    clients = {role: signed_in(account) for role, account in people.items()}
+    clients["superuser"] = platform
+
+    def adjust(role: str, target: str, what: str):
+        client = clients[role]
+        token = csrf_token_from(client.get("/admin/customers/").get_data(as_text=True))
+        form, _ = OWN_ADJUSTMENTS[what]
+        path = f"/admin/customers/{people[target].id}/{what}"
+        return client.post(path, data={"csrf_token": token, **form})
+
+    cells = Counter()
+    for role, account in people.items():
+        for what, (_, permission) in OWN_ADJUSTMENTS.items():
+            before = _balance_and_points(account.id)
+            response = adjust(role, role, what)
+            if permission not in _role_permissions(role if role in STAFF_ROLES else "manager"):
+                assert response.status_code == 403, (role, what)
+            else:
+                assert response.status_code == 400, (role, what, response.status_code)
+                assert "You can&#39;t adjust your own" in response.get_data(as_text=True)
+            assert _balance_and_points(account.id) == before, (role, what)
+            cells[response.status_code] += 1
+
+    # Someone else may: another manager, the bookkeeper (it holds both permissions), a superuser.
+    for role in ("second_manager", "bookkeeper", "superuser"):
+        for what in OWN_ADJUSTMENTS:
+            before = _balance_and_points(people["manager"].id)
+            assert adjust(role, "manager", what).status_code == 302, (role, what)
+            assert _balance_and_points(people["manager"].id) != before
+            cells["allowed"] += 1
+    target = os.environ.get("LGADMIN_SECURITY_REPORT")
+    if target:
+        merge_report(target, {"segregation": {str(k): v for k, v in cells.items()}})
+
+
+def test_bonus_points_to_a_search_leave_out_the_givers_own_account(signed_in):
+    market = MarketFactory(loyalty_enabled=True)
+    manager = AccountFactory(market=market, manager=True, loyalty_points=0, last_name="Rivers")
+    shopper = AccountFactory(market=market, loyalty_points=0, last_name="Rivers")
+    client = signed_in(manager)
+    token = csrf_token_from(client.get("/admin/customers/").get_data(as_text=True))
+    response = client.post(
+        "/admin/customers/bonus-points",
+        data={"csrf_token": token, "points": "25", "reason": "Rain day", "search": "Rivers"},
+        follow_redirects=True,
+    )
+    assert "Your own account was left out" in response.get_data(as_text=True)
+    assert _balance_and_points(shopper.id)[1] == 25
+    assert _balance_and_points(manager.id)[1] == 0
