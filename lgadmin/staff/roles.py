@@ -53,6 +53,8 @@ SEND_CAMPAIGNS = "send_campaigns"
 EXPORT_CUSTOMER_DATA = "export_customer_data"
 ERASE_CUSTOMERS = "erase_customers"
 MERGE_CUSTOMERS = "merge_customers"
+# Not a permission any role holds: what a superuser-only endpoint declares (requires_superuser).
+SUPERUSER = "superuser"
 
 ALL_PERMISSIONS = frozenset(
     {
@@ -135,3 +137,16 @@ def requires(permission: str):
         return wrapper
 
     return decorate
+
+
+def requires_superuser(view):
+    """Refuse a view (403) to anyone but a superuser: the whole act-as log, the outbox."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not (current_user.is_authenticated and current_user.is_superuser):
+            abort(403)
+        return view(*args, **kwargs)
+
+    wrapper.required_permission = SUPERUSER
+    return wrapper
