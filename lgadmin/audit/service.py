@@ -47,3 +47,21 @@ def _seat_acting_for(account_id: int | None):
     if seat is None or seat.ended_at is not None or seat.shopper_id != account_id:
         return None
     return seat
+
+
+def record_export(
+    actor, market_id: int | None, action: str, what: str, rows: int, target=None, **details
+) -> AuditEntry:
+    """The one audit entry each download of personal data writes: who (the actor), what was
+    exported and how many rows left. Every export path calls this (the caller commits)."""
+    noun = "row" if rows == 1 else "rows"
+    return record(
+        actor,
+        market_id,
+        action,
+        target,
+        f"Exported {what}: {rows:,} {noun}",
+        export=what,
+        rows=rows,
+        **details,
+    )

@@ -281,6 +281,7 @@ class CustomerDetailsMixin:
 
     # -- related records -----------------------------------------------------
     @expose("/<int:account_id>/history")
+    @requires(roles.VIEW_CUSTOMERS)
     def history_view(self, account_id: int):
         account = self.get_one(account_id)
         entries = db.session.scalars(
@@ -296,6 +297,7 @@ class CustomerDetailsMixin:
         )
 
     @expose("/adjustments/<int:entry_id>")
+    @requires(roles.VIEW_CUSTOMERS)
     def adjustment_view(self, entry_id: int):
         entry = self._in_market(LedgerEntry, entry_id)
         return self.render(
@@ -306,6 +308,7 @@ class CustomerDetailsMixin:
         )
 
     @expose("/orders/<int:order_id>")
+    @requires(roles.VIEW_CUSTOMERS)
     def order_view(self, order_id: int):
         order = self._in_market(Order, order_id)
         return self.render(
