@@ -43,14 +43,17 @@ def _database_url(instance_path: Path) -> str:
     return url
 
 
-def _int(name: str, default: int) -> int:
+def _int(name: str, default: int, minimum: int | None = None) -> int:
     raw = os.environ.get(name)
     if raw in (None, ""):
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {raw!r}")
+    return value
 
 
 def _float(name: str, default: float) -> float:
@@ -100,5 +103,7 @@ def settings_from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
+        "LGADMIN_ADMIN_IDLE_MINUTES": _int("LGADMIN_ADMIN_IDLE_MINUTES", 60, minimum=1),
+        "LGADMIN_ADMIN_SESSION_HOURS": _int("LGADMIN_ADMIN_SESSION_HOURS", 12, minimum=1),
         "WTF_CSRF_TIME_LIMIT": None,
     }

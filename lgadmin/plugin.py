@@ -85,12 +85,23 @@ class LGAdmin:
 
         @login_manager.user_loader
         def load_account(account_id: str):
+            from flask import session
+
+            from .auth.sessions import VERSION_KEY, session_is_current
             from .customers.models import Account
 
             try:
-                return db.session.get(Account, int(account_id))
+                account = db.session.get(Account, int(account_id))
             except ValueError:
                 return None
+            # Every request: a session ended elsewhere (sign-out, new password...) is refused.
+            if account is None or not session_is_current(account, session.get(VERSION_KEY)):
+                return None
+            return account
+
+        from .auth.sessions import init_sessions
+
+        init_sessions(app)
 
     def _register_blueprints(self, app: Flask) -> None:
         from .act_as.views import bp as act_as_bp

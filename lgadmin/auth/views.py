@@ -112,12 +112,23 @@ def use_sign_in_link_view(market_slug: str, token: str):
     return response, 200, {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
 
+def _in_customers_seat() -> bool:
+    """A manager acting as a customer: signing out must not sign the customer out."""
+    from ..act_as.views import current_session
+
+    return current_session() is not None
+
+
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
     form = SignOutForm()
     if not form.validate_on_submit():
         abort(400)
     market = current_user.market if current_user.is_authenticated else None
+    if current_user.is_authenticated and not _in_customers_seat():
+        # Signing out signs the account out everywhere (another browser, a lost phone).
+        current_user.end_sessions()
+        db.session.commit()
     logout_user()
     session.clear()
     flash("You have been signed out.", "info")
