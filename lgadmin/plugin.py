@@ -9,6 +9,7 @@ from flask_admin.theme import Bootstrap4Theme
 from . import models  # noqa: F401  (every model registered before mappers configure)
 from .admin.dashboard import DashboardView
 from .admin.outbox import OutboxView
+from .config import LOCAL_HOSTS
 from .customers.comments import local_time_label
 from .extensions import csrf, db, limiter, login_manager, mail
 from .groups.service import format_percent
@@ -48,6 +49,10 @@ class LGAdmin:
         app.config.setdefault("LGADMIN_QUEUE", "lgadmin")
         app.config.setdefault("REDIS_URL", None)
         app.config.setdefault("LGADMIN_BASE_URL", None)
+        if not app.config["LGADMIN_BASE_URL"] and app.config.get("TRUSTED_HOSTS") is None:
+            # Links in emails are then built from the request's Host: only local names
+            # may be it, so a forged Host can't put another site in a reset link.
+            app.config["TRUSTED_HOSTS"] = list(LOCAL_HOSTS)
         app.config.setdefault("POSTMARK_WEBHOOK_USER", None)
         app.config.setdefault("POSTMARK_WEBHOOK_PASSWORD", None)
         app.config.setdefault("MAILGUN_WEBHOOK_SIGNING_KEY", None)

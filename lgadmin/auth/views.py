@@ -42,13 +42,13 @@ def _sign_in(market: Market | None):
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limits.per_address_and_client("sign-in", limits.SIGN_IN_PER_ADDRESS, limits.SIGN_IN_PER_CLIENT)
+@limits.sign_in_attempts
 def sign_in():
     return _sign_in(None)
 
 
 @bp.route("/m/<market_slug>/sign-in", methods=["GET", "POST"])
-@limits.per_address_and_client("sign-in", limits.SIGN_IN_PER_ADDRESS, limits.SIGN_IN_PER_CLIENT)
+@limits.sign_in_attempts
 def market_sign_in(market_slug: str):
     return _sign_in(market_or_404(market_slug))
 
@@ -71,6 +71,9 @@ def _link_market(market_slug: str) -> Market:
 
 
 @bp.route("/m/<market_slug>/sign-in/link", methods=["GET", "POST"])
+@limits.per_address_and_client(
+    "sign-in-link", limits.SIGN_IN_LINK_PER_ADDRESS, limits.SIGN_IN_LINK_PER_CLIENT
+)
 def request_sign_in_link(market_slug: str):
     """Email me a sign-in link: the same answer whether or not the address has an account."""
     from ..onboarding.emails import base_url, queue_job
