@@ -80,7 +80,7 @@ def remember_sign_in(sender, user, **extra) -> None:
 
 
 def _sign_in_again_url(account) -> str:
-    next_url = safe_next_url(request.full_path) if request.method == "GET" else None
+    next_url = safe_next_url(request.full_path.rstrip("?")) if request.method == "GET" else None
     if account.market_id is not None:
         return url_for("auth.market_sign_in", market_slug=account.market.slug, next=next_url)
     return url_for("auth.sign_in", next=next_url)
@@ -91,6 +91,8 @@ def enforce_session_limits():
     idle or is too old; note that the session was used."""
     if request.routing_exception is not None or "_user_id" not in session:
         return None  # nothing to route (the host is refused, or 404), or nobody signed in
+    if (request.endpoint or "").endswith("static"):
+        return None  # a stylesheet or script: no account involved
     if not current_user.is_authenticated:  # the user loader refused the session
         session.clear()
         flash(SESSION_ENDED, "info")
