@@ -63,6 +63,21 @@ def test_signing_out_ends_the_accounts_sessions_in_every_browser(
     assert desk.get("/admin/").status_code == 302
 
 
+def test_a_manager_signing_out_in_a_customers_seat_leaves_the_customer_signed_in(
+    signed_in, market, manager, shopper
+):
+    own_phone = signed_in(shopper)
+    desk = signed_in(manager)
+    page = desk.get(f"/admin/customers/{shopper.id}/act-as").get_data(as_text=True)
+    desk.post(
+        f"/admin/customers/{shopper.id}/act-as",
+        data={"csrf_token": csrf_token_from(page), "reason": "Phone order"},
+    )
+    assert "Acting as" in desk.get(f"/m/{market.slug}/account").get_data(as_text=True)
+    sign_out(desk, f"/m/{market.slug}/account")
+    assert signed_in_to_shop(own_phone, market)
+
+
 def test_signing_in_again_leaves_the_other_sessions_alone(signed_in, market, shopper):
     phone = signed_in(shopper)
     signed_in(shopper)
