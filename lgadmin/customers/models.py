@@ -11,6 +11,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    inspect,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -98,6 +99,9 @@ class Account(UserMixin, db.Model):
     staff_role: Mapped[StaffRole | None] = mapped_column(enum_column(StaffRole))
     # Set once when the customer's personal data was erased (privacy.service); never undone.
     erased_at: Mapped[datetime | None]
+    # Every session remembers the value it signed in with; bumping it ends them all
+    # (auth.sessions: sign-out, a new password, deactivation, merge, erasure).
+    session_version: Mapped[int] = mapped_column(default=0)
 
     market: Mapped[Market | None] = relationship()
     pickup_location: Mapped[PickupLocation | None] = relationship()
@@ -148,6 +152,25 @@ class Account(UserMixin, db.Model):
     def is_member(self) -> bool:
         expires = self.membership_expires_on
         return expires is not None and expires >= market_today(self.market)
+
+    def end_sessions(self) -> None:
+        """Sign the account out everywhere: every session signed in with an older
+        session_version is refused from its next request (auth.sessions)."""
+        self.session_version = (self.session_version or 0) + 1
+
+
+# A new password, or an account closed (deactivated, merged away, erased), ends every
+# session of it, whichever service makes the change: here, so no path can forget.
+@event.listens_for(Account.password_hash, "set")
+def _password_changed(account, value, old_value, initiator):
+    if inspect(account).has_identity and value != old_value:
+        account.end_sessions()
+
+
+@event.listens_for(Account.active, "set")
+def _deactivated(account, value, old_value, initiator):
+    if inspect(account).has_identity and not value:
+        account.end_sessions()
 
 
 event.listen(
