@@ -11,6 +11,7 @@ from ..addresses.models import Address
 from ..addresses.service import MAILING_COLUMNS, mailing_address_edited
 from ..audit.service import record
 from ..balance.models import LedgerAllocation, LedgerEntry, LedgerKind
+from ..contact import market_region
 from ..deliverability.service import note_reenabled
 from ..extensions import db
 from ..loyalty.models import LoyaltyEntry
@@ -67,19 +68,6 @@ def normalize_phone(raw: str, region: str = "US") -> str:
     return format_number(number, PhoneNumberFormat.E164)
 
 
-def display_phone(stored: str, region: str = "US") -> str:
-    if not stored:
-        return ""
-    try:
-        number = parse_phone(stored, region)
-    except NumberParseException:
-        return stored
-    fmt = (
-        PhoneNumberFormat.NATIONAL if number.country_code == 1 else PhoneNumberFormat.INTERNATIONAL
-    )
-    return format_number(number, fmt)
-
-
 def normalize_account_email(raw: str) -> str:
     try:
         return validate_email((raw or "").strip(), check_deliverability=False).normalized.lower()
@@ -111,7 +99,9 @@ def update_info(
     if not (values.get("last_name") or "").strip():
         raise InvalidField("last_name", "Last name is required.")
     values["email"] = normalize_account_email(values.get("email"))
-    values["phone"] = normalize_phone(values.get("phone"), account.country or "US")
+    # Read in the region phones are shown in (contact.display_phone), so a number shown on
+    # the form and saved again unchanged reads as the same number.
+    values["phone"] = normalize_phone(values.get("phone"), market_region(account.market))
     taken = db.session.scalar(
         select(
             exists().where(

@@ -5,10 +5,11 @@ import io
 
 from sqlalchemy import select
 
+from ..contact import display_phone, market_region
 from ..extensions import db
 from ..markets.models import Market, PickupLocation
 from ..onboarding.csv_import import COLUMNS
-from ..onboarding.values import FORMULA_STARTS, display_phone, market_region
+from ..onboarding.values import FORMULA_STARTS
 from ..timeutil import today
 from .models import Account
 

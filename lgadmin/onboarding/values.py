@@ -11,6 +11,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
+from ..contact import market_region  # noqa: F401 (the import reads phones in this region)
 from ..customers.models import Account
 from ..extensions import db
 from ..markets.models import Market, PickupLocation
@@ -62,11 +63,6 @@ def email_problem(email: str) -> str | None:
     return None
 
 
-def market_region(market: Market) -> str:
-    """The region phones without a country code are read in (markets are all US for now)."""
-    return getattr(market, "country", None) or "US"
-
-
 def parse_phone(value, region: str) -> tuple[str, str | None]:
     """(E.164 form, None), or ("", problem). An empty phone is fine."""
     text = clean_text(value)
@@ -79,23 +75,6 @@ def parse_phone(value, region: str) -> tuple[str, str | None]:
     if not phonenumbers.is_valid_number(number):
         return "", "invalid phone number"
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
-
-
-def display_phone(e164: str, region: str) -> str:
-    """A stored phone as people write it: national form at home, international abroad."""
-    if not e164:
-        return ""
-    try:
-        number = phonenumbers.parse(e164, region)
-    except phonenumbers.NumberParseException:
-        return e164
-    same_region = phonenumbers.region_code_for_number(number) == region
-    style = (
-        phonenumbers.PhoneNumberFormat.NATIONAL
-        if same_region
-        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
-    )
-    return phonenumbers.format_number(number, style)
 
 
 def pickup_locations_by_name(market: Market) -> dict[str, PickupLocation]:
