@@ -4,7 +4,8 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from .auth.service import hash_password, normalize_email
+from .auth.service import hash_password
+from .contact import normalize_email
 from .customers.models import Account
 from .deliverability.cli import process_mail_events
 from .demo import DEMO_PASSWORD, seed_demo_data

@@ -7,7 +7,7 @@ Each door has a limit per address or account and a looser one per client address
 from flask import request
 from flask_login import current_user
 
-from .auth.service import normalize_email
+from .contact import normalize_email
 from .extensions import limiter
 
 SIGN_IN_PER_ADDRESS = "10 per 15 minutes"

@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 
-from email_validator import EmailNotValidError, validate_email
 from phonenumbers import NumberParseException, PhoneNumberFormat, format_number, is_valid_number
 from phonenumbers import parse as parse_phone
 from sqlalchemy import delete, exists, func, select, update
@@ -11,7 +10,7 @@ from ..addresses.models import Address
 from ..addresses.service import MAILING_COLUMNS, mailing_address_edited
 from ..audit.service import record
 from ..balance.models import LedgerAllocation, LedgerEntry, LedgerKind
-from ..contact import market_region
+from ..contact import email_is_valid, market_region, normalize_email
 from ..deliverability.service import note_reenabled
 from ..extensions import db
 from ..loyalty.models import LoyaltyEntry
@@ -69,10 +68,10 @@ def normalize_phone(raw: str, region: str = "US") -> str:
 
 
 def normalize_account_email(raw: str) -> str:
-    try:
-        return validate_email((raw or "").strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
-        raise InvalidField("email", "Enter a valid email address.") from None
+    email = normalize_email(raw)
+    if not email_is_valid(email):
+        raise InvalidField("email", "Enter a valid email address.")
+    return email
 
 
 INFO_FIELDS = (

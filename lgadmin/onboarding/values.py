@@ -8,16 +8,18 @@ import unicodedata
 from dataclasses import dataclass, field
 
 import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
-from ..contact import market_region  # noqa: F401 (the import reads phones in this region)
+from ..contact import (
+    email_is_valid,
+    market_region,  # noqa: F401 (the import reads phones in this region)
+)
+from ..contact import normalize_email as normalize_address
 from ..customers.models import Account
 from ..extensions import db
 from ..markets.models import Market, PickupLocation
 
 NAME_MAX = 80
-EMAIL_MAX = 254
 ADDRESS_MAX = {
     "address_line1": 200,
     "address_line2": 200,
@@ -46,19 +48,17 @@ def clean_text(value) -> str:
 
 
 def normalize_email(value) -> str:
-    """The stored form of an address: trimmed and lower-cased."""
-    return clean_text(value).lower()
+    """An address typed in a form or read from an import cell, in its stored form: the cell
+    cleaned as every cell is (clean_text: a spreadsheet's formula apostrophe taken off),
+    then contact.normalize_email, the one rule for addresses."""
+    return normalize_address(clean_text(value))
 
 
 def email_problem(email: str) -> str | None:
     """Why `email` (already normalized) is not a usable address, or None."""
     if not email:
         return "missing email"
-    if len(email) > EMAIL_MAX:
-        return "invalid email"
-    try:
-        validate_email(email, check_deliverability=False)
-    except EmailNotValidError:
+    if not email_is_valid(email):
         return "invalid email"
     return None
 
