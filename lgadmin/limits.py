@@ -13,7 +13,7 @@ from flask import request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
-from .auth.service import normalize_email
+from .contact import normalize_email
 from .extensions import limiter
 
 SIGN_IN_PER_ADDRESS = "10 per 15 minutes"  # failed attempts at one address from one client

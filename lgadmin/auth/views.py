@@ -78,8 +78,8 @@ def _link_market(market_slug: str) -> Market:
 )
 def request_sign_in_link(market_slug: str):
     """Email me a sign-in link: the same answer whether or not the address has an account."""
+    from ..contact import normalize_email
     from ..onboarding.emails import base_url, queue_job
-    from ..onboarding.values import normalize_email
 
     market = _link_market(market_slug)
     form = SignInLinkForm()

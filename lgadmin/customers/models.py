@@ -19,6 +19,7 @@ from ..extensions import db, enum_column
 from ..markets.models import Market, PickupLocation
 from ..staff.roles import StaffRole
 from ..timeutil import market_today, utcnow
+from .search_text import account_search_text
 
 
 class LinePosition(enum.StrEnum):
@@ -44,6 +45,9 @@ class Account(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254))
     first_name: Mapped[str] = mapped_column(String(80), default="")
     last_name: Mapped[str] = mapped_column(String(80), default="")
+    # The names and email folded for search (lower-case, no accents): see search_text.py.
+    # Kept by the mapper events below on every insert and update; never set it by hand.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     phone: Mapped[str] = mapped_column(String(32), default="")
     address_line1: Mapped[str] = mapped_column(String(200), default="")
     address_line2: Mapped[str] = mapped_column(String(200), default="")
@@ -121,16 +125,13 @@ class Account(UserMixin, db.Model):
         Index("ix_account_market_order_count", "market_id", "order_count", "id"),
         Index("ix_account_market_total_spent", "market_id", "total_spent_cents", "id"),
         Index("ix_account_market_last_order", "market_id", "last_order_at", "id"),
-        # Partial, case-insensitive search on PostgreSQL (pg_trgm); SQLite scans.
-        *(
-            Index(
-                f"ix_account_{column}_trgm",
-                column,
-                postgresql_using="gin",
-                postgresql_ops={column: "gin_trgm_ops"},
-            ).ddl_if(dialect="postgresql")
-            for column in ("first_name", "last_name", "email")
-        ),
+        # Partial search ignoring case and accents on PostgreSQL (pg_trgm); SQLite scans.
+        Index(
+            "ix_account_search_text_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     def __str__(self) -> str:
@@ -171,6 +172,14 @@ def _password_changed(account, value, old_value, initiator):
 def _deactivated(account, value, old_value, initiator):
     if inspect(account).has_identity and not value:
         account.end_sessions()
+
+
+@event.listens_for(Account, "before_insert")
+@event.listens_for(Account, "before_update")
+def _keep_search_text(mapper, connection, account: Account) -> None:
+    # Every way an account is created or renamed goes through the ORM, so the folded
+    # search text can't fall behind the names and email it is made of.
+    account.search_text = account_search_text(account.first_name, account.last_name, account.email)
 
 
 event.listen(
