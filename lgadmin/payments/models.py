@@ -37,13 +37,17 @@ class PaymentMethod(db.Model):
 
     @property
     def is_expired(self) -> bool:
-        """A card is good through the last day of its expiry month."""
-        now = today()
-        return (self.exp_year, self.exp_month) < (now.year, now.month)
+        return card_is_expired(self.exp_year, self.exp_month)
 
     @property
     def brand_name(self) -> str:
         return BRAND_NAMES.get(self.brand, self.brand.title() or "Card")
+
+
+def card_is_expired(exp_year: int, exp_month: int) -> bool:
+    """A card is good through the last day of its expiry month."""
+    now = today()
+    return (exp_year, exp_month) < (now.year, now.month)
 
 
 BRAND_NAMES = {
