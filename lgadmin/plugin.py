@@ -9,6 +9,7 @@ from flask_admin.theme import Bootstrap4Theme
 from . import models  # noqa: F401  (every model registered before mappers configure)
 from .admin.dashboard import DashboardView
 from .admin.outbox import OutboxView
+from .admin.templates import serve_flask_admin_templates_without_javascript_urls
 from .customers.comments import local_time_label
 from .extensions import csrf, db, limiter, login_manager, mail
 from .groups.service import format_percent
@@ -72,6 +73,7 @@ class LGAdmin:
         init_security_headers(app)
         self._register_blueprints(app)
         self.admin = self._build_admin(app)
+        serve_flask_admin_templates_without_javascript_urls(app)
         self._register_template_helpers(app)
         from .cli import lgadmin_cli
 
