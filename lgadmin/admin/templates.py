@@ -1,18 +1,22 @@
-"""Flask-Admin's templates without `javascript:` URLs, which our script policy forbids.
+"""Flask-Admin's templates, with two fixes our rules need.
 
-Its dropdown toggles, pager and tabs use `href="javascript:void(0)"` as a dead link;
-the browser refuses those under our CSP (a console violation, and a click that does
-nothing where the link is live). Each Flask-Admin view reads its templates through
-its own blueprint's loader, so that loader is wrapped to serve "#" instead: Bootstrap
-already cancels the click on dropdown toggles, and the other links are disabled or
-the current page.
+- No `javascript:` URLs, which our script policy forbids: its dropdown toggles, pager
+  and tabs use `href="javascript:void(0)"` as a dead link, refused under our CSP. They
+  get "#" instead: Bootstrap already cancels the click on dropdown toggles, and the
+  other links are disabled or the current page.
+- Every icon-only button has a tooltip: the navbar's (narrow-screen) menu toggle gets one.
+
+Each Flask-Admin view reads its templates through its own blueprint's loader, so that
+loader is wrapped; the rest of each template is served as shipped.
 """
 
 from flask import Flask
 from jinja2 import BaseLoader
 
-DEAD_LINK = 'href="javascript:void(0)"'
-SAFE_DEAD_LINK = 'href="#"'
+FIXES = (
+    ('href="javascript:void(0)"', 'href="#"'),
+    ('aria-label="Toggle navigation">', 'aria-label="Toggle navigation" title="Menu">'),
+)
 
 
 class WithoutJavascriptUrls(BaseLoader):
@@ -21,7 +25,9 @@ class WithoutJavascriptUrls(BaseLoader):
 
     def get_source(self, environment, template):
         source, filename, uptodate = self.loader.get_source(environment, template)
-        return source.replace(DEAD_LINK, SAFE_DEAD_LINK), filename, uptodate
+        for shipped, fixed in FIXES:
+            source = source.replace(shipped, fixed)
+        return source, filename, uptodate
 
     def list_templates(self):
         return self.loader.list_templates()
