@@ -1,4 +1,4 @@
-"""No `javascript:` URL anywhere: our script policy refuses them (spec of docs/security.md)."""
+"""No `javascript:` URL anywhere: our Content-Security-Policy refuses them."""
 
 import re
 from pathlib import Path
