@@ -6,7 +6,6 @@ delivery reports (bounces, complaints) can be matched back to that account.
 
 import json
 import re
-from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
 
@@ -20,6 +19,7 @@ from .deliverability.unsubscribe import (
     with_unsubscribe_link,
 )
 from .extensions import mail
+from .timeutil import utcnow
 
 MARKET_HEADER = "X-LGAdmin-Market"
 ACCOUNT_HEADER = "X-LGAdmin-Account"
@@ -97,7 +97,7 @@ def send_to_account(account, subject: str, template: str, *, bulk: bool = False,
 
 def write_to_outbox(outbox: Path, message: Message) -> Path:
     outbox.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
     recipient = re.sub(r"[^A-Za-z0-9@._-]", "_", message.recipients[0])[-80:]
     path = outbox / f"{stamp}-{recipient}-{uuid4().hex[:8]}.eml"
     path.write_bytes(message.as_bytes())

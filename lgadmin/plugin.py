@@ -10,7 +10,6 @@ from . import models  # noqa: F401  (every model registered before mappers confi
 from .admin.dashboard import DashboardView
 from .admin.outbox import OutboxView
 from .admin.templates import serve_flask_admin_templates_without_javascript_urls
-from .customers.comments import local_time_label
 from .extensions import csrf, db, limiter, login_manager, mail
 from .groups.service import format_percent
 from .markets.service import all_markets
@@ -18,7 +17,7 @@ from .money import format_money
 from .security import csp_nonce, init_security_headers
 from .staff.roles import can
 from .tenancy import current_market
-from .timeutil import today
+from .timeutil import format_date, format_datetime
 from .urls import IdConverter
 
 PACKAGE_DIR = Path(__file__).parent
@@ -191,9 +190,8 @@ class LGAdmin:
     def _register_template_helpers(self, app: Flask) -> None:
         app.add_template_filter(format_money, "money")
         app.add_template_filter(format_percent, "percent")
-        app.add_template_filter(
-            lambda at, market: local_time_label(at, market.timezone), "market_time"
-        )
+        app.add_template_filter(format_datetime, "market_time")
+        app.add_template_filter(format_date, "market_date")
 
         @app.context_processor
         def lgadmin_context():
@@ -201,5 +199,4 @@ class LGAdmin:
                 "can": can,
                 "current_market": current_market,
                 "lgadmin_markets": all_markets,
-                "today": today(),
             }

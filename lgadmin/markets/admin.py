@@ -1,4 +1,4 @@
-"""Market Settings: the loyalty program and sign-in by emailed link, for the market's managers."""
+"""Market Settings: time zone, loyalty program and sign-in by emailed link, for its managers."""
 
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
@@ -14,6 +14,7 @@ from .settings import SettingsError, update_market_settings
 
 
 class MarketSettingsForm(FlaskForm):
+    timezone = StringField("Time zone")
     loyalty_enabled = BooleanField("Loyalty program on")
     points_per_unit = StringField("Points earned per whole dollar spent")
     point_value_cents = StringField("Value of one point at checkout (cents)")
@@ -25,10 +26,12 @@ class MarketSettingsView(AdminView):
     required_permission = roles.MARKET_SETTINGS
 
     @expose("/", methods=("GET", "POST"))
+    @roles.requires(roles.MARKET_SETTINGS)
     def index(self):
         market = require_market()
         form = MarketSettingsForm(
             formdata=request.form if request.method == "POST" else None,
+            timezone=market.timezone,
             loyalty_enabled=market.loyalty_enabled,
             points_per_unit=str(market.loyalty_points_per_unit),
             point_value_cents=str(market.loyalty_point_value_cents),
@@ -39,6 +42,7 @@ class MarketSettingsView(AdminView):
                 changed = update_market_settings(
                     current_user,
                     market,
+                    timezone=form.timezone.data,
                     loyalty_enabled=form.loyalty_enabled.data,
                     points_per_unit=form.points_per_unit.data,
                     point_value_cents=form.point_value_cents.data,

@@ -1,8 +1,9 @@
-"""A market's own settings that its managers change: the loyalty program and sign-in links."""
+"""A market's own settings that its managers change: time zone, loyalty program, sign-in links."""
 
 import re
 
 from ..audit.service import record
+from ..timeutil import is_known_zone
 from .models import Market
 
 MAX_POINTS_PER_UNIT = 1000
@@ -25,10 +26,22 @@ def _whole(field: str, raw, low: int, high: int, what: str) -> int:
     return value
 
 
+def _zone_name(raw) -> str:
+    name = str(raw or "").strip()
+    if not is_known_zone(name):
+        raise SettingsError(
+            "timezone",
+            "Enter a time zone by its name in the time zone database, such as America/New_York "
+            "or Europe/Paris.",
+        )
+    return name
+
+
 def update_market_settings(
     actor,
     market: Market,
     *,
+    timezone: str | None = None,
     loyalty_enabled: bool,
     points_per_unit,
     point_value_cents,
@@ -40,6 +53,7 @@ def update_market_settings(
         "point_value_cents", point_value_cents, 0, MAX_POINT_VALUE_CENTS, "the value in cents"
     )
     wanted = {
+        "timezone": market.timezone if timezone is None else _zone_name(timezone),
         "loyalty_enabled": bool(loyalty_enabled),
         "loyalty_points_per_unit": rate,
         "loyalty_point_value_cents": value,

@@ -5,7 +5,6 @@ goes through the same access check and market as the grid.
 """
 
 import secrets
-from datetime import datetime
 
 from flask import (
     Response,
@@ -22,8 +21,7 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..audit.service import record
-from ..customers.users_export import export_filename, users_export_csv
+from ..customers.users_export import export_filename, users_export
 from ..extensions import db
 from ..limits import invitations_limit
 from ..staff import roles
@@ -195,7 +193,7 @@ class OnboardingAdminMixin:
             imported=preview.status == ImportStatus.IMPORTED,
             totals=preview_totals(preview),
             form=form,
-            local_time=_local_time(market),
+            market=market,
         )
 
     # Send invitations
@@ -245,10 +243,10 @@ class OnboardingAdminMixin:
     @roles.requires(roles.EXPORT_CUSTOMERS)
     def users_export_view(self):
         market = require_market()
-        record(current_user, market.id, "customers.export", summary="Downloaded the users export")
+        content = users_export(current_user, market)
         db.session.commit()
         return Response(
-            users_export_csv(market),
+            content,
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{export_filename(market)}"'},
         )
@@ -270,16 +268,3 @@ def tell_about_mail(outcome: MailOutcome, what: str) -> None:
             f"{'was' if what.endswith('email') else 'were'} sent right away.",
             "warning",
         )
-
-
-def _local_time(market):
-    from zoneinfo import ZoneInfo
-
-    zone = ZoneInfo(market.timezone)
-
-    def label(at: datetime | None) -> str:
-        if at is None:
-            return ""
-        return at.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).strftime("%b %-d, %Y %-I:%M %p")
-
-    return label

@@ -8,6 +8,7 @@ from ..auth.service import hash_password, password_problem
 from ..customers.models import Account
 from ..extensions import db
 from ..markets.models import Market
+from ..membership.service import grant_trial_orders
 from ..timeutil import utcnow
 from .models import Invitation
 from .values import CustomerValues, clean_customer, existing_emails
@@ -45,6 +46,7 @@ def insert_account(market: Market, values: CustomerValues, **columns) -> Account
         **values.address,
         **columns,
     )
+    grant_trial_orders(account, market)
     try:
         if _savepoints_work():
             with db.session.begin_nested():
@@ -123,11 +125,12 @@ def sign_up(market: Market, raw: dict, password: str, invitation=None) -> Accoun
     if values.problems:
         raise InvalidDetails(values.problems)
     invited = invitation is not None and invitation.email == values.email
-    guest = db.session.scalars(
-        select(Account).where(
-            Account.market_id == market.id, Account.email == values.email, Account.is_guest
-        )
-    ).first()
+    # One look-up, before any password is hashed: a guest's address and a member's are
+    # refused in the same time, so the answer's timing doesn't tell them apart either.
+    existing = account_by_email(market, values.email)
+    guest = existing if existing is not None and existing.is_guest else None
+    if existing is not None and guest is None:
+        raise AlreadyHasAccount(values.email)
     if guest is not None and not invited:
         raise GuestMustBeInvited(values.email)
     try:
@@ -162,6 +165,7 @@ def register_guest(guest: Account, values: CustomerValues, password: str) -> Acc
     guest.pickup_location_id = values.pickup_location_id or guest.pickup_location_id
     for column, value in values.address.items():
         setattr(guest, column, value)
+    grant_trial_orders(guest, guest.market)
     guest.version += 1
     add_mailing_address_to_book(guest)
     return guest

@@ -4,8 +4,8 @@
 counting the payment in the order's balance applied; add what each order
 received that way (its ledger allocations).
 
-Revision ID: 0010_h_ui
-Revises: 0009
+Revision ID: 0011_h_ui
+Revises: 0010_h_mailevents
 Create Date: 2026-12-01 01:20:00.000000
 
 """
@@ -13,8 +13,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0010_h_ui'
-down_revision = '0009'
+revision = '0011_h_ui'
+down_revision = '0010_h_mailevents'
 branch_labels = None
 depends_on = None
 
