@@ -9,6 +9,7 @@ from flask_admin.theme import Bootstrap4Theme
 from . import models  # noqa: F401  (every model registered before mappers configure)
 from .admin.dashboard import DashboardView
 from .admin.outbox import OutboxView
+from .admin.templates import serve_flask_admin_templates_without_javascript_urls
 from .config import LOCAL_HOSTS
 from .extensions import csrf, db, limiter, login_manager, mail
 from .groups.service import format_percent
@@ -76,6 +77,7 @@ class LGAdmin:
         init_security_headers(app)
         self._register_blueprints(app)
         self.admin = self._build_admin(app)
+        serve_flask_admin_templates_without_javascript_urls(app)
         self._register_template_helpers(app)
         from .cli import lgadmin_cli
 
@@ -151,6 +153,7 @@ class LGAdmin:
         return admin
 
     def admin_views(self) -> list:
+        LOGS, MARKET = "Logs", "Market"
         from .act_as.admin import ActAsLogView
         from .audit.admin import AuditLogView
         from .campaigns.admin import CampaignView
@@ -166,19 +169,37 @@ class LGAdmin:
             CustomerView(name="Customers", endpoint="customers", url="/admin/customers"),
             SegmentView(name="Segments", endpoint="segments", url="/admin/segments"),
             CampaignView(name="Campaigns", endpoint="campaigns", url="/admin/campaigns"),
-            AuditLogView(name="Audit Log", endpoint="audit_log", url="/admin/audit-log"),
-            ActAsLogView(name="Act-as log", endpoint="act_as_log", url="/admin/act-as-log"),
-            OutboxView(name="Outbox", endpoint="outbox", url="/admin/outbox"),
-            PaymentsView(name="Payments", endpoint="payments", url="/admin/payments"),
-            MailEventView(name="Mail Events", endpoint="mail_events", url="/admin/mail-events"),
+            # The records and the market's setup sit in two menus, so the navbar is one line.
+            AuditLogView(
+                name="Audit Log", endpoint="audit_log", url="/admin/audit-log", category=LOGS
+            ),
+            ActAsLogView(
+                name="Act-as log", endpoint="act_as_log", url="/admin/act-as-log", category=LOGS
+            ),
+            OutboxView(name="Outbox", endpoint="outbox", url="/admin/outbox", category=LOGS),
+            PaymentsView(
+                name="Payments", endpoint="payments", url="/admin/payments", category=MARKET
+            ),
+            MailEventView(
+                name="Mail Events", endpoint="mail_events", url="/admin/mail-events", category=LOGS
+            ),
             CustomerGroupsView(
-                name="Customer Groups", endpoint="customer_groups", url="/admin/customer-groups"
+                name="Customer Groups",
+                endpoint="customer_groups",
+                url="/admin/customer-groups",
+                category=MARKET,
             ),
             MarketSettingsView(
-                name="Market Settings", endpoint="market_settings", url="/admin/market-settings"
+                name="Market Settings",
+                endpoint="market_settings",
+                url="/admin/market-settings",
+                category=MARKET,
             ),
             DataRequestView(
-                name="Data requests", endpoint="data_requests", url="/admin/data-requests"
+                name="Data requests",
+                endpoint="data_requests",
+                url="/admin/data-requests",
+                category=MARKET,
             ),
         ]
 

@@ -8,10 +8,39 @@ from ..contact import normalize_email
 from ..customers.models import Account
 from ..extensions import db
 from ..markets.models import Market
+from ..staff.roles import is_staff
 from ..timeutil import utcnow
 
 # Checked when no account matches, so a wrong email costs as long as a wrong password.
 _UNKNOWN_ACCOUNT_HASH = generate_password_hash("unknown-account-placeholder")
+
+
+def market_staff_sign_ins(email: str, password: str) -> list[Account]:
+    """The active market accounts with admin access that this email and password open.
+
+    For the platform's own sign-in page (where /admin/ sends a signed-out visitor): a
+    market manager who types their market credentials there is signed in at their
+    market, or told which markets to choose from, instead of "don't match".
+    """
+    accounts = db.session.scalars(
+        select(Account)
+        .where(
+            Account.email == normalize_email(email),
+            Account.market_id.is_not(None),
+            Account.active.is_(True),
+        )
+        .order_by(Account.market_id)
+    ).all()
+    if not accounts:
+        # As long as one account's check, so the answer's time doesn't tell who manages a market.
+        check_password_hash(_UNKNOWN_ACCOUNT_HASH, password or "")
+    return [
+        account
+        for account in accounts
+        if account.password_hash
+        and is_staff(account)
+        and check_password_hash(account.password_hash, password or "")
+    ]
 
 
 def hash_password(password: str) -> str:

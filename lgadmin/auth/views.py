@@ -14,11 +14,12 @@ from ..staff.roles import is_staff
 from ..urls import safe_next_url
 from .forms import SignInForm, SignInLinkForm, SignOutForm, UseSignInLinkForm
 from .links import send_sign_in_link, usable_sign_in_link, use_sign_in_link
-from .service import authenticate, record_sign_in
+from .service import authenticate, market_staff_sign_ins, record_sign_in
 
 bp = Blueprint("auth", __name__)
 
 BAD_CREDENTIALS = "That email and password don't match an active account."
+CHOOSE_MARKET = "You manage more than one market: choose the one to sign in to."
 
 
 def _landing_url(account) -> str:
@@ -29,9 +30,19 @@ def _landing_url(account) -> str:
 
 def _sign_in(market: Market | None):
     form = SignInForm()
+    choose_from = []
     if form.validate_on_submit():
         account = authenticate(market, form.email.data, form.password.data)
-        if account is None:
+        if account is None and market is None:
+            # A market manager on the platform's page: their market's account is the one.
+            staff = market_staff_sign_ins(form.email.data, form.password.data)
+            if len(staff) == 1:
+                account = staff[0]
+            else:
+                choose_from = [a.market for a in staff]
+        if account is None and choose_from:
+            flash(CHOOSE_MARKET, "info")
+        elif account is None:
             flash(BAD_CREDENTIALS, "error")
         else:
             # A fresh session, so nothing from before sign-in carries over.
@@ -40,7 +51,13 @@ def _sign_in(market: Market | None):
             record_sign_in(account)
             return redirect(safe_next_url(request.args.get("next")) or _landing_url(account))
     markets = db.session.scalars(select(Market).order_by(Market.name)).all() if not market else []
-    return render_template("lgadmin/auth/sign_in.html", form=form, market=market, markets=markets)
+    return render_template(
+        "lgadmin/auth/sign_in.html",
+        form=form,
+        market=market,
+        markets=choose_from or markets,
+        choosing=bool(choose_from),
+    )
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

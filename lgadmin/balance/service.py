@@ -162,6 +162,8 @@ def apply_payment_to_open_orders(entry: LedgerEntry) -> list[LedgerAllocation]:
             break
         paid = min(remaining, order.amount_due_cents)
         order.amount_due_cents -= paid
+        # The payment reaches the order through the balance, so the order shows it as applied.
+        order.balance_applied_cents += paid
         if order.amount_due_cents == 0:
             order.paid_at = entry.created_at
         remaining -= paid

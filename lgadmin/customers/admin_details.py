@@ -7,8 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..balance.models import LedgerEntry
-from ..balance.service import REASONS, BalanceError, adjust_balance, parse_amount
+from ..balance.service import BalanceError, adjust_balance, parse_amount
 from ..contact import display_phone, market_region
+from ..deliverability.complaints import spam_complaint_on
 from ..extensions import db
 from ..membership.service import MembershipError, update_membership
 from ..money import format_money
@@ -97,6 +98,7 @@ class CustomerDetailsMixin:
             "reset_link_error": forms.get("reset_link_error", ""),
             "open_section": forms.get("open_section", ""),
             "payments_enabled": payments_enabled(),
+            "spam_complaint_on": spam_complaint_on(account),
             "return_url": url_for(".index_view"),
             **self._account_extras_context(account, forms),
         }
@@ -119,7 +121,7 @@ class CustomerDetailsMixin:
                 if not code or (code == "other" and not text):
                     raise InvalidField("reason", "Pick a reason or type your own.")
                 cents = _amount(form)
-                adjust_balance(
+                entry = adjust_balance(
                     account.id,
                     cents,
                     code,
@@ -144,7 +146,8 @@ class CustomerDetailsMixin:
             else:
                 currency = account.market.currency
                 flash(
-                    f"Balance adjusted by {format_money(cents, currency)} ({REASONS[code]}). "
+                    # The reason as the manager typed it (or the one picked), as the ledger has it.
+                    f"Balance adjusted by {format_money(cents, currency)} ({entry.reason_text}). "
                     f"New balance: {format_money(account.balance_cents, currency)}.",
                     "success",
                 )
@@ -215,6 +218,7 @@ class CustomerDetailsMixin:
                     form.line_position.data,
                     expected_version=form.version.data,
                     staff_role=form.staff_role.data,
+                    complainer_agreed=form.complainer_agreed.data,
                 )
                 db.session.commit()
             except StaleForm as error:
@@ -275,7 +279,9 @@ class CustomerDetailsMixin:
                 db.session.commit()
             except InvalidField as error:
                 db.session.rollback()
+                # At the top of the view, and again beside the button the manager just pressed.
                 flash(str(error), "error")
+                form.form_errors.append(str(error))
             else:
                 flash(f"The account of {name} was permanently deleted.", "success")
                 return redirect(url_for(".index_view"))

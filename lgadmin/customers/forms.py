@@ -76,6 +76,8 @@ class SpecialInfoForm(VersionedForm):
     is_volunteer = BooleanField("Market Volunteer")
     is_wholesale = BooleanField("Wholesale Account")
     receives_mailings = BooleanField("Receives Mailings")
+    # Shown only for a customer who reported our mail as spam.
+    complainer_agreed = BooleanField("They agreed to receive our emails again")
     active = BooleanField("Active Account")
     line_position = SelectField(
         "Line Position",

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..money import format_money
+from ..payments.models import card_is_expired
 from ..timeutil import format_date
 
 
@@ -20,18 +21,22 @@ LEGEND = (
     StatusIcon("grower", "fa-leaf", "Also sells as a grower"),
     StatusIcon("member", "fa-star", "Current member"),
     StatusIcon("card", "fa-credit-card", "Payment method on file"),
+    # An expired card cannot pay, so it is not shown as a payment method on file.
+    StatusIcon("card-expired", "fa-credit-card", "Expired card (cannot pay)"),
     StatusIcon("negative", "fa-exclamation-triangle", "Negative balance"),
     StatusIcon("no-mail", "fa-envelope", "Opted out of newsletters"),
 )
 _BY_KEY = {icon.key: icon for icon in LEGEND}
 
 
-def _card_tooltip(row, today: date) -> str:
+def _card_icon(row, today: date) -> tuple[str, str]:
     brand = (row.card_brand or "card").title()
     text = f"{brand} ending in {row.card_last4}"
-    if (row.card_exp_year, row.card_exp_month) < (today.year, today.month):
-        text += f" (expired {row.card_exp_month:02d}/{row.card_exp_year})"
-    return text
+    if card_is_expired(row.card_exp_year, row.card_exp_month, today):
+        return "card-expired", (
+            f"Expired card: {text} (expired {row.card_exp_month:02d}/{row.card_exp_year})"
+        )
+    return "card", text
 
 
 def status_icons(row, currency: str, today: date) -> list[tuple[StatusIcon, str]]:
@@ -46,7 +51,7 @@ def status_icons(row, currency: str, today: date) -> list[tuple[StatusIcon, str]
     if row.membership_expires_on is not None and row.membership_expires_on >= today:
         icons.append(("member", f"Member until {format_date(row.membership_expires_on)}"))
     if row.card_last4:
-        icons.append(("card", _card_tooltip(row, today)))
+        icons.append(_card_icon(row, today))
     if row.balance_cents < 0:
         icons.append(
             ("negative", f"Negative balance: owes {format_money(-row.balance_cents, currency)}")

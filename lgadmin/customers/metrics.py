@@ -2,7 +2,9 @@
 
 Definitions (the cards' tooltips quote them):
 - Total Customers: every account of the market.
-- Active Customers: ordered or signed in since the first of this month (market's time).
+- Active This Month (spec 002's Active Customers, named for what it counts so it is not
+  read as the dashboard's and the toggle's active accounts): ordered or signed in since
+  the first of this month (market's time).
 - Avg Customer Value: lifetime spend (orders, cancelled ones left out) per customer who
   ever ordered.
 - Retention Rate: of the customers who ordered in the 90 days before the last 90, the share

@@ -11,6 +11,7 @@ from ..addresses.service import MAILING_COLUMNS, mailing_address_edited
 from ..audit.service import record
 from ..balance.models import LedgerAllocation, LedgerEntry, LedgerKind
 from ..contact import email_is_valid, market_region, normalize_email
+from ..deliverability.complaints import spam_complaint_on
 from ..deliverability.service import note_reenabled
 from ..extensions import db
 from ..loyalty.models import LoyaltyEntry
@@ -155,10 +156,12 @@ def update_special_info(
     line_position: str,
     expected_version: int | None = None,
     staff_role: str | None = None,
+    complainer_agreed: bool = False,
 ) -> list[str]:
     """Update Special Info; returns the labels of what changed. The caller commits.
 
-    `staff_role` None leaves the role as it is; "" takes it away.
+    `staff_role` None leaves the role as it is; "" takes it away. Mailings of a customer
+    who reported our mail as spam come back on only with `complainer_agreed`.
     """
     check_version(account, expected_version)
     role = _staff_role(account, actor, staff_role)
@@ -176,6 +179,12 @@ def update_special_info(
         "mailings": bool(flags.get("receives_mailings")) and not account.receives_mailings,
         "account_active": bool(flags.get("active")) and not account.active,
     }
+    if reenabled["mailings"] and not complainer_agreed and spam_complaint_on(account):
+        raise InvalidField(
+            "receives_mailings",
+            "This customer reported our mail as spam. Turn mailings back on only with their "
+            "clear OK: tick “They agreed to receive our emails again” and update again.",
+        )
     changed = []
     # What each change was and became, for the customer's timeline.
     before_after = []

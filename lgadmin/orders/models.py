@@ -45,6 +45,7 @@ class Order(db.Model):
     delivery_address: Mapped[str] = mapped_column(String(500), default="")
 
     items: Mapped[list["OrderItem"]] = relationship(back_populates="order", cascade="all")
+    pickup_location = relationship("PickupLocation")
 
     __table_args__ = (Index("ix_order_account_placed", "account_id", "placed_at"),)
 

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -37,13 +37,16 @@ class PaymentMethod(db.Model):
 
     @property
     def is_expired(self) -> bool:
-        """A card is good through the last day of its expiry month, in the market's calendar."""
-        now = market_today(self.account.market)
-        return (self.exp_year, self.exp_month) < (now.year, now.month)
+        return card_is_expired(self.exp_year, self.exp_month, market_today(self.account.market))
 
     @property
     def brand_name(self) -> str:
         return BRAND_NAMES.get(self.brand, self.brand.title() or "Card")
+
+
+def card_is_expired(exp_year: int, exp_month: int, today: date) -> bool:
+    """A card is good through the last day of its expiry month, in the market's calendar."""
+    return (exp_year, exp_month) < (today.year, today.month)
 
 
 BRAND_NAMES = {

@@ -177,6 +177,17 @@ def checkout(
     return order
 
 
+def preselected_payment(account: Account, market: Market, lines) -> PaymentChoice:
+    """The payment checkout offers first: the balance only when it covers the order as
+    the form starts (no points redeemed, membership added when no trial order is left)."""
+    total = checkout_pricing(account, market, lines, redeem_points=False).total_cents
+    if needs_membership(account, market) and not account.trial_orders_left:
+        total += market.membership_price_cents
+    if account.balance_cents >= total:
+        return PaymentChoice.BALANCE
+    return PaymentChoice.PAY_AT_PICKUP
+
+
 @dataclass
 class Pricing:
     goods_cents: int

@@ -26,6 +26,7 @@ from .service import (
     checkout_pricing,
     needs_membership,
     order_history,
+    preselected_payment,
     set_cart_quantity,
     storefront,
 )
@@ -113,6 +114,7 @@ def _cart_page(market, account, status=200):
         pricing=checkout_pricing(account, market, lines, redeem_points=True),
         needs_membership=needs_membership(account, market),
         payment_choices=[(c.value, PAYMENT_LABELS[c]) for c in available_payments(account)],
+        preselected_payment=preselected_payment(account, market, lines).value,
     ), status
 
 

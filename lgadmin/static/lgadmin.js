@@ -49,10 +49,44 @@ document.addEventListener('change', function (event) {
 });
 
 // The metrics cards load after the grid's rows, so they never slow the list down.
+// "Hide metrics" folds them away (more rows on the screen) and this browser remembers it;
+// folded cards are not even loaded.
 (function () {
   var box = document.getElementById('lg-metrics');
   if (!box || !window.fetch) { return; }
-  fetch(box.getAttribute('data-src'), { credentials: 'same-origin' })
-    .then(function (response) { return response.ok ? response.text() : ''; })
-    .then(function (html) { if (html) { box.innerHTML = html; } });
+  var KEY = 'lgadmin.metrics.folded';
+  var toggle = document.querySelector('.lg-metrics-toggle');
+  var loaded = false;
+
+  function remembered() {
+    try { return window.localStorage.getItem(KEY) === '1'; } catch (e) { return false; }
+  }
+  function remember(folded) {
+    try { window.localStorage.setItem(KEY, folded ? '1' : '0'); } catch (e) { /* private mode */ }
+  }
+  function load() {
+    if (loaded) { return; }
+    loaded = true;
+    fetch(box.getAttribute('data-src'), { credentials: 'same-origin' })
+      .then(function (response) { return response.ok ? response.text() : ''; })
+      .then(function (html) { if (html) { box.innerHTML = html; } });
+  }
+  function show(folded) {
+    box.hidden = folded;
+    if (toggle) {
+      toggle.setAttribute('aria-expanded', folded ? 'false' : 'true');
+      toggle.querySelector('.lg-metrics-toggle-label').textContent = folded ? 'Show metrics' : 'Hide metrics';
+    }
+    if (!folded) { load(); }
+  }
+
+  show(remembered());
+  if (toggle) {
+    toggle.hidden = false;
+    toggle.addEventListener('click', function () {
+      var folded = !box.hidden;
+      remember(folded);
+      show(folded);
+    });
+  }
 })();

@@ -60,6 +60,7 @@ def test_manager_places_a_phone_order_in_the_shoppers_seat(live_server, page):
     expect(page.locator("#orders")).to_contain_text("$15.00")
     expect(page.locator(".lg-balance")).to_have_text("$25.00")
 
+    page.get_by_role("link", name="Logs").click()  # the navbar's menu of records
     page.get_by_role("link", name="Act-as log").click()
     expect(page.locator("table.model-list")).to_contain_text("Phone order")
     expect(page.locator("table.model-list")).to_contain_text("ended")

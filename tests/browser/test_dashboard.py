@@ -18,14 +18,16 @@ def test_demo_manager_signs_in_and_reaches_the_customers(demo, live_server, page
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_text("Active Shoppers")).to_be_visible()
     expect(page.locator(".lg-market-name")).to_have_text("Athens Locally Grown")
-    page.get_by_role("link", name="Go to the customer list").click()
+    active = int(page.locator('[data-card="active-shoppers"] .h3').inner_text())
+    page.get_by_role("link", name="Manage Customers: show the active accounts").click()
+    page.wait_for_url("**/admin/customers/?status=active")
+    expect(page.locator(".lg-grid tbody tr")).to_have_count(active)  # the card's own list
+    page.go_back()
+    page.locator(".lg-quick-actions").get_by_role("link", name="Manage Customers").click()
     page.wait_for_url("**/admin/customers/**")
     # 25 customers, the manager, the demo shopper, the staff member, six growers, four guests
     # and three pairs of duplicates
     expect(page.locator(".lg-grid tbody tr")).to_have_count(44)
-    page.go_back()
-    page.locator(".lg-quick-actions").get_by_role("link", name="Manage Customers").click()
-    page.wait_for_url("**/admin/customers/**")
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
 

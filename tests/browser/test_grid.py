@@ -51,7 +51,7 @@ def test_search_filter_sort_page_size_and_card_tooltip(market_with_customers, li
     for email in rows.locator("td:nth-child(3)").all_inner_texts():
         assert email.startswith("rob") and email.endswith("@hotmail.com")
 
-    page.get_by_role("link", name="Active only").click()
+    page.get_by_role("link", name="Active accounts").click()
     expect(page.locator(".lg-count")).to_contain_text("26 customers")
     expect(page.locator("tr.lg-inactive")).to_have_count(0)
 

@@ -163,7 +163,7 @@ def test_active_only_toggle_survives_search_sort_and_paging(market, manager_clie
             market=market, last_name=f"Smith{n:03d}", email=f"s{n}@example.org", active=n % 3 != 0
         )
     html = manager_client.get(GRID).get_data(as_text=True)
-    active_url = re.search(r'href="([^"]+)"[^>]*>Active only<', html).group(1)
+    active_url = re.search(r'href="([^"]+)"[^>]*>Active accounts<', html).group(1)
     active_page = manager_client.get(active_url.replace("&amp;", "&")).get_data(as_text=True)
     assert "<strong>81</strong> customers" in active_page  # 80 shoppers and the manager
     # every sort header and pager link on the page keeps the toggle
@@ -430,3 +430,34 @@ def test_an_absurd_page_number_with_a_search_shows_the_last_page(market, manager
     AccountFactory(market=market, first_name="Robin", email="robin@example.org")
     response = manager_client.get(f"{GRID}?search=rob&page=184467440737095514")
     assert emails(response) == ["robin@example.org"]
+
+
+def test_an_expired_card_shows_as_expired_not_as_a_payment_method_on_file(market, manager_client):
+    today = market_today(market)
+    PaymentMethodFactory(
+        account=AccountFactory(market=market, email="good@x.org"), last4="4242", brand="visa"
+    )
+    PaymentMethodFactory(
+        account=AccountFactory(market=market, email="old@x.org"),
+        last4="1881",
+        brand="mastercard",
+        exp_year=today.year - 1,
+        exp_month=12,
+    )
+    html = manager_client.get(GRID).get_data(as_text=True)
+    rows = dict(
+        re.findall(r"<td>([^<@]+@[^<]+)</td>\s*<td class=\"lg-icons[^>]*>(.*?)</td>", html, re.S)
+    )
+    assert (
+        'lg-icon-card"' in rows["good@x.org"]
+        and 'title="Visa ending in 4242"' in rows["good@x.org"]
+    )
+    expired = rows["old@x.org"]
+    assert "lg-icon-card-expired" in expired and 'lg-icon-card"' not in expired
+    assert (
+        f'title="Expired card: Mastercard ending in 1881 (expired 12/{today.year - 1})"' in expired
+    )
+    legend = html.split('class="lg-legend')[1].split("</div>")[0]
+    assert "lg-icon-card-expired" in legend and "Expired card (cannot pay)" in legend
+    css = manager_client.get("/lgadmin/static/lgadmin.css").get_data(as_text=True)
+    assert ".lg-icon-card-expired { color: #adb5bd;" in css

@@ -106,7 +106,7 @@ def test_cards_show_above_the_grid_with_their_definitions_in_tooltips(hand_made,
     # the manager is a customer too; "now" is the real clock here, so only stable figures
     assert cards["total"] == "7"
     assert cards["value"] == "$37.50"
-    for label in ("Total Customers", "Active Customers", "Avg Customer Value", "Retention Rate"):
+    for label in ("Total Customers", "Active This Month", "Avg Customer Value", "Retention Rate"):
         assert label in html
     assert 'title="Customers who ordered or signed in since the first of this month."' in html
     assert "the share who ordered again in the last 90 days" in html

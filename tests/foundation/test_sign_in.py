@@ -15,7 +15,7 @@ def test_manager_signs_in_and_lands_on_the_market_dashboard(client):
     assert "Active Shoppers" in page
     assert page.count("Manage Customers") >= 2
     assert "Customer &amp; Orders" in page
-    assert 'aria-label="Go to the customer list"' in page
+    assert 'aria-label="Manage Customers: show the active accounts"' in page
 
 
 def test_sign_in_page_has_the_labelled_fields(client):
