@@ -12,6 +12,7 @@ from .admin.outbox import OutboxView
 from .customers.comments import local_time_label
 from .extensions import csrf, db, limiter, login_manager, mail
 from .groups.service import format_percent
+from .mail import paragraphs as mail_paragraphs
 from .markets.service import all_markets
 from .money import format_money
 from .security import csp_nonce, init_security_headers
@@ -170,6 +171,7 @@ class LGAdmin:
     def _register_template_helpers(self, app: Flask) -> None:
         app.add_template_filter(format_money, "money")
         app.add_template_filter(format_percent, "percent")
+        app.add_template_filter(mail_paragraphs, "mail_paragraphs")
         app.add_template_filter(
             lambda at, market: local_time_label(at, market.timezone), "market_time"
         )
