@@ -1,12 +1,15 @@
-"""A market's own settings that its managers change: the loyalty program and sign-in links."""
+"""A market's own settings that its managers change: the loyalty program, sign-in links
+and how its mail reads (sender name, Reply-To, unsubscribe mailbox)."""
 
 import re
+import unicodedata
 
 from ..audit.service import record
 from .models import Market
 
 MAX_POINTS_PER_UNIT = 1000
 MAX_POINT_VALUE_CENTS = 10_000
+MAX_SENDER_NAME = 120
 
 
 class SettingsError(ValueError):
@@ -25,6 +28,39 @@ def _whole(field: str, raw, low: int, high: int, what: str) -> int:
     return value
 
 
+def _sender_name(raw) -> str:
+    """The name mail is sent under: one line (it goes into the From header), any script."""
+    from ..mail import header_problem
+
+    text = unicodedata.normalize("NFC", str(raw or "")).strip()
+    if header_problem(text):
+        raise SettingsError(
+            "mail_sender_name", "Write the sender name on one line, without line breaks."
+        )
+    if len(text) > MAX_SENDER_NAME:
+        raise SettingsError(
+            "mail_sender_name", f"Keep the sender name under {MAX_SENDER_NAME} characters."
+        )
+    return text
+
+
+def _mailbox(field: str, raw, what: str) -> str:
+    """An email address, or "" for the default."""
+    from ..mail import header_problem
+    from ..onboarding.values import email_problem, normalize_email
+
+    if header_problem(raw):
+        raise SettingsError(
+            field, f"Enter {what} as one email address, such as orders@example.org."
+        )
+    address = normalize_email(raw)
+    if address and email_problem(address):
+        raise SettingsError(
+            field, f"Enter {what} as one email address, such as orders@example.org."
+        )
+    return address
+
+
 def update_market_settings(
     actor,
     market: Market,
@@ -33,8 +69,14 @@ def update_market_settings(
     points_per_unit,
     point_value_cents,
     sign_in_link_enabled: bool,
+    mail_sender_name=None,
+    mail_reply_to=None,
+    mail_unsubscribe_mailbox=None,
 ) -> list[str]:
-    """Save the settings; returns what changed. The caller commits."""
+    """Save the settings; returns what changed. The caller commits.
+
+    The mail settings are left as they are when not given (None); "" is the default.
+    """
     rate = _whole("points_per_unit", points_per_unit, 0, MAX_POINTS_PER_UNIT, "the points")
     value = _whole(
         "point_value_cents", point_value_cents, 0, MAX_POINT_VALUE_CENTS, "the value in cents"
@@ -45,6 +87,14 @@ def update_market_settings(
         "loyalty_point_value_cents": value,
         "sign_in_link_enabled": bool(sign_in_link_enabled),
     }
+    if mail_sender_name is not None:
+        wanted["mail_sender_name"] = _sender_name(mail_sender_name)
+    if mail_reply_to is not None:
+        wanted["mail_reply_to"] = _mailbox("mail_reply_to", mail_reply_to, "the Reply-To")
+    if mail_unsubscribe_mailbox is not None:
+        wanted["mail_unsubscribe_mailbox"] = _mailbox(
+            "mail_unsubscribe_mailbox", mail_unsubscribe_mailbox, "the unsubscribe mailbox"
+        )
     changed = [name for name, v in wanted.items() if getattr(market, name) != v]
     for name in changed:
         setattr(market, name, wanted[name])
