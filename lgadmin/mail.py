@@ -256,24 +256,23 @@ def may_receive(account, *, bulk: bool) -> bool:
 
 
 def metadata_headers(market_id, account_id=None, **more) -> dict:
-    """The market (and account) a message was sent for, in the forms Postmark (Metadata)
-    and Mailgun (user-variables) report back with every bounce and complaint."""
-    market, account = str(market_id or ""), str(account_id or "")
-    headers = {MARKET_HEADER: market, ACCOUNT_HEADER: account}
-    variables = {"lgadmin-market": market, "lgadmin-account": account}
-    headers["X-PM-Metadata-lgadmin-market"] = market
-    headers["X-PM-Metadata-lgadmin-account"] = account
-    for name, value in more.items():
-        key = f"lgadmin-{name}"
+    """The market (and account, when there is one) a message was sent for, in the forms
+    Postmark (Metadata) and Mailgun (user-variables) report back with every bounce and
+    complaint. `more` adds other ids, e.g. invitation=7 for a mail with no account yet."""
+    ids = {"market": market_id, "account": account_id, **more}
+    headers, variables = {}, {}
+    for name, value in ids.items():
+        if value is None:
+            continue
         headers[f"X-LGAdmin-{name.title()}"] = str(value)
-        headers[f"X-PM-Metadata-{key}"] = str(value)
-        variables[key] = str(value)
+        headers[f"X-PM-Metadata-lgadmin-{name}"] = str(value)
+        variables[f"lgadmin-{name}"] = str(value)
     headers["X-Mailgun-Variables"] = json.dumps(variables)
     return headers
 
 
 def account_headers(account) -> dict:
-    return metadata_headers(account.market_id, account.id)
+    return metadata_headers(account.market_id or "", account.id)
 
 
 def send_mail(

@@ -189,6 +189,7 @@ def test_every_kind_of_message_is_complete_and_well_formed_on_the_wire(app, smtp
         assert variables["lgadmin-market"] == str(market.id), where
         if kind == "invitation":
             assert variables["lgadmin-invitation"] == message["X-LGAdmin-Invitation"] != ""
+            assert "lgadmin-account" not in variables and message["X-LGAdmin-Account"] is None
         else:
             assert variables["lgadmin-account"] == message["X-PM-Metadata-lgadmin-account"] != ""
 
