@@ -172,3 +172,15 @@ def test_bad_mail_settings_are_refused_next_to_the_field_and_nothing_changes(
     assert f'name="{field}"' in html and message in html
     saved = fresh(Market, market.id)
     assert (saved.mail_sender_name, saved.mail_reply_to, saved.loyalty_enabled) == ("", "", False)
+
+
+def test_the_sending_address_defaults_to_the_platforms_domain(monkeypatch, tmp_path):
+    from lgadmin.config import settings_from_environment
+
+    monkeypatch.delenv("MAIL_DEFAULT_SENDER", raising=False)
+    monkeypatch.setenv("LGADMIN_BASE_URL", "https://shop.platform.example/")
+    settings = settings_from_environment(str(tmp_path))
+    assert settings["MAIL_DEFAULT_SENDER"] == "noreply@shop.platform.example"
+    monkeypatch.setenv("MAIL_DEFAULT_SENDER", "Platform <mail@platform.example>")
+    settings = settings_from_environment(str(tmp_path))
+    assert settings["MAIL_DEFAULT_SENDER"] == "Platform <mail@platform.example>"
