@@ -18,7 +18,7 @@ from datetime import UTC
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import EmailPolicy
-from email.utils import format_datetime, getaddresses, make_msgid
+from email.utils import format_datetime, formataddr, getaddresses, make_msgid, parseaddr
 from pathlib import Path
 from uuid import uuid4
 
@@ -151,6 +151,20 @@ def market_unsubscribe_mailto(market) -> str | None:
     return f"mailto:{mailbox}?subject=unsubscribe" if mailbox else None
 
 
+def ascii_domain(address: str) -> str:
+    """`address` with an internationalised domain in its ASCII (IDNA) form, as SMTP
+    without SMTPUTF8 carries it; "Name <addr>" forms keep their name."""
+    name, addr = parseaddr(address)
+    local, at, domain = addr.rpartition("@")
+    if not at or domain.isascii():
+        return address
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return address  # not a valid domain: left for the server to refuse
+    return formataddr((name, f"{local}@{domain}")) if name else f"{local}@{domain}"
+
+
 class MailMessage(Message):
     """A Flask-Mail message (its connection sends it) built by the modern `email` API."""
 
@@ -170,14 +184,14 @@ class MailMessage(Message):
         self.headers = {name: check_header(name, value) for name, value in (headers or {}).items()}
         super().__init__(
             subject=subject,
-            recipients=[to],
+            recipients=[ascii_domain(to)],
             body=text,
             html=html,
             sender=platform_address(),  # the envelope sender
             date=utcnow().timestamp(),
         )
         self.sender_name = sender_name
-        self.reply_to_addresses = list(reply_to)
+        self.reply_to_addresses = [ascii_domain(address) for address in reply_to]
         self.sent_at = utcnow()
         self.msgId = make_msgid(domain=platform_domain())
         self._built: EmailMessage | None = None

@@ -276,3 +276,11 @@ def test_links_are_https_in_production_even_from_an_http_address(app, smtp, monk
     assert str(message["List-Unsubscribe"]).startswith("<https://shop.platform.example/m/")
     text = message.get_body(("plain",)).get_content()
     assert "http://" not in text and "https://shop.platform.example/m/" in text
+
+
+def test_an_internationalised_domain_goes_out_in_its_ascii_form(app, smtp, market, people):
+    manager, _ = people
+    shopper = AccountFactory(market=market, email="ana@bücher.example")
+    send_campaign_to_accounts(manager, market, [shopper.id], "News", "Hi")
+    received = smtp.to("ana@xn--bcher-kva.example")
+    assert received.raw_header_lines("To") == ["To: ana@xn--bcher-kva.example"]
