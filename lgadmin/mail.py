@@ -301,10 +301,16 @@ def send_mail(
 
 
 def render_parts(template: str, **context) -> tuple[str, str]:
-    """The text and HTML parts of one kind of message (`template`.txt and .html)."""
-    return render_template(f"{template}.txt", **context), render_template(
-        f"{template}.html", **context
-    )
+    """The text and HTML parts of one kind of message (`template`.txt and .html).
+
+    A kind with no .html template of its own still gets an HTML part: its text,
+    escaped and paragraphed in the market's layout.
+    """
+    text = render_template(f"{template}.txt", **context)
+    html_name = f"{template}.html"
+    if html_name not in current_app.jinja_env.list_templates():
+        html_name, context = "lgadmin/mail/_from_text.html", {**context, "text": text}
+    return text, render_template(html_name, **context)
 
 
 def send_to_account(account, subject: str, template: str, *, bulk: bool = False, **context) -> bool:

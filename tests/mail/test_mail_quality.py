@@ -284,3 +284,18 @@ def test_an_internationalised_domain_goes_out_in_its_ascii_form(app, smtp, marke
     send_campaign_to_accounts(manager, market, [shopper.id], "News", "Hi")
     received = smtp.to("ana@xn--bcher-kva.example")
     assert received.raw_header_lines("To") == ["To: ana@xn--bcher-kva.example"]
+
+
+def test_a_kind_with_only_a_text_template_still_gets_an_html_part(app, monkeypatch, people):
+    from jinja2 import ChoiceLoader, DictLoader
+
+    from lgadmin.mail import render_parts
+
+    _, shopper = people
+    only_text = DictLoader({"tests/mail/only_text.txt": "Hello <b>{{ account.email }}</b>"})
+    monkeypatch.setattr(app.jinja_env, "loader", ChoiceLoader([only_text, app.jinja_env.loader]))
+    with app.test_request_context():
+        text, html = render_parts("tests/mail/only_text", account=shopper, market=shopper.market)
+    assert text == f"Hello <b>{shopper.email}</b>"
+    assert f"<p>Hello &lt;b&gt;{shopper.email}&lt;/b&gt;</p>" in html
+    assert MARKET_NAME in html
