@@ -52,23 +52,24 @@ class MailHeaderError(ValueError):
 
 
 def header_problem(value) -> str | None:
-    """Why `value` (typed by someone) can't go into a mail header, or None.
+    """What in `value` (typed by someone) can't go into a mail header: "line break",
+    "control character", or None when it can.
 
-    The one rule for forms (refused next to the field) and the mail layer (refused
-    before anything is queued or sent), so no job fails at send time.
+    The one rule for forms (refused next to the field, each in its own words) and the
+    mail layer (refused before anything is queued or sent), so no job fails at send time.
     """
     text = str(value or "")
     if "\r" in text or "\n" in text:
-        return "Keep this to one line: line breaks can't go into an email header."
-    if any(ord(c) < 32 or ord(c) == 127 for c in text):
-        return "Remove the control characters."
+        return "line break"  # would end the header and start another (Bcc: ...)
+    if any((ord(c) < 32 and c != "\t") or ord(c) == 127 for c in text):
+        return "control character"
     return None
 
 
 def check_header(name: str, value) -> str:
     problem = header_problem(value)
     if problem:
-        raise MailHeaderError(f"{name}: {problem}")
+        raise MailHeaderError(f"{name}: a {problem} can't go into an email header")
     return str(value or "")
 
 
@@ -188,7 +189,6 @@ class MailMessage(Message):
             body=text,
             html=html,
             sender=platform_address(),  # the envelope sender
-            date=utcnow().timestamp(),
         )
         self.sender_name = sender_name
         self.reply_to_addresses = [ascii_domain(address) for address in reply_to]

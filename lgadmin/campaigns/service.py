@@ -44,9 +44,11 @@ def check_campaign(subject: str, message: str) -> dict[str, str]:
     errors = {}
     if not subject.strip():
         errors["subject"] = "Write a subject."
-    elif header_problem(subject.strip()):
+    elif header_problem(subject.strip()) == "line break":
         # A line break would let the subject write headers of its own (Bcc:...).
         errors["subject"] = "Keep the subject to one line, without line breaks."
+    elif header_problem(subject):
+        errors["subject"] = "Remove the control characters from the subject."
     elif len(subject) > MAX_SUBJECT:
         errors["subject"] = f"Keep the subject under {MAX_SUBJECT} characters."
     if not message.strip():

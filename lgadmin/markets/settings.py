@@ -5,6 +5,8 @@ import re
 import unicodedata
 
 from ..audit.service import record
+from ..mail import header_problem
+from ..onboarding.values import email_problem, normalize_email
 from .models import Market
 
 MAX_POINTS_PER_UNIT = 1000
@@ -30,13 +32,14 @@ def _whole(field: str, raw, low: int, high: int, what: str) -> int:
 
 def _sender_name(raw) -> str:
     """The name mail is sent under: one line (it goes into the From header), any script."""
-    from ..mail import header_problem
-
     text = unicodedata.normalize("NFC", str(raw or "")).strip()
-    if header_problem(text):
+    problem = header_problem(text)
+    if problem == "line break":
         raise SettingsError(
             "mail_sender_name", "Write the sender name on one line, without line breaks."
         )
+    if problem:
+        raise SettingsError("mail_sender_name", "Remove the control characters from the name.")
     if len(text) > MAX_SENDER_NAME:
         raise SettingsError(
             "mail_sender_name", f"Keep the sender name under {MAX_SENDER_NAME} characters."
@@ -46,9 +49,6 @@ def _sender_name(raw) -> str:
 
 def _mailbox(field: str, raw, what: str) -> str:
     """An email address, or "" for the default."""
-    from ..mail import header_problem
-    from ..onboarding.values import email_problem, normalize_email
-
     if header_problem(raw):
         raise SettingsError(
             field, f"Enter {what} as one email address, such as orders@example.org."

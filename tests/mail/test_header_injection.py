@@ -184,3 +184,12 @@ def test_the_sending_address_defaults_to_the_platforms_domain(monkeypatch, tmp_p
     monkeypatch.setenv("MAIL_DEFAULT_SENDER", "Platform <mail@platform.example>")
     settings = settings_from_environment(str(tmp_path))
     assert settings["MAIL_DEFAULT_SENDER"] == "Platform <mail@platform.example>"
+
+
+def test_a_tab_is_fine_in_a_subject_and_other_control_characters_are_not():
+    from lgadmin.campaigns.service import check_campaign
+
+    assert check_campaign("Tomatoes\tare in", "Hi") == {}
+    assert check_campaign("Tomatoes\x00are in", "Hi") == {
+        "subject": "Remove the control characters from the subject."
+    }
