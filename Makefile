@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test chromium lint format audit security-report
+.PHONY: run test test-clocks install install-test chromium lint format audit security-report
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,16 @@ run: install
 ## make test: the whole suite (SQLite; PostgreSQL + Redis when LGADMIN_TEST_* are set)
 test: install-test chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## make test-clocks: the suite (browser tests aside) at the instants where dates go wrong:
+## just after midnight UTC while the markets' day is still the previous one, a month's last day,
+## 29 February and a daylight-saving night in New York. Two at a time, one per core.
+CLOCKS ?= 2026-12-01T00:36:00Z 2027-02-01T03:00:00Z 2028-03-01T02:30:00Z 2027-03-14T06:30:00Z
+test-clocks: install-test
+	@printf '%s\n' $(CLOCKS) | xargs -P 2 -I{} sh -c \
+		'LGADMIN_TEST_NOW={} $(BIN)/pytest -q -p no:cacheprovider -m "not browser" $(PYTEST_ARGS) \
+		> $(VENV)/clock-{}.log 2>&1 && echo "clock {}: $$(tail -n 1 $(VENV)/clock-{}.log)" \
+		|| { echo "clock {} FAILED:"; tail -n 40 $(VENV)/clock-{}.log; exit 1; }'
 
 # Browser tests drive Debian's Chromium; install it when this machine lets us.
 chromium:

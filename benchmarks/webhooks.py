@@ -37,6 +37,8 @@ import requests
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from lgadmin.timeutil import epoch_seconds
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -139,7 +141,7 @@ def event_data(n: int, market_id: int, account_id: int) -> dict:
     data = {
         "event": kind,
         "id": f"bench-{n}-{secrets.token_hex(6)}",
-        "timestamp": time.time(),
+        "timestamp": epoch_seconds(),
         "recipient": email,
         "recipient-domain": "bench.example.org",
         "message": {"headers": {"to": email, "subject": "This week at the market"}},
@@ -152,7 +154,7 @@ def event_data(n: int, market_id: int, account_id: int) -> dict:
 
 
 def signed(data: dict) -> bytes:
-    timestamp, token = str(int(time.time())), secrets.token_hex(25)
+    timestamp, token = str(int(epoch_seconds())), secrets.token_hex(25)
     signature = hmac.new(
         SIGNING_KEY.encode(), (timestamp + token).encode(), hashlib.sha256
     ).hexdigest()

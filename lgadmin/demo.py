@@ -2,7 +2,7 @@
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -18,13 +18,14 @@ from .groups.models import CustomerGroup
 from .loyalty.models import LoyaltyKind
 from .loyalty.service import enroll, record_points
 from .markets.models import Market, PickupLocation
+from .membership.service import grant_trial_orders
 from .merge.demo import seed_duplicates
 from .orders.models import CartItem, PaymentChoice
 from .orders.service import place_order
 from .payments.models import PaymentMethod
 from .privacy.models import DataRequest, DataRequestKind
 from .staff.roles import StaffRole
-from .timeutil import today, utcnow
+from .timeutil import market_today, utcnow
 
 FIRST_NAMES = [
     "Robert",
@@ -393,8 +394,9 @@ def _account(market, first, last, email, *, password_hash, joined_days_ago, **fl
         joined_at=utcnow() - timedelta(days=joined_days_ago),
         **flags,
     )
+    grant_trial_orders(account, market)
     if market.membership_required and not flags.get("is_manager"):
-        account.membership_expires_on = today() + timedelta(days=180)
+        account.membership_expires_on = market_today(market) + timedelta(days=180)
     db.session.add(account)
     return account
 
@@ -460,16 +462,19 @@ def _random_customer(market, pickups, password_hash, rng, n) -> Account:
         active=rng.random() > 0.07,
         line_position=rng.choices(list(LinePosition), weights=(3, 94, 3))[0],
     )
+    grant_trial_orders(account, market)
     if pickups:
         account.pickup_location_id = rng.choice(pickups).id if rng.random() > 0.2 else None
     if market.membership_required:
         roll = rng.random()
-        if roll < 0.5:
-            account.membership_expires_on = today() + timedelta(days=rng.randint(1, 365))
-        elif roll < 0.75:
-            account.membership_expires_on = today() - timedelta(days=rng.randint(1, 700))
+        if roll < 0.75:
+            # Members, current or lapsed, used their trial orders before they joined.
+            account.trial_orders_left = 0
+            days = rng.randint(1, 365) if roll < 0.5 else -rng.randint(1, 700)
+            account.membership_expires_on = market_today(market) + timedelta(days=days)
         else:
-            account.trial_orders_left = rng.randint(0, market.trial_orders_allowed)
+            # Shoppers still on trial: in turn all, some and none of them left.
+            account.trial_orders_left -= n % (market.trial_orders_allowed + 1)
     db.session.add(account)
     return account
 
@@ -485,7 +490,7 @@ def _history(market, account, manager, products, rng) -> None:
                 brand=rng.choice(("visa", "mastercard", "amex", "discover")),
                 last4=f"{rng.randint(0, 9999):04d}",
                 exp_month=rng.randint(1, 12),
-                exp_year=date.today().year + rng.randint(-1, 4),
+                exp_year=utcnow().year + rng.randint(-1, 4),
                 is_default=True,
             )
         )

@@ -9,7 +9,6 @@ from flask_admin.theme import Bootstrap4Theme
 from . import models  # noqa: F401  (every model registered before mappers configure)
 from .admin.dashboard import DashboardView
 from .admin.outbox import OutboxView
-from .customers.comments import local_time_label
 from .extensions import csrf, db, limiter, login_manager, mail
 from .groups.service import format_percent
 from .mail import paragraphs as mail_paragraphs
@@ -18,7 +17,7 @@ from .money import format_money
 from .security import csp_nonce, init_security_headers
 from .staff.roles import can
 from .tenancy import current_market
-from .timeutil import today
+from .timeutil import format_date, format_datetime
 from .urls import IdConverter
 
 PACKAGE_DIR = Path(__file__).parent
@@ -172,9 +171,8 @@ class LGAdmin:
         app.add_template_filter(format_money, "money")
         app.add_template_filter(format_percent, "percent")
         app.add_template_filter(mail_paragraphs, "mail_paragraphs")
-        app.add_template_filter(
-            lambda at, market: local_time_label(at, market.timezone), "market_time"
-        )
+        app.add_template_filter(format_datetime, "market_time")
+        app.add_template_filter(format_date, "market_date")
 
         @app.context_processor
         def lgadmin_context():
@@ -182,5 +180,4 @@ class LGAdmin:
                 "can": can,
                 "current_market": current_market,
                 "lgadmin_markets": all_markets,
-                "today": today(),
             }

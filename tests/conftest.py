@@ -1,8 +1,15 @@
-"""The app once per run, a clean database per test.
+"""The app once per run, a clean database per test, and the clock the run chooses.
 
 SQLite by default; PostgreSQL and Redis when LGADMIN_TEST_DATABASE_URL and
 LGADMIN_TEST_REDIS_URL are set. With LGADMIN_TEST_REQUIRE_SERVICES=1 a test
 that needs a service it cannot have fails instead of skipping.
+
+LGADMIN_TEST_NOW (an ISO 8601 instant, e.g. 2026-12-01T00:36:00Z) starts the
+whole run's clock there, ticking on; unset, the run reads the real clock.
+.ci/run uses it for the instants where dates go wrong: just after midnight UTC
+while the markets' day is still the previous one, a month's last day, 29
+February and a daylight-saving change. A test that needs its own instant moves
+the clock with time-machine's `time_machine` fixture.
 """
 
 import contextvars
@@ -12,13 +19,20 @@ import tempfile
 import threading
 import time
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from flask.testing import FlaskClient
 from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 from werkzeug.serving import make_server
+
+TEST_NOW = os.environ.get("LGADMIN_TEST_NOW") or None
+if TEST_NOW:
+    # Started before any test module is imported, so module-level timestamps see it too.
+    time_machine.travel(datetime.fromisoformat(TEST_NOW), tick=True).start()
 
 _TMP = Path(tempfile.mkdtemp(prefix="lgadmin-tests-"))
 os.environ["LGADMIN_INSTANCE_PATH"] = str(_TMP / "instance")
@@ -217,3 +231,7 @@ def mailbox(app):
     from tests.onboarding.helpers import Mailbox
 
     return Mailbox(Path(app.config["LGADMIN_OUTBOX"]))
+
+
+def pytest_report_header(config):
+    return f"clock: {TEST_NOW or 'the real clock'}"

@@ -10,7 +10,7 @@ from lgadmin.customers.models import Account
 from lgadmin.extensions import db
 from lgadmin.markets.models import Market, PickupLocation
 from lgadmin.payments.models import PaymentMethod
-from lgadmin.timeutil import today, utcnow
+from lgadmin.timeutil import market_today, utcnow
 
 PASSWORD = "Secret123"
 # A cheap hash keeps sign-in fast in tests; production uses werkzeug's default (scrypt).
@@ -57,7 +57,9 @@ class AccountFactory(Base):
     class Params:
         manager = factory.Trait(is_manager=True)
         member = factory.Trait(
-            membership_expires_on=factory.LazyFunction(lambda: today() + timedelta(days=30))
+            membership_expires_on=factory.LazyAttribute(
+                lambda account: market_today(account.market) + timedelta(days=30)
+            )
         )
 
 
@@ -97,5 +99,5 @@ class PaymentMethodFactory(Base):
     brand = "visa"
     last4 = "4242"
     exp_month = 12
-    exp_year = factory.LazyFunction(lambda: today().year + 2)
+    exp_year = factory.LazyFunction(lambda: utcnow().year + 2)
     is_default = True

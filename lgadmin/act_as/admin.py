@@ -13,11 +13,11 @@ from wtforms import SubmitField, TextAreaField
 from wtforms.validators import Length
 
 from ..admin.base import MarketModelView
-from ..customers.comments import local_time_label
 from ..customers.users_export import spreadsheet_safe
 from ..extensions import db
 from ..staff import roles
 from ..tenancy import require_market
+from ..timeutil import format_datetime
 from .models import ActAsSession
 from .service import MAX_REASON, ActAsRefused, refusal, start_act_as
 from .views import SESSION_KEY, storefront_url, take_seat
@@ -74,7 +74,7 @@ class ActAsMixin:
 
 def _when(view, context, record, name):
     value = getattr(record, name)
-    return local_time_label(value, require_market().timezone) if value else ""
+    return format_datetime(value, require_market()) if value else ""
 
 
 def _person(view, context, record, name):

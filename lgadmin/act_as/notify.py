@@ -1,8 +1,8 @@
 """Telling the shopper a manager helped with their account (a manager can't turn this off)."""
 
-from ..customers.comments import local_time_label
 from ..extensions import db
 from ..mail import send_to_account
+from ..timeutil import format_datetime
 from .models import ActAsSession
 
 
@@ -17,5 +17,5 @@ def send_help_notice(session_id: int) -> None:
         f"A manager of {market.name} helped with your account",
         "lgadmin/mail/act_as_notice",
         market=market,
-        when=local_time_label(record.started_at, market.timezone),
+        when=format_datetime(record.started_at, market),
     )

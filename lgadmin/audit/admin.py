@@ -3,9 +3,9 @@
 from sqlalchemy.orm import joinedload
 
 from ..admin.base import MarketModelView
-from ..customers.comments import local_time_label
 from ..staff import roles
 from ..tenancy import require_market
+from ..timeutil import format_datetime
 from .models import AuditEntry
 
 
@@ -16,7 +16,7 @@ def _actor(view, context, entry, name):
 
 
 def _when(view, context, entry, name):
-    return local_time_label(entry.created_at, require_market().timezone)
+    return format_datetime(entry.created_at, require_market())
 
 
 class AuditLogView(MarketModelView):

@@ -1,7 +1,6 @@
 """The customer grid: Flask-Admin's list screen over one fast query of the market's customers."""
 
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from flask import g, url_for
 from flask_admin.model.base import ViewArgs
@@ -14,6 +13,7 @@ from ..onboarding.admin import OnboardingAdminMixin
 from ..privacy.admin import PrivacyAdminMixin
 from ..staff import roles
 from ..tenancy import require_market
+from ..timeutil import format_date, market_today, to_market_time
 from .admin_bulk import BulkActionsMixin
 from .admin_details import CustomerDetailsMixin
 from .admin_extras import AccountExtrasMixin, grid_filters_of_request
@@ -114,7 +114,7 @@ class CustomerView(
     def _grid_context(self, grid, kwargs) -> dict:
         market = require_market()
         view_args = g.customer_view_args
-        tz = ZoneInfo(market.timezone)
+        today = market_today(market)
         return_url = kwargs["return_url"]
         details_prefix = f"{self.get_url('.details_view')}?url={quote(return_url, safe='')}&id="
         filters = grid_filters()
@@ -149,7 +149,7 @@ class CustomerView(
             "loyalty_form": AdjustLoyaltyForm(formdata=None, next=kwargs["return_url"]),
             "bonus_form": BonusPointsForm(formdata=None, **grid_filters_of_request()),
             "legend": LEGEND,
-            "grid_rows": [self._display_row(row, market.currency, tz) for row in grid.rows],
+            "grid_rows": [self._display_row(row, market, today) for row in grid.rows],
             "details_prefix": details_prefix,
             "act_as_prefix": self.get_url(".index_view"),
         }
@@ -177,18 +177,18 @@ class CustomerView(
         return {k: v for k, v in args.items() if v not in (None, "")}
 
     @staticmethod
-    def _display_row(row, currency: str, tz: ZoneInfo) -> dict:
-        utc = ZoneInfo("UTC")
-        joined = row.joined_at.replace(tzinfo=utc).astimezone(tz)
-        last_order = row.last_order_at and row.last_order_at.replace(tzinfo=utc).astimezone(tz)
+    def _display_row(row, market, today) -> dict:
+        currency = market.currency
+        joined = to_market_time(row.joined_at, market)
+        last_order = row.last_order_at and to_market_time(row.last_order_at, market)
         return {
             "id": row.id,
             "first_name": row.first_name,
             "last_name": row.last_name,
             "email": row.email,
             "active": row.active,
-            "icons": status_icons(row, currency),
-            "joined": joined.strftime("%b %-d, %Y"),
+            "icons": status_icons(row, currency, today),
+            "joined": format_date(joined),
             "joined_iso": joined.date().isoformat(),
             "balance": format_money(row.balance_cents, currency),
             "negative": row.balance_cents < 0,
@@ -198,6 +198,6 @@ class CustomerView(
             "loyalty_points": row.loyalty_points,
             "order_count": row.order_count,
             "spent": format_money(row.total_spent_cents, currency),
-            "last_order": last_order.strftime("%b %-d, %Y") if last_order else "",
+            "last_order": format_date(last_order),
             "last_order_iso": last_order.date().isoformat() if last_order else "",
         }

@@ -6,8 +6,6 @@ every id. Add to group and Email selected take a second step: a page naming the
 count, with the group to choose or the email to write.
 """
 
-from datetime import date
-
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
@@ -21,6 +19,7 @@ from ..groups.service import format_percent, market_groups
 from ..staff import roles
 from ..staff.roles import requires
 from ..tenancy import require_market
+from ..timeutil import market_today
 from .bulk import BULK_ACTIONS, BulkError, apply_bulk, customers, selected_accounts
 from .export import csv_download
 from .grid import sort_orders
@@ -97,7 +96,7 @@ class BulkActionsMixin:
         if result.skipped:
             flash(result.message(), "warning")
         where = and_(Account.market_id == market.id, Account.id.in_(result.changed))
-        name = f"customers-{market.slug}-selected-{date.today().isoformat()}.csv"
+        name = f"customers-{market.slug}-selected-{market_today(market).isoformat()}.csv"
         return csv_download(market, where, sort_orders(None)[0], name)
 
     # -- Email selected: compose, then send through the campaign service ------------

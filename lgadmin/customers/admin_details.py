@@ -16,6 +16,7 @@ from ..payments.client import payments_enabled
 from ..staff import roles
 from ..staff.roles import can, requires
 from ..tenancy import require_market
+from ..timeutil import format_date
 from .closed import closed_reason
 from .details import customer_details
 from .forms import (
@@ -163,7 +164,7 @@ class CustomerDetailsMixin:
             except MembershipError as error:
                 form.change.errors.append(str(error))
             else:
-                flash(f"Membership updated: now expires {after:%B %-d, %Y}.", "success")
+                flash(f"Membership updated: now expires {format_date(after)}.", "success")
                 return self._back_to(account, "membership")
         return self._render_details(account, 400, membership=form)
 

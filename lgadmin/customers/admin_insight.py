@@ -2,7 +2,6 @@
 and its CSV / Excel export, mixed into the customer ModelView."""
 
 from dataclasses import dataclass, field
-from datetime import date
 
 from flask import (
     Response,
@@ -20,6 +19,7 @@ from ..segments.criteria import Criteria, describe, parse_criteria
 from ..segments.models import Segment
 from ..segments.service import pickup_name, segment_criteria, segment_with_pickup_name
 from ..tenancy import require_market
+from ..timeutil import market_today
 from .chart import weekly_chart
 from .export import EXPORT_FORMATS, csv_download, export_filename, write_xlsx
 from .grid import CUSTOMER_TYPES, VERIFIED_CHOICES, customer_filter, search_words, sort_orders
@@ -131,7 +131,7 @@ class CustomerInsightMixin:
         column = self._get_column_by_idx(view_args.sort)
         ascending, descending = sort_orders(column[0] if column else None)
         order = descending if view_args.sort_desc else ascending
-        name = export_filename(market, filters.segment, date.today(), fmt)
+        name = export_filename(market, filters.segment, market_today(market), fmt)
         if fmt == "csv":
             return csv_download(market, where, order, name)
         return send_file(

@@ -1,17 +1,10 @@
 """Dated comments on an account, by a manager or by the system."""
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from ..extensions import db
 from ..timeutil import utcnow
 from .models import Account, Comment
-
-
-def local_time_label(at: datetime, timezone: str) -> str:
-    """'5/31/2026, 2:14 PM' in the market's time zone (the format of spec 000)."""
-    local = at.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(timezone))
-    return local.strftime("%-m/%-d/%Y, %-I:%M %p")
 
 
 def add_comment(

@@ -11,7 +11,6 @@ import re
 import tempfile
 from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask import Response
 from openpyxl import Workbook
@@ -22,7 +21,7 @@ from sqlalchemy.orm import Session
 from ..catalog.models import GrowerProfile
 from ..extensions import db
 from ..markets.models import Market, PickupLocation
-from ..timeutil import today
+from ..timeutil import market_today, to_market_time
 from .models import Account
 
 IMPORT_COLUMNS = ("first name", "last name", "email", "phone", "pickup location")
@@ -85,10 +84,10 @@ def export_select(where, order):
 
 def export_rows(session, timezone: str, where, order):
     """Each customer as a list of cell values: text neutralised, money as Decimal."""
-    tz, utc = ZoneInfo(timezone), ZoneInfo("UTC")
+    today = market_today(timezone)
 
     def local_date(at):
-        return at.replace(tzinfo=utc).astimezone(tz).date() if at is not None else None
+        return to_market_time(at, timezone).date() if at is not None else None
 
     def yes(flag):
         return "yes" if flag else "no"
@@ -107,7 +106,7 @@ def export_rows(session, timezone: str, where, order):
             row.order_count,
             Decimal(row.total_spent_cents) / 100,
             local_date(row.last_order_at),
-            member_until if member_until is not None and member_until >= today() else None,
+            member_until if member_until is not None and member_until >= today else None,
             yes(row.is_manager),
             yes(row.is_volunteer),
             yes(row.is_wholesale),

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..markets.models import Market
 from ..payments.models import PaymentMethod
 from ..segments.criteria import criteria_clause
-from ..timeutil import today, utcnow
+from ..timeutil import market_today, utcnow
 from .models import Account
 
 SORTS = {
@@ -98,7 +98,7 @@ def customer_filter(
     if words:
         clauses.append(search_clause(words))
     if criteria:
-        clauses.append(criteria_clause(criteria, utcnow(), today()))
+        clauses.append(criteria_clause(criteria, utcnow(), market_today(market)))
     return and_(*clauses)
 
 

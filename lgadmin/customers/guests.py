@@ -13,6 +13,7 @@ from sqlalchemy import select
 from ..audit.service import record
 from ..extensions import db
 from ..markets.models import Market
+from ..membership.service import grant_trial_orders
 from ..onboarding.models import Invitation
 from ..onboarding.tokens import new_token
 from ..onboarding.values import clean_text, email_problem, normalize_email
@@ -44,6 +45,7 @@ def guest_account(market: Market, email: str, first_name: str = "", last_name: s
             password_hash=None,
             joined_at=utcnow(),
         )
+        grant_trial_orders(account, market)
         db.session.add(account)
         db.session.flush()
     return account

@@ -1,9 +1,10 @@
 """The status icons of spec 000, from one grid row's columns."""
 
 from dataclasses import dataclass
+from datetime import date
 
 from ..money import format_money
-from ..timeutil import today
+from ..timeutil import format_date
 
 
 @dataclass(frozen=True)
@@ -25,17 +26,16 @@ LEGEND = (
 _BY_KEY = {icon.key: icon for icon in LEGEND}
 
 
-def _card_tooltip(row) -> str:
+def _card_tooltip(row, today: date) -> str:
     brand = (row.card_brand or "card").title()
     text = f"{brand} ending in {row.card_last4}"
-    now = today()
-    if (row.card_exp_year, row.card_exp_month) < (now.year, now.month):
+    if (row.card_exp_year, row.card_exp_month) < (today.year, today.month):
         text += f" (expired {row.card_exp_month:02d}/{row.card_exp_year})"
     return text
 
 
-def status_icons(row, currency: str) -> list[tuple[StatusIcon, str]]:
-    """(icon, tooltip) pairs for a grid row, in the legend's order."""
+def status_icons(row, currency: str, today: date) -> list[tuple[StatusIcon, str]]:
+    """(icon, tooltip) pairs for a grid row, in the legend's order; `today` is the market's."""
     icons = []
     if row.is_manager:
         icons.append(("manager", "Market manager"))
@@ -43,10 +43,10 @@ def status_icons(row, currency: str) -> list[tuple[StatusIcon, str]]:
         icons.append(("volunteer", "Market volunteer"))
     if row.grower_id is not None:
         icons.append(("grower", f"Also sells as a grower: {row.grower_name}"))
-    if row.membership_expires_on is not None and row.membership_expires_on >= today():
-        icons.append(("member", f"Member until {row.membership_expires_on:%b %-d, %Y}"))
+    if row.membership_expires_on is not None and row.membership_expires_on >= today:
+        icons.append(("member", f"Member until {format_date(row.membership_expires_on)}"))
     if row.card_last4:
-        icons.append(("card", _card_tooltip(row)))
+        icons.append(("card", _card_tooltip(row, today)))
     if row.balance_cents < 0:
         icons.append(
             ("negative", f"Negative balance: owes {format_money(-row.balance_cents, currency)}")

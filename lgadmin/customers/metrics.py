@@ -11,14 +11,13 @@ Definitions (the cards' tooltips quote them):
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, case, cast, exists, func, or_, select
 
 from ..extensions import db
 from ..markets.models import Market
 from ..orders.models import Order
-from ..timeutil import utcnow
+from ..timeutil import market_midnight_utc, to_market_time, utcnow
 from .models import Account
 
 RETENTION_DAYS = 90
@@ -67,10 +66,7 @@ class WeeklyActivity:
 
 def month_start_utc(market: Market, now: datetime) -> datetime:
     """Midnight of the first of this month in the market's timezone, as naive UTC."""
-    tz = ZoneInfo(market.timezone)
-    local = now.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz)
-    first = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    return first.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+    return market_midnight_utc(to_market_time(now, market).date().replace(day=1), market)
 
 
 def customer_metrics(market: Market, now: datetime | None = None) -> CustomerMetrics:
@@ -118,8 +114,8 @@ def weekly_activity(market: Market, now: datetime | None = None) -> WeeklyActivi
     Each series is one GROUP BY over the week number, so the database returns at most 52 rows.
     """
     now = now or utcnow()
-    end = datetime(now.year, now.month, now.day) + timedelta(days=1)
-    start = end - timedelta(weeks=WEEKS)
+    first_day = to_market_time(now, market).date() + timedelta(days=1) - timedelta(weeks=WEEKS)
+    start = market_midnight_utc(first_day, market)
     new_week = _week_number(Account.joined_at, start)
     new = dict(
         db.session.execute(
@@ -142,7 +138,7 @@ def weekly_activity(market: Market, now: datetime | None = None) -> WeeklyActivi
     )
     weeks = range(WEEKS)
     return WeeklyActivity(
-        [(start + timedelta(weeks=n)).date() for n in weeks],
+        [first_day + timedelta(weeks=n) for n in weeks],
         [int(new.get(n, 0)) for n in weeks],
         [int(active.get(n, 0)) for n in weeks],
     )

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db, enum_column
 from ..markets.models import Market, PickupLocation
 from ..staff.roles import StaffRole
-from ..timeutil import today, utcnow
+from ..timeutil import market_today, utcnow
 
 
 class LinePosition(enum.StrEnum):
@@ -146,7 +146,8 @@ class Account(UserMixin, db.Model):
 
     @property
     def is_member(self) -> bool:
-        return self.membership_expires_on is not None and self.membership_expires_on >= today()
+        expires = self.membership_expires_on
+        return expires is not None and expires >= market_today(self.market)
 
 
 event.listen(

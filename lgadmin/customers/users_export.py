@@ -9,7 +9,7 @@ from ..extensions import db
 from ..markets.models import Market, PickupLocation
 from ..onboarding.csv_import import COLUMNS
 from ..onboarding.values import FORMULA_STARTS, display_phone, market_region
-from ..timeutil import today
+from ..timeutil import market_today
 from .models import Account
 
 # Excel reads a UTF-8 file as Windows-1252 unless it starts with a byte-order mark;
@@ -24,7 +24,7 @@ def spreadsheet_safe(value: str) -> str:
 
 
 def export_filename(market: Market) -> str:
-    return f"{market.slug}-customers-{today().isoformat()}.csv"
+    return f"{market.slug}-customers-{market_today(market).isoformat()}.csv"
 
 
 def users_export_csv(market: Market) -> str:

@@ -12,11 +12,11 @@ from uuid import uuid4
 from sqlalchemy import select, update
 
 from ..audit.service import record
-from ..customers.comments import add_comment, local_time_label
+from ..customers.comments import add_comment
 from ..customers.models import Account
 from ..extensions import db
 from ..jobs import enqueue
-from ..timeutil import utcnow
+from ..timeutil import format_datetime, utcnow
 from .models import MailEvent, MailEventKind
 from .providers import ReportedEvent
 from .storage import store_reported_events
@@ -106,7 +106,7 @@ def _accounts_for(event: MailEvent) -> list[Account]:
 
 def _apply_to_account(event: MailEvent, account: Account) -> None:
     happened_at = event.occurred_at or event.received_at
-    when = local_time_label(happened_at, account.market.timezone if account.market else "UTC")
+    when = format_datetime(happened_at, account.market)
     if event.kind is MailEventKind.HARD_BOUNCE:
         if account.email_bounced_at is not None:
             return  # already stopped; a second bounce changes nothing
@@ -168,7 +168,7 @@ def note_reenabled(
     if not turned_on:
         return None
     market = account.market
-    when = local_time_label(utcnow(), market.timezone if market else "UTC")
+    when = format_datetime(utcnow(), market)
     who = str(manager)
     body = f"{' and '.join(turned_on)} re-enabled on {when} by {who}."
     add_comment(account, body)

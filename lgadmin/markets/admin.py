@@ -1,4 +1,4 @@
-"""Market Settings: loyalty, sign-in by emailed link and the market's mail, for its managers."""
+"""Market Settings: time zone, loyalty, sign-in by emailed link and the market's mail."""
 
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
@@ -15,6 +15,7 @@ from .settings import SettingsError, update_market_settings
 
 
 class MarketSettingsForm(FlaskForm):
+    timezone = StringField("Time zone")
     loyalty_enabled = BooleanField("Loyalty program on")
     points_per_unit = StringField("Points earned per whole dollar spent")
     point_value_cents = StringField("Value of one point at checkout (cents)")
@@ -33,6 +34,7 @@ class MarketSettingsView(AdminView):
         market = require_market()
         form = MarketSettingsForm(
             formdata=request.form if request.method == "POST" else None,
+            timezone=market.timezone,
             loyalty_enabled=market.loyalty_enabled,
             points_per_unit=str(market.loyalty_points_per_unit),
             point_value_cents=str(market.loyalty_point_value_cents),
@@ -46,6 +48,7 @@ class MarketSettingsView(AdminView):
                 changed = update_market_settings(
                     current_user,
                     market,
+                    timezone=form.timezone.data,
                     loyalty_enabled=form.loyalty_enabled.data,
                     points_per_unit=form.points_per_unit.data,
                     point_value_cents=form.point_value_cents.data,

@@ -1,5 +1,5 @@
-"""A market's own settings that its managers change: the loyalty program, sign-in links
-and how its mail reads (sender name, Reply-To, unsubscribe mailbox)."""
+"""A market's own settings that its managers change: time zone, loyalty program, sign-in
+links and how its mail reads (sender name, Reply-To, unsubscribe mailbox)."""
 
 import re
 import unicodedata
@@ -7,6 +7,7 @@ import unicodedata
 from ..audit.service import record
 from ..mail import header_problem
 from ..onboarding.values import email_problem, normalize_email
+from ..timeutil import is_known_zone
 from .models import Market
 
 MAX_POINTS_PER_UNIT = 1000
@@ -28,6 +29,17 @@ def _whole(field: str, raw, low: int, high: int, what: str) -> int:
     if not low <= value <= high:
         raise SettingsError(field, f"Enter {what} as a whole number from {low} to {high:,}.")
     return value
+
+
+def _zone_name(raw) -> str:
+    name = str(raw or "").strip()
+    if not is_known_zone(name):
+        raise SettingsError(
+            "timezone",
+            "Enter a time zone by its name in the time zone database, such as America/New_York "
+            "or Europe/Paris.",
+        )
+    return name
 
 
 def _sender_name(raw) -> str:
@@ -65,6 +77,7 @@ def update_market_settings(
     actor,
     market: Market,
     *,
+    timezone: str | None = None,
     loyalty_enabled: bool,
     points_per_unit,
     point_value_cents,
@@ -82,6 +95,7 @@ def update_market_settings(
         "point_value_cents", point_value_cents, 0, MAX_POINT_VALUE_CENTS, "the value in cents"
     )
     wanted = {
+        "timezone": market.timezone if timezone is None else _zone_name(timezone),
         "loyalty_enabled": bool(loyalty_enabled),
         "loyalty_points_per_unit": rate,
         "loyalty_point_value_cents": value,

@@ -7,7 +7,7 @@ from datetime import date
 from ..audit.service import record
 from ..customers.models import Account
 from ..customers.service import StaleForm, check_version
-from ..timeutil import today
+from ..timeutil import format_date, market_today
 
 CHANGES = {
     "add_year": ("Add A Year", 12),
@@ -26,6 +26,16 @@ def add_months(start: date, months: int) -> date:
     years, month_index = divmod(start.month - 1 + months, 12)
     year, month = start.year + years, month_index + 1
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def grant_trial_orders(account: Account, market) -> None:
+    """A new account starts with the trial orders its market offers.
+
+    Every way an account comes to be calls this (a manager's form, a CSV row,
+    signing up with or without an invitation, a guest row and a guest who
+    registers), so no way in starts a shopper with fewer trials than another.
+    """
+    account.trial_orders_left = market.trial_orders_allowed
 
 
 def is_exempt(account: Account) -> str | None:
@@ -48,12 +58,12 @@ def membership_status(account: Account) -> MembershipStatus:
     if exempt:
         return MembershipStatus(f"Not required ({exempt})", True)
     expires = account.membership_expires_on
-    if expires and expires >= today():
-        return MembershipStatus(f"Member until {expires:%B %-d, %Y}", True)
+    if expires and expires >= market_today(account.market):
+        return MembershipStatus(f"Member until {format_date(expires)}", True)
     trials = account.trial_orders_left
     trial_text = f"{trials} trial order{'s' if trials != 1 else ''} remaining"
     if expires:
-        return MembershipStatus(f"Expired on {expires:%B %-d, %Y} · {trial_text}", False)
+        return MembershipStatus(f"Expired on {format_date(expires)} · {trial_text}", False)
     return MembershipStatus(f"Not a member · {trial_text}", False)
 
 
@@ -74,7 +84,8 @@ def update_membership(
         months = CHANGES[change][1]
         if months > 0:
             # Adding to an expired (or missing) membership starts from today.
-            start = before if before and before >= today() else today()
+            today = market_today(account.market)
+            start = before if before and before >= today else today
         elif before is None:
             raise MembershipError("There is no membership to shorten.")
         else:

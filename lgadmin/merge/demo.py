@@ -6,9 +6,10 @@ from decimal import Decimal
 from ..balance.service import adjust_balance
 from ..customers.models import Account
 from ..extensions import db
+from ..membership.service import grant_trial_orders
 from ..orders.models import PaymentChoice
 from ..orders.service import place_order
-from ..timeutil import today, utcnow
+from ..timeutil import market_today, utcnow
 
 # (first, last, email, phone, days since joining); an email with {slug} gets the market's.
 DUPLICATE_PAIRS = (
@@ -46,8 +47,9 @@ def seed_duplicates(market, manager, products, password_hash: str) -> list[Accou
                 email_verified_at=utcnow() - timedelta(days=days),
                 receives_mailings=n == 0,
             )
+            grant_trial_orders(account, market)
             if market.membership_required:
-                account.membership_expires_on = today() + timedelta(days=30 + 150 * n)
+                account.membership_expires_on = market_today(market) + timedelta(days=30 + 150 * n)
             db.session.add(account)
             db.session.flush()
             adjust_balance(

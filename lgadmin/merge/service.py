@@ -6,8 +6,7 @@ anonymised with an AccountMerge pointing at the kept account.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy import delete, exists, func, or_, select, update
 
@@ -31,7 +30,7 @@ from ..orders.models import CartItem, Order
 from ..orders.service import recount_orders
 from ..payments.models import CardCharge, PaymentMethod
 from ..privacy.models import DataRequest
-from ..timeutil import utcnow
+from ..timeutil import format_date, market_today, utcnow
 from .models import AccountMerge
 
 MOVE, MERGE, DELETE, LEAVE = "move", "merge", "delete", "leave"
@@ -267,7 +266,7 @@ def merge_accounts(manager: Account, market: Market, source: Account, target: Ac
     target.version += 1
     add_comment(
         target,
-        f"Merged account of {source_email} on {_market_today(market):%-m/%-d/%Y} by {manager}",
+        f"Merged account of {source_email} on {format_date(market_today(market))} by {manager}",
         author=manager,
     )
     db.session.flush()
@@ -518,7 +517,3 @@ def _loyalty_after(source: Account, target: Account) -> int | None:
     if source.loyalty_points is None and target.loyalty_points is None:
         return None
     return (source.loyalty_points or 0) + (target.loyalty_points or 0)
-
-
-def _market_today(market: Market) -> date:
-    return datetime.now(ZoneInfo(market.timezone)).date()

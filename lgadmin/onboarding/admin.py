@@ -5,7 +5,6 @@ goes through the same access check and market as the grid.
 """
 
 import secrets
-from datetime import datetime
 
 from flask import (
     Response,
@@ -195,7 +194,7 @@ class OnboardingAdminMixin:
             imported=preview.status == ImportStatus.IMPORTED,
             totals=preview_totals(preview),
             form=form,
-            local_time=_local_time(market),
+            market=market,
         )
 
     # Send invitations
@@ -270,16 +269,3 @@ def tell_about_mail(outcome: MailOutcome, what: str) -> None:
             f"{'was' if what.endswith('email') else 'were'} sent right away.",
             "warning",
         )
-
-
-def _local_time(market):
-    from zoneinfo import ZoneInfo
-
-    zone = ZoneInfo(market.timezone)
-
-    def label(at: datetime | None) -> str:
-        if at is None:
-            return ""
-        return at.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).strftime("%b %-d, %Y %-I:%M %p")
-
-    return label

@@ -47,7 +47,9 @@ class AddCustomerForm(PickupChoices, FlaskForm):
 
 
 class UploadCsvForm(FlaskForm):
-    file = FileField("CSV file", [FileRequired("Choose a CSV file to upload.")])
+    file = FileField(
+        "CSV or Excel file", [FileRequired("Choose a CSV or Excel (.xlsx) file to upload.")]
+    )
     submit = SubmitField("Preview")
 
 

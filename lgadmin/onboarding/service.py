@@ -8,6 +8,7 @@ from ..auth.service import hash_password, password_problem
 from ..customers.models import Account
 from ..extensions import db
 from ..markets.models import Market
+from ..membership.service import grant_trial_orders
 from ..timeutil import utcnow
 from .models import Invitation
 from .values import CustomerValues, clean_customer, existing_emails
@@ -45,6 +46,7 @@ def insert_account(market: Market, values: CustomerValues, **columns) -> Account
         **values.address,
         **columns,
     )
+    grant_trial_orders(account, market)
     try:
         if _savepoints_work():
             with db.session.begin_nested():
@@ -162,6 +164,7 @@ def register_guest(guest: Account, values: CustomerValues, password: str) -> Acc
     guest.pickup_location_id = values.pickup_location_id or guest.pickup_location_id
     for column, value in values.address.items():
         setattr(guest, column, value)
+    grant_trial_orders(guest, guest.market)
     guest.version += 1
     add_mailing_address_to_book(guest)
     return guest

@@ -4,7 +4,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..timeutil import today, utcnow
+from ..timeutil import market_today, utcnow
 
 
 class PaymentMethod(db.Model):
@@ -37,8 +37,8 @@ class PaymentMethod(db.Model):
 
     @property
     def is_expired(self) -> bool:
-        """A card is good through the last day of its expiry month."""
-        now = today()
+        """A card is good through the last day of its expiry month, in the market's calendar."""
+        now = market_today(self.account.market)
         return (self.exp_year, self.exp_month) < (now.year, now.month)
 
     @property

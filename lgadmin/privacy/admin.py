@@ -14,11 +14,11 @@ from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
 from ..admin.base import MarketModelView
-from ..customers.comments import local_time_label
 from ..extensions import db
 from ..staff import roles
 from ..staff.roles import requires
 from ..tenancy import require_market
+from ..timeutil import format_datetime
 from .forms import EraseCustomerForm
 from .models import DataRequest
 from .service import (
@@ -86,14 +86,14 @@ def _kind(view, context, request, name):
 
 
 def _requested(view, context, request, name):
-    return local_time_label(request.requested_at, require_market().timezone)
+    return format_datetime(request.requested_at, require_market())
 
 
 def _status(view, context, request, name):
     if request.is_open:
         return "Open"
     who = request.handled_by.full_name if request.handled_by else "a former manager"
-    when = local_time_label(request.handled_at, require_market().timezone)
+    when = format_datetime(request.handled_at, require_market())
     return f"{request.outcome.capitalize()} on {when} by {who}"
 
 

@@ -4,10 +4,10 @@ import io
 
 from flask import Blueprint, abort, flash, redirect, send_file, url_for
 
-from ..customers.comments import local_time_label
 from ..extensions import db, limiter
 from ..limits import POST, by_account
 from ..shop.views import shopper_page
+from ..timeutil import format_datetime
 from .forms import DataRequestForm
 from .models import DataRequestKind
 from .service import (
@@ -95,6 +95,6 @@ def _request(market, account, kind: DataRequestKind):
                 "success",
             )
         else:
-            when = local_time_label(data_request.requested_at, market.timezone)
+            when = format_datetime(data_request.requested_at, market)
             flash(f"Already requested: you asked {ASKED_FOR[kind]} on {when}.", "info")
     return redirect(url_for("shop.account", market_slug=market.slug) + "#your-data")

@@ -52,3 +52,21 @@ def test_settings_belong_to_the_managers_own_market(client, market):
     save(client, loyalty_enabled="y", points_per_unit="1", point_value_cents="1")
     assert fresh(Market, market.id).loyalty_enabled
     assert not fresh(Market, other.id).loyalty_enabled
+
+
+def test_a_manager_sets_the_markets_time_zone(client, market):
+    html = save(client, timezone=" Europe/Paris ").get_data(as_text=True)
+    assert "Settings saved." in html
+    assert fresh(Market, market.id).timezone == "Europe/Paris"
+    assert 'value="Europe/Paris"' in client.get(SETTINGS).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "", "EST5EDT; DROP TABLE market", "../etc"])
+def test_an_unknown_time_zone_is_refused_next_to_the_field(client, market, zone):
+    response = save(client, timezone=zone, loyalty_enabled="y", points_per_unit="2")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Enter a time zone by its name in the time zone database" in html
+    assert 'id="timezone"' in html and "is-invalid" in html
+    saved = fresh(Market, market.id)
+    assert saved.timezone == "America/New_York" and not saved.loyalty_enabled

@@ -67,7 +67,7 @@ def test_manager_adds_one_imports_a_csv_and_sends_invitations(live_server, page,
 
     # Upload a CSV
     dialog.get_by_role("tab", name="Upload a CSV").click()
-    dialog.get_by_label("CSV file").set_input_files(
+    dialog.get_by_label("CSV or Excel file").set_input_files(
         files=[{"name": "market-day.csv", "mimeType": "text/csv", "buffer": CSV.encode()}]
     )
     dialog.get_by_role("button", name="Preview").click()

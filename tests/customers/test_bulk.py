@@ -16,7 +16,7 @@ from lgadmin.extensions import db
 from lgadmin.groups.models import CustomerGroup
 from lgadmin.membership.service import add_months
 from lgadmin.staff.roles import StaffRole
-from lgadmin.timeutil import today
+from lgadmin.timeutil import market_today
 from tests.accounts.helpers import fresh
 from tests.campaigns.test_campaigns import outbox_files, outbox_messages
 from tests.conftest import csrf_token_from
@@ -166,13 +166,14 @@ def test_turn_off_mailings(client, three):
 
 
 def test_add_membership_month_uses_the_membership_date_arithmetic(client, market):
-    member_until = today() + timedelta(days=10)
+    today = market_today(market)
+    member_until = today + timedelta(days=10)
     member = AccountFactory(market=market, membership_expires_on=member_until)
-    lapsed = AccountFactory(market=market, membership_expires_on=today() - timedelta(days=40))
+    lapsed = AccountFactory(market=market, membership_expires_on=today - timedelta(days=40))
     bulk(client, "add_membership_month", [member.id, lapsed.id])
     assert "Membership extended by a month for 2 customers." in flashed(client)
     assert fresh(Account, member.id).membership_expires_on == add_months(member_until, 1)
-    assert fresh(Account, lapsed.id).membership_expires_on == add_months(today(), 1)
+    assert fresh(Account, lapsed.id).membership_expires_on == add_months(today, 1)
     assert len(bulk_entries("add_membership_month")) == 1
 
 

@@ -13,6 +13,7 @@ from lgadmin.customers.models import Account, LinePosition
 from lgadmin.extensions import db
 from lgadmin.orders.models import CartItem, Order, PaymentChoice
 from lgadmin.orders.service import place_order
+from lgadmin.timeutil import market_today
 from tests.conftest import csrf_token_from
 from tests.factories import (
     AccountFactory,
@@ -203,7 +204,9 @@ def test_update_membership_add_a_month(client, customer):
     )
     assert "Membership updated: now expires" in response.get_data(as_text=True)
     db.session.expire_all()
-    assert db.session.get(Account, customer.id).membership_expires_on > date.today()
+    assert db.session.get(Account, customer.id).membership_expires_on > market_today(
+        customer.market
+    )
 
 
 def test_update_membership_to_a_date_from_the_picker(client, customer):

@@ -1,11 +1,12 @@
 """The customer grid of spec 000: search, the active toggle, sorting, page sizes, icons."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from lgadmin.catalog.models import GrowerApproval
+from lgadmin.timeutil import market_today
 from tests.conftest import counting_statements
 from tests.factories import (
     AccountFactory,
@@ -232,7 +233,7 @@ def test_a_page_past_the_end_shows_the_last_page(market, manager_client):
 
 
 def test_status_icons_each_with_colour_tooltip_and_label(market, manager_client):
-    today = date.today()
+    today = market_today(market)
     AccountFactory(market=market, email="m@x.org", is_manager=True)
     AccountFactory(market=market, email="v@x.org", is_volunteer=True)
     GrowerFactory(

@@ -6,7 +6,8 @@ import hmac
 import itertools
 import json
 import secrets
-import time
+
+from lgadmin.timeutil import epoch_seconds
 
 POSTMARK_USER = "postmark-hook"
 POSTMARK_PASSWORD = "s3cret-hook-password"
@@ -91,7 +92,7 @@ def postmark_auth(user=POSTMARK_USER, password=POSTMARK_PASSWORD) -> dict:
 
 
 def mailgun_signature(key=MAILGUN_KEY, timestamp=None, token=None) -> dict:
-    timestamp = str(int(time.time()) if timestamp is None else timestamp)
+    timestamp = str(int(epoch_seconds()) if timestamp is None else timestamp)
     token = token or secrets.token_hex(25)
     signature = hmac.new(key.encode(), (timestamp + token).encode(), hashlib.sha256).hexdigest()
     return {"timestamp": timestamp, "token": token, "signature": signature}
@@ -103,7 +104,7 @@ def mailgun_event(
     data = {
         "event": event,
         "id": id_ or secrets.token_urlsafe(16),
-        "timestamp": time.time(),
+        "timestamp": epoch_seconds(),
         "log-level": "error" if event == "failed" else "warn",
         "recipient": email,
         "recipient-domain": email.rpartition("@")[2],

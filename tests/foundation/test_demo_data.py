@@ -1,5 +1,4 @@
 import re
-from datetime import date
 
 from sqlalchemy import func, select
 
@@ -10,6 +9,7 @@ from lgadmin.extensions import db
 from lgadmin.markets.models import Market
 from lgadmin.orders.models import CartItem, Order
 from lgadmin.payments.models import PaymentMethod
+from lgadmin.timeutil import market_today
 
 LOGIN_LINE = re.compile(r"^login: (\S+) (\S+) (\S+@\S+) (/\S*)$")
 
@@ -68,7 +68,7 @@ def test_demo_data_covers_every_status_of_spec_000(app):
     assert membership_market.pickup_locations_enabled and membership_market.pickup_locations
     accounts = db.session.scalars(select(Account).where(Account.market_id.is_not(None))).all()
     in_market = [a for a in accounts if a.market_id == membership_market.id]
-    today = date.today()
+    today = market_today(membership_market)
     assert any(a.is_manager for a in accounts)
     assert any(a.is_volunteer for a in accounts)
     assert any(a.is_wholesale for a in accounts)
@@ -79,6 +79,14 @@ def test_demo_data_covers_every_status_of_spec_000(app):
     assert any(a.membership_expires_on and a.membership_expires_on >= today for a in in_market)
     assert any(a.membership_expires_on and a.membership_expires_on < today for a in in_market)
     assert any(a.membership_expires_on is None and a.trial_orders_left > 0 for a in in_market)
+    # Shoppers on trial with none, some and all of the market's trial orders left.
+    offered = membership_market.trial_orders_allowed
+    on_trial = {
+        a.trial_orders_left
+        for a in in_market
+        if a.membership_expires_on is None and not a.is_guest and not a.is_manager
+    }
+    assert {0, offered} <= on_trial and any(0 < left < offered for left in on_trial)
     assert db.session.scalar(select(func.count()).select_from(GrowerProfile)) >= 2
     assert db.session.scalar(select(func.count()).select_from(PaymentMethod)) > 0
     assert db.session.scalar(select(func.count()).select_from(CartItem)) > 0

@@ -27,7 +27,7 @@ from lgadmin.onboarding.models import Token, TokenPurpose
 from lgadmin.orders.models import CartItem, Order, PaymentChoice
 from lgadmin.orders.service import place_order
 from lgadmin.payments.models import PaymentMethod
-from lgadmin.timeutil import today, utcnow
+from lgadmin.timeutil import format_date, market_today, utcnow
 from tests.conftest import csrf_token_from, sign_in
 from tests.factories import (
     AccountFactory,
@@ -235,18 +235,22 @@ def test_the_kept_accounts_own_mailing_address_wins(manager, market, rob, robert
 
 
 def test_membership_keeps_the_later_expiry(manager, market, rob, robert):
-    rob.membership_expires_on = today() + timedelta(days=200)
-    robert.membership_expires_on = today() + timedelta(days=20)
+    rob.membership_expires_on = market_today(market) + timedelta(days=200)
+    robert.membership_expires_on = market_today(market) + timedelta(days=20)
     db.session.commit()
     _merge(manager, market, rob, robert)
-    assert db.session.get(Account, robert.id).membership_expires_on == today() + timedelta(days=200)
+    assert db.session.get(Account, robert.id).membership_expires_on == market_today(
+        market
+    ) + timedelta(days=200)
 
 
 def test_membership_of_the_kept_account_wins_when_it_is_later(manager, market, rob, robert):
-    robert.membership_expires_on = today() + timedelta(days=90)
+    robert.membership_expires_on = market_today(market) + timedelta(days=90)
     db.session.commit()
     _merge(manager, market, rob, robert)
-    assert db.session.get(Account, robert.id).membership_expires_on == today() + timedelta(days=90)
+    assert db.session.get(Account, robert.id).membership_expires_on == market_today(
+        market
+    ) + timedelta(days=90)
 
 
 @pytest.mark.parametrize("mailings_off_on", ["merged", "kept"])
@@ -329,9 +333,8 @@ def test_the_kept_account_gets_a_dated_comment_and_the_audit_log_an_entry(
     comment = db.session.scalars(
         select(Comment).where(Comment.account_id == robert.id).order_by(Comment.id.desc())
     ).first()
-    assert comment.body == (
-        f"Merged account of robert.smith+market@gmail.com on {today():%-m/%-d/%Y} by Maria Lopez"
-    )
+    on = format_date(market_today(market))
+    assert comment.body == f"Merged account of robert.smith+market@gmail.com on {on} by Maria Lopez"
     assert comment.author_id == manager.id
     entry = db.session.scalars(
         select(AuditEntry).where(AuditEntry.action == "customer.merged")
@@ -518,13 +521,13 @@ def test_the_preview_shows_what_moves_and_changes_nothing(
 ):
     place_order(rob, [(product, Decimal(2))], PaymentChoice.PAY_AT_PICKUP)
     adjust_balance(rob.id, 5000, "cash", "", manager)
-    rob.membership_expires_on = today() + timedelta(days=100)
+    rob.membership_expires_on = market_today(market) + timedelta(days=100)
     db.session.commit()
     before = _snapshot(rob, robert)
     page = _merge_page(signed_in(manager), rob, robert).get_data(as_text=True)
     assert "will be merged into" in page
     assert "$0.00 (kept) + $30.00 (merged) = <strong>$30.00</strong>" in page
-    assert f"Expires {today() + timedelta(days=100):%B %-d, %Y}" in page
+    assert f"Expires {format_date(market_today(market) + timedelta(days=100))}" in page
     assert 'data-confirm="Merge robert.smith+market@gmail.com into robert.smith@gmail.com?' in page
     assert _snapshot(rob, robert) == before
 

@@ -3,8 +3,11 @@
 import io
 import re
 import threading
+from html import unescape
 
+import msoffcrypto.format.ooxml
 import pytest
+from openpyxl import Workbook
 from sqlalchemy import select
 
 from lgadmin.audit.models import AuditEntry
@@ -234,10 +237,10 @@ def test_two_hundred_rows_are_fine(market):
 
 
 def test_a_refused_file_shows_its_message_on_the_upload_page(signed_in, manager):
-    response = upload(signed_in(manager), b"PK\x03\x04" + b"\x00" * 64, "customers.xlsx")
+    response = upload(signed_in(manager), b"%PDF-1.7\n" + b"x" * 64, "customers.pdf")
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert "That file is not a CSV" in html
+    assert "That file is not a CSV or an Excel workbook (.xlsx)" in html
     assert 'role="alert"' in html
 
 
@@ -298,3 +301,215 @@ def test_the_blank_template_has_the_columns(signed_in, manager):
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.get_data(as_text=True) == "first name,last name,email,phone,pickup location\r\n"
+
+
+# Import never loses a good row
+
+
+def cell_note(html: str, row: int) -> str:
+    """The note under the phone cell of a preview row ("" when there is none)."""
+    found = re.search(rf'<tr data-row="{row}".*?lg-cell-note">(.*?)<', html, re.S)
+    return found.group(1).strip() if found and found.group(0).count("<tr") == 1 else ""
+
+
+def test_an_unreadable_phone_leaves_the_phone_empty_and_the_row_ready(signed_in, manager, market):
+    client = signed_in(manager)
+    content = (
+        "first name,last name,email,phone\n"
+        "Ana,Lopez,ana@example.org,call me maybe\n"
+        "Bo,Chen,bo@example.org,(706) 543-1234\n"
+    )
+    preview_url = upload(client, content).headers["Location"]
+    page = client.get(preview_url).get_data(as_text=True)
+    assert statuses(page) == {2: "Ready", 3: "Ready"}
+    assert cell_note(page, 2) == "phone not recognised: left empty"
+    assert cell_note(page, 3) == ""
+    assert "1 Ready row has a phone that couldn't be read: it is left empty." in visible_text(page)
+    client.post(preview_url, data={"csrf_token": csrf_token_from(page)})
+    phones = {a.email: a.phone for a in _customers(market)}
+    assert phones["ana@example.org"] == "" and phones["bo@example.org"] == "+17065431234"
+
+
+def test_a_skipped_row_never_makes_a_later_row_with_its_email_a_duplicate(manager, market):
+    content = (
+        "first name,last name,email,phone,pickup location\n"
+        ",Chen,bo@example.org,,\n"  # 2: missing name
+        "Bo,Chen,bo@example.org,,\n"  # 3: the first Ready bo@
+        "Cy,Diaz,cy@example.org,,Nowhere\n"  # 4: unrecognized pickup location
+        "Cy,Diaz,CY@example.org,,Downtown\n"  # 5: the first Ready cy@
+        "Dee,Evans,dee@example.org,not a phone,\n"  # 6: Ready, phone left empty
+        "Dee,Evans,dee@example.org,,\n"  # 7: duplicate of 6
+        "Eve,Fox,eve@example.org,,\n"  # 8: Ready
+        ",,eve@example.org,,\n"  # 9: missing name, not (also) a duplicate
+    )
+    preview = create_preview(manager, market, content.encode(), "c.csv")
+    assert {row["row"]: row["problems"] for row in preview.rows} == {
+        2: ["missing name (no first name)"],
+        3: [],
+        4: ["unrecognized pickup location"],
+        5: [],
+        6: [],
+        7: ["duplicate within the file (same email as row 6)"],
+        8: [],
+        9: ["missing name (no first name or last name)"],
+    }
+    assert carry_out_import(manager, market, preview)
+    db.session.refresh(preview)
+    assert [c["row"] for c in preview.result["created"]] == [3, 5, 6, 8]
+
+
+def test_the_preview_and_the_result_agree_row_for_row(signed_in, manager, market):
+    client = signed_in(manager)
+    content = GOOD_AND_BAD + (
+        "fay@example.org,Fay,Gill,12,\r\n"  # 10: Ready, phone left empty
+        ",Gus,Hall,,,\r\n"  # 11: missing email
+        "gus@example.org,Gus,Hall,,,\r\n"  # 12: Ready
+        "late@example.org,Lee,Late,,,\r\n"  # 13: Ready, gets an account before the import
+    )
+    preview_url = upload(client, content).headers["Location"]
+    page = client.get(preview_url).get_data(as_text=True)
+    AccountFactory(market=market, email="late@example.org")
+    client.post(preview_url, data={"csrf_token": csrf_token_from(page)})
+    result = client.get(preview_url).get_data(as_text=True)
+
+    before, after = statuses(page), statuses(result)
+    assert sorted(before) == sorted(after)
+    for row, status in before.items():
+        if row == 13:
+            assert after[row] == "Skipped: already has an account since the preview"
+        elif status == "Ready":
+            assert after[row] == "Created", row
+        else:
+            assert after[row] == status, row
+        assert cell_note(result, row) == cell_note(page, row)
+    created = {a.email for a in _customers(market)} - {"taken@example.org", "late@example.org"}
+    ready = {
+        re.search(rf'<tr data-row="{row}".*?<td>([^<]*@[^<]*)</td>', page, re.S).group(1)
+        for row, status in before.items()
+        if status == "Ready" and row != 13
+    }
+    assert created == ready == {
+        "ana@example.org", "ro@example.org", "fay@example.org", "gus@example.org"
+    }  # fmt: skip
+
+
+# Excel workbooks
+
+
+def workbook_bytes(rows, *, title="Customers", leading_blank_rows=0) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title
+    for _ in range(leading_blank_rows):
+        sheet.append([])
+    for row in rows:
+        sheet.append(row)
+    workbook.create_sheet("Notes").append(["first name", "last name", "email"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _preview_count(market) -> int:
+    return len(
+        db.session.scalars(select(ImportPreview).where(ImportPreview.market_id == market.id)).all()
+    )
+
+
+def test_an_xlsx_is_read_like_a_csv(signed_in, manager, market):
+    content = workbook_bytes(
+        [
+            ["E-mail address", "First Name", "Last_Name", "Phone number", "Pickup", "Notes"],
+            ["ana@example.org", "Ana", "López", 7065431234, "downtown", "likes kale"],
+            [None, None, None, None, None, None],
+            ["bo@example.org", None, "Chen", None, None, None],
+            ["ANA@example.org", "Ana", "Again", None, None, None],
+            ["cy@example.org", "Cy", "Diaz", "no phone", None, None],
+        ],
+        leading_blank_rows=2,
+    )
+    client = signed_in(manager)
+    response = upload(client, content, "customers.xlsx")
+    assert response.status_code == 302
+    preview_url = response.headers["Location"]
+    page = client.get(preview_url).get_data(as_text=True)
+    assert statuses(page) == {
+        4: "Ready",
+        6: "Skipped: missing name (no first name)",
+        7: "Skipped: duplicate within the file (same email as row 4)",
+        8: "Ready",
+    }
+    assert cell_note(page, 8) == "phone not recognised: left empty"
+    assert "These columns are not imported: Notes." in page
+    client.post(preview_url, data={"csrf_token": csrf_token_from(page)})
+    created = {a.email: a for a in _customers(market)}
+    assert created["ana@example.org"].phone == "+17065431234"
+    assert created["ana@example.org"].pickup_location.name == "Downtown"
+    assert created["cy@example.org"].phone == ""
+
+
+def test_the_grids_excel_export_imports_into_another_market(signed_in, manager, market):
+    AccountFactory(market=market, email="kim@example.org", first_name="Kim", last_name="Ng")
+    exported = signed_in(manager).get("/admin/customers/export/xlsx").get_data()
+    other = MarketFactory(pickup_locations_enabled=True)
+    PickupLocationFactory(market=other, name="Downtown")
+    other_manager = AccountFactory(manager=True, market=other)
+    preview = create_preview(other_manager, other, exported, "customers-athens.xlsx")
+    by_email = {row["email"]: row for row in preview.rows}
+    assert by_email["kim@example.org"]["problems"] == []
+    assert (
+        by_email["kim@example.org"]["first_name"],
+        by_email["kim@example.org"]["last_name"],
+    ) == (
+        "Kim",
+        "Ng",
+    )
+
+
+def _encrypted_workbook() -> bytes:
+    plain, encrypted = (
+        io.BytesIO(workbook_bytes([["first name", "last name", "email"]])),
+        io.BytesIO(),
+    )
+    msoffcrypto.format.ooxml.OOXMLFile(plain).encrypt("secret", encrypted)
+    return encrypted.getvalue()
+
+
+@pytest.mark.parametrize(
+    "make, filename, message",
+    [
+        (lambda: b"first name,last name,email\nA,B,a@b.org\n", "customers.xlsx",
+         "That .xlsx file can't be read as a spreadsheet"),
+        (lambda: b"PK\x03\x04" + b"\x00" * 64, "customers.xlsx",
+         "That .xlsx file can't be read as a spreadsheet"),
+        (lambda: workbook_bytes([])[:-200], "customers.xlsx",
+         "That .xlsx file can't be read as a spreadsheet"),
+        (_encrypted_workbook, "customers.xlsx", "That workbook is password-protected"),
+        (lambda: workbook_bytes([["first name", "last name", "email"]]
+                                + [[f"F{n}", f"L{n}", f"p{n}@example.org"] for n in range(201)]),
+         "customers.xlsx", "The sheet has more than 200 customer rows; at most 200"),
+        (lambda: workbook_bytes([["first name", "last name", "email"]]), "customers.xlsx",
+         "The file has a header row but no customers under it."),
+        (lambda: b"%PDF-1.7\n" + b"x" * 64, "customers.pdf",
+         "That file is not a CSV or an Excel workbook (.xlsx)"),
+        (lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "customers.xls",
+         "That file is not a CSV or an Excel workbook (.xlsx)"),
+    ],
+)  # fmt: skip
+def test_a_file_that_cannot_be_read_gets_one_clear_message_and_changes_nothing(
+    signed_in, manager, market, make, filename, message
+):
+    response = upload(signed_in(manager), make(), filename)
+    assert response.status_code == 400
+    alerts = re.findall(r'role="alert"[^>]*>(.*?)</div>', response.get_data(as_text=True), re.S)
+    assert len(alerts) == 1
+    assert message in unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", alerts[0])))
+    assert _preview_count(market) == 0
+    assert len(_customers(market)) == 1  # only taken@, there before
+
+
+def test_two_hundred_rows_of_a_workbook_are_fine(manager, market):
+    rows = [[f"F{n}", f"L{n}", f"p{n}@example.org"] for n in range(200)]
+    content = workbook_bytes([["first name", "last name", "email"], *rows])
+    preview = create_preview(manager, market, content, "big.xlsx")
+    assert len(preview.rows) == 200 and not any(row["problems"] for row in preview.rows)

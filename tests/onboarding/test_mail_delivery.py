@@ -4,12 +4,13 @@ import email
 import email.policy
 import socket
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from rq import SimpleWorker
 
 from lgadmin.jobs import queue
+from lgadmin.timeutil import utcnow
 from tests.conftest import csrf_token_from, sign_in
 from tests.factories import AccountFactory
 from tests.onboarding.helpers import link_in, local_path, post_form
@@ -108,7 +109,7 @@ def test_a_worker_sends_through_smtp_and_a_failed_send_is_retried_with_back_off(
     (retrying,) = [jobs.fetch_job(i) for i in jobs.scheduled_job_registry.get_job_ids()]
     assert retrying.retries_left == 2
     retry_at = jobs.scheduled_job_registry.get_scheduled_time(retrying)
-    delay = retry_at - datetime.now(retry_at.tzinfo)
+    delay = retry_at.replace(tzinfo=None) - utcnow()
     assert timedelta(seconds=5) < delay <= timedelta(seconds=10)
 
     # The back-off has passed: the scheduler puts the job back on the queue.

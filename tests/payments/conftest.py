@@ -4,10 +4,10 @@ import hashlib
 import hmac
 import itertools
 import json
-import time
 
 import pytest
 
+from lgadmin.timeutil import epoch_seconds
 from tests.payments.stripe_server import FakeStripe, payment_method_object
 
 WEBHOOK_SECRET = "whsec_lgadmin_test_secret"
@@ -44,7 +44,7 @@ def payments_off(app, monkeypatch):
 
 def signature(payload: str, secret: str = WEBHOOK_SECRET, at: int | None = None) -> str:
     """Stripe's scheme: t=<unix time>,v1=HMAC-SHA256(secret, "<t>.<payload>")."""
-    timestamp = int(at if at is not None else time.time())
+    timestamp = int(at if at is not None else epoch_seconds())
     signed = hmac.new(secret.encode(), f"{timestamp}.{payload}".encode(), hashlib.sha256)
     return f"t={timestamp},v1={signed.hexdigest()}"
 

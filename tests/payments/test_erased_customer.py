@@ -1,12 +1,11 @@
 """After an erasure, Stripe's late news about the customer's cards finds no account to change."""
 
-import time
-
 from sqlalchemy import select
 
 from lgadmin.extensions import db
 from lgadmin.payments.models import PaymentMethod
 from lgadmin.privacy.service import erase_customer
+from lgadmin.timeutil import epoch_seconds
 from tests.factories import AccountFactory, PaymentMethodFactory
 from tests.payments.conftest import card_event
 
@@ -19,7 +18,7 @@ def test_a_card_attached_after_the_erasure_is_not_saved_on_the_erased_account(pa
     db.session.commit()
 
     response = deliver(
-        card_event("payment_method.attached", "pm_new", "cus_erased", int(time.time()))
+        card_event("payment_method.attached", "pm_new", "cus_erased", int(epoch_seconds()))
     )
 
     assert response.status_code == 200

@@ -1,7 +1,5 @@
 """Refresh from Stripe: the manager re-reads a customer's cards when a webhook was missed."""
 
-import time
-
 from flask import render_template
 from sqlalchemy import select
 
@@ -9,6 +7,7 @@ from lgadmin.audit.models import AuditEntry
 from lgadmin.extensions import db
 from lgadmin.payments.models import PaymentMethod
 from lgadmin.payments.service import payment_information, refresh_payment_methods
+from lgadmin.timeutil import epoch_seconds
 from tests.conftest import csrf_token_from
 from tests.factories import AccountFactory, PaymentMethodFactory
 from tests.payments.conftest import card_event
@@ -59,7 +58,10 @@ def test_a_webhook_older_than_the_refresh_cannot_undo_it(payments_on, deliver):
 
     late = deliver(
         card_event(
-            "payment_method.attached", "pm_old", account.stripe_customer_id, int(time.time()) - 60
+            "payment_method.attached",
+            "pm_old",
+            account.stripe_customer_id,
+            int(epoch_seconds()) - 60,
         )
     )
 

@@ -2,16 +2,16 @@
 
 import json
 import logging
-import time
 
 from sqlalchemy import func, inspect, select, text
 
 from lgadmin.extensions import db
 from lgadmin.payments.models import PaymentMethod, StripeEvent
+from lgadmin.timeutil import epoch_seconds
 from tests.factories import AccountFactory, PaymentMethodFactory
 from tests.payments.conftest import card_event, default_event, stripe_event
 
-NOW = int(time.time())
+NOW = int(epoch_seconds())
 
 
 def cards_of(account) -> dict[str, PaymentMethod]:
@@ -56,7 +56,7 @@ def test_signature_older_than_the_tolerance_is_refused(payments_on, deliver):
     account = shopper()
 
     response = deliver(
-        card_event("payment_method.attached", "pm_1", "cus_shopper", NOW), at=time.time() - 600
+        card_event("payment_method.attached", "pm_1", "cus_shopper", NOW), at=epoch_seconds() - 600
     )
 
     assert response.status_code == 400

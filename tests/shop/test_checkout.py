@@ -8,6 +8,7 @@ from lgadmin.customers.models import Account
 from lgadmin.extensions import db
 from lgadmin.orders.models import CartItem, Order, PaymentChoice
 from lgadmin.shop.service import ShopError, checkout, set_cart_quantity
+from lgadmin.timeutil import market_today
 from tests.conftest import csrf_token_from
 from tests.factories import (
     AccountFactory,
@@ -48,12 +49,14 @@ def test_trial_orders_count_down_then_membership_is_asked_for(market, product):
     order = checkout(account, market, PaymentChoice.BALANCE, buy_membership=True)
     db.session.commit()
     assert order.includes_membership and order.total_cents == 2000 + 2500
-    assert account.membership_expires_on > date.today() + timedelta(days=360)
+    assert account.membership_expires_on > market_today(account.market) + timedelta(days=360)
 
 
 def test_members_managers_and_approved_growers_need_no_membership(market, product):
     for account in (
-        AccountFactory(market=market, membership_expires_on=date.today() + timedelta(days=5)),
+        AccountFactory(
+            market=market, membership_expires_on=market_today(market) + timedelta(days=5)
+        ),
         AccountFactory(market=market, manager=True),
         GrowerFactory(account__market=market).account,
     ):

@@ -4,8 +4,8 @@ X-Mailgun-Variables the mail was sent with."""
 
 import hashlib
 import hmac
-import time
 
+from ...timeutil import epoch_seconds
 from ..models import MailEventKind
 from . import ReportedEvent, WebhookRefused, as_email, as_id, as_text, epoch_time, fallback_event_id
 
@@ -31,7 +31,7 @@ def signature_token(payload, config, now: float | None = None) -> str:
     if not hmac.compare_digest(expected, signature):
         raise WebhookRefused(401, "The webhook signature does not match.")
     try:
-        age = (time.time() if now is None else now) - int(timestamp)
+        age = (epoch_seconds() if now is None else now) - int(timestamp)
     except ValueError:
         raise WebhookRefused(401, "The webhook timestamp is not a time.") from None
     if abs(age) > MAX_AGE_SECONDS:
