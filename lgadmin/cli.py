@@ -1,9 +1,10 @@
-"""flask lgadmin ...: demo data and superusers."""
+"""flask lgadmin ...: demo data, superusers and the catch-up sweeps."""
 
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from .act_as.service import end_overdue_sessions, send_end_notices
 from .auth.service import hash_password, normalize_email
 from .customers.models import Account
 from .deliverability.cli import process_mail_events
@@ -12,6 +13,15 @@ from .extensions import db
 
 lgadmin_cli = AppGroup("lgadmin", help="lgadmin commands.")
 lgadmin_cli.add_command(process_mail_events)
+
+
+@lgadmin_cli.command("end-act-as-sessions")
+def end_act_as_sessions():
+    """End every act-as session past its time or idle limit (cron: every few minutes)."""
+    closed = end_overdue_sessions()
+    db.session.commit()
+    send_end_notices(closed)
+    click.echo(f"{len(closed)} act-as session{'s' if len(closed) != 1 else ''} ended")
 
 
 @lgadmin_cli.command("demo-data")

@@ -43,11 +43,13 @@ def content_security_policy(nonce: str) -> str:
 
 
 def refuse_nul_characters():
-    """Text with a NUL character can't be stored (PostgreSQL refuses it): say so, never a 500."""
-    # Query strings are only read (the grid's search drops control characters itself).
-    for value in request.form.values():
-        if "\x00" in value:
-            abort(400, "That text contains a NUL character, which can't be stored.")
+    """Text with a NUL character can't be stored or searched for (PostgreSQL refuses it in any
+    parameter): say so, never a 500. Query strings too: a list's search or filter with a NUL
+    would reach the database."""
+    for values in (request.form, request.args):
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                abort(400, "That text contains a NUL character, which can't be stored.")
 
 
 def init_security_headers(app: Flask) -> None:

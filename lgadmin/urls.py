@@ -1,3 +1,4 @@
+import re
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import current_app, has_request_context, request
@@ -25,12 +26,24 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+# Browsers drop tabs and newlines inside a URL and read a backslash as a slash, so
+# "/\\evil.example" and "/\t/evil.example" go off-site like "//evil.example" does.
+_URL_CONTROL = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
 def safe_next_url(target: str | None) -> str | None:
-    """`target` when it is a path on this site, else None (no open redirects)."""
-    if not target:
+    """`target` when it is a path on this site, else None (no open redirects).
+
+    The one check for every return address: `next=` and Flask-Admin's `url=` alike. A path
+    is "/" followed by anything but a second slash; no scheme ("http:evil.example" is
+    off-site over HTTPS), no host, no backslash and no control character anywhere.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if _URL_CONTROL.search(target):
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc:
         return None
     return target
 

@@ -6,6 +6,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..timeutil import utcnow
 
+# How a session ended (end_reason), as the act-as log says it.
+END_REASONS = {
+    "ended": "Ended by the manager",
+    "signed_out": "Manager signed out",
+    "expired": "Time limit reached",
+    "idle": "Idle too long",
+}
+
 
 class ActAsSession(db.Model):
     """A manager in a shopper's seat, from start to end."""
@@ -19,13 +27,18 @@ class ActAsSession(db.Model):
     expires_at: Mapped[datetime]
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
-    end_reason: Mapped[str | None] = mapped_column(String(20))  # ended, expired, idle
+    # ended, signed_out, expired or idle (END_REASONS)
+    end_reason: Mapped[str | None] = mapped_column(String(20))
     ip_address: Mapped[str] = mapped_column(String(45), default="")
     user_agent: Mapped[str] = mapped_column(String(300), default="")
 
     manager = relationship("Account", foreign_keys=[manager_id])
     shopper = relationship("Account", foreign_keys=[shopper_id])
     actions: Mapped[list["ActAsAction"]] = relationship(order_by="ActAsAction.at")
+
+    @property
+    def how_it_ended(self) -> str:
+        return END_REASONS.get(self.end_reason, self.end_reason or "")
 
     __table_args__ = (
         Index("ix_act_as_session_market_started", "market_id", "started_at"),

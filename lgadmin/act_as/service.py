@@ -1,16 +1,17 @@
 """Acting as a customer: who may, for how long, and the trail it leaves."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from .. import timeutil
 from ..audit.service import record
 from ..customers.models import Account
 from ..extensions import db
-from .models import ActAsAction, ActAsSession
+from .models import END_REASONS, ActAsAction, ActAsSession
+from .notify import send_help_notice
 
 MAX_REASON = 250
 
@@ -32,6 +33,28 @@ def limits() -> Limits:
     )
 
 
+STAFF_SEAT = (
+    "Act as is for shoppers only: nobody can act as a market manager, a staff member "
+    "or platform staff."
+)
+
+
+def seat_refusal(account) -> str | None:
+    """Why nobody may act as `account` (None when a manager of its market may).
+
+    Act-as is for shoppers (and volunteers and growers) only: never an account that holds
+    an admin permission, whether or not it is active, so the seat can't reach the admin.
+    The grid and the details page read this too (an Account or a grid row will do).
+    """
+    if account.is_superuser or account.is_manager or account.staff_role is not None:
+        return STAFF_SEAT
+    if not account.active:
+        return "This account is inactive; activate it before acting as the customer."
+    if account.is_guest:
+        return "A guest has no account to act in; invite them to register first."
+    return None
+
+
 def refusal(actor: Account, shopper: Account, *, already_acting: bool) -> str | None:
     """Why `actor` may not act as `shopper` (None when they may)."""
     if already_acting:
@@ -40,13 +63,7 @@ def refusal(actor: Account, shopper: Account, *, already_acting: bool) -> str | 
         return "Only this market's managers can act as its customers."
     if actor.id == shopper.id:
         return "You can't act as yourself."
-    if shopper.is_superuser or shopper.is_manager:
-        return "Nobody can act as a market manager or platform staff."
-    if not shopper.active:
-        return "This account is inactive; activate it before acting as the customer."
-    if shopper.is_guest:
-        return "A guest has no account to act in; invite them to register first."
-    return None
+    return seat_refusal(shopper)
 
 
 def start_act_as(
@@ -90,26 +107,37 @@ def start_act_as(
     return session
 
 
+def overdue(session: ActAsSession, now: datetime | None = None) -> tuple[str, datetime] | None:
+    """('expired' or 'idle', when it ran out) for an open session past a limit, else None.
+
+    The time is when the limit was reached, not when somebody noticed: a session left
+    behind overnight ended ten idle minutes after its last request.
+    """
+    now = now or timeutil.utcnow()
+    idle_until = session.last_seen_at + limits().idle
+    if session.expires_at <= idle_until and now >= session.expires_at:
+        return "expired", session.expires_at
+    if now >= idle_until:
+        return "idle", idle_until
+    return None
+
+
 def expiry_reason(session: ActAsSession) -> str | None:
     """'expired' or 'idle' when the session must end now, else None."""
-    now = timeutil.utcnow()
-    if now >= session.expires_at:
-        return "expired"
-    if now - session.last_seen_at >= limits().idle:
-        return "idle"
-    return None
+    ran_out = overdue(session)
+    return ran_out[0] if ran_out else None
 
 
 def touch(session: ActAsSession) -> None:
     session.last_seen_at = timeutil.utcnow()
 
 
-def end_act_as(session: ActAsSession, how: str) -> bool:
-    """Close the session ('ended', 'expired' or 'idle'); False if it was closed already.
-    The caller commits."""
+def end_act_as(session: ActAsSession, how: str, at: datetime | None = None) -> bool:
+    """Close the session (how: a key of END_REASONS) as of `at` (now when not given);
+    False if it was closed already. The caller commits, then sends the shopper's notice."""
     if session.ended_at is not None:
         return False
-    session.ended_at = timeutil.utcnow()
+    session.ended_at = at or timeutil.utcnow()
     session.end_reason = how
     manager = db.session.get(Account, session.manager_id)
     shopper = db.session.get(Account, session.shopper_id)
@@ -118,11 +146,49 @@ def end_act_as(session: ActAsSession, how: str) -> bool:
         session.market_id,
         "act_as.ended",
         shopper,
-        f"Stopped acting as {shopper.email} ({how})",
+        f"Stopped acting as {shopper.email} ({END_REASONS.get(how, how).lower()})",
         session_id=session.id,
         how=how,
     )
     return True
+
+
+def end_overdue_sessions(
+    *, market_id: int | None = None, shopper_id: int | None = None, manager_id: int | None = None
+) -> list[int]:
+    """Close every open session that ran out while nobody was in the seat to notice: the
+    manager closed the tab, or their browser's cookie expired. Narrowed to a market, a
+    shopper or a manager when given. Returns the ids closed now: the caller commits, then
+    tells each shopper (send_end_notices), exactly as when the manager ends the session."""
+    now = timeutil.utcnow()
+    query = select(ActAsSession).where(
+        ActAsSession.ended_at.is_(None),
+        or_(
+            ActAsSession.expires_at <= now,
+            ActAsSession.last_seen_at <= now - limits().idle,
+        ),
+    )
+    if market_id is not None:
+        query = query.where(ActAsSession.market_id == market_id)
+    if shopper_id is not None:
+        query = query.where(ActAsSession.shopper_id == shopper_id)
+    if manager_id is not None:
+        query = query.where(ActAsSession.manager_id == manager_id)
+    closed = []
+    query = query.order_by(ActAsSession.id).with_for_update()
+    # Re-read under the lock: a session already loaded may have been closed meanwhile.
+    for session in db.session.scalars(query.execution_options(populate_existing=True)):
+        ran_out = overdue(session, now)
+        if ran_out and end_act_as(session, *ran_out):
+            closed.append(session.id)
+    return closed
+
+
+def send_end_notices(session_ids: list[int]) -> None:
+    """Queue the shopper's notice of each session closed (one job each; a failure is logged)."""
+    from ..onboarding.emails import queue_jobs
+
+    queue_jobs(send_help_notice, [(session_id,) for session_id in session_ids])
 
 
 def record_action(session: ActAsSession, method: str, path: str, description: str) -> None:

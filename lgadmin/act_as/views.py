@@ -1,5 +1,7 @@
 """The shopper's seat: swapping identities, the limits on every request, and the banner."""
 
+from dataclasses import dataclass
+
 from flask import (
     Blueprint,
     abort,
@@ -21,7 +23,16 @@ from ..jobs import enqueue, ran_inline
 from ..onboarding.emails import failure_reason
 from .models import ActAsSession
 from .notify import send_help_notice
-from .service import end_act_as, expiry_reason, record_action, time_left, touch
+from .service import (
+    end_act_as,
+    end_overdue_sessions,
+    overdue,
+    record_action,
+    seat_refusal,
+    send_end_notices,
+    time_left,
+    touch,
+)
 
 bp = Blueprint("act_as", __name__)
 
@@ -31,7 +42,12 @@ RETURN_MARKET_KEY = "lgadmin_act_as_return_market"
 _PASSWORD = "Changing the customer's password or sign-in"
 _CARDS = "Changing the customer's payment methods"
 _DATA = "Asking for or downloading the customer's data, or their erasure"
+_SIGN_IN = "Signing in, or asking for a sign-in link,"
 BLOCKED_ENDPOINTS: dict[str, str] = {
+    "auth.sign_in": _SIGN_IN,
+    "auth.market_sign_in": _SIGN_IN,
+    "auth.request_sign_in_link": _SIGN_IN,
+    "auth.use_sign_in_link": _SIGN_IN,
     "onboarding.set_password": _PASSWORD,
     "onboarding.reset_password": _PASSWORD,
     "onboarding.forgot_password": _PASSWORD,
@@ -42,6 +58,9 @@ BLOCKED_ENDPOINTS: dict[str, str] = {
     "shop_privacy.request_copy": _DATA,
     "shop_privacy.request_erasure": _DATA,
 }
+ADMIN_CLOSED = "The admin is closed while you act as a customer: end the session first."
+# Signing out in the seat ends the act-as session; the view asks end_seat_on_sign_out.
+SIGN_OUT_ENDPOINT = "auth.sign_out"
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 UNTRACKED_FIELDS = {"csrf_token", "password", "password_confirm", "new_password"}
 
@@ -76,32 +95,84 @@ def current_session() -> ActAsSession | None:
     return g.get("act_as")
 
 
-def _finish(record: ActAsSession, how: str, message: str):
-    ended_now = end_act_as(record, how)
+def _close(record: ActAsSession, how: str, at=None) -> list[tuple[str, str]]:
+    """End the session, commit, and tell the shopper: every way a seat is left comes here.
+    Returns what the manager should be told about the notice, as (message, category)."""
+    ended_now = end_act_as(record, how, at)
     db.session.commit()
-    unsent = None
-    if ended_now:
-        try:
-            enqueue(send_help_notice, record.id)
-        except Exception as error:  # sent inline and failed: the session is over regardless
-            db.session.rollback()
-            current_app.logger.error("lgadmin: act-as notice %s failed: %s", record.id, error)
-            unsent = failure_reason(error)
+    if not ended_now:
+        return []
+    try:
+        enqueue(send_help_notice, record.id)
+    except Exception as error:  # sent inline and failed: the session is over regardless
+        db.session.rollback()
+        current_app.logger.error("lgadmin: act-as notice %s failed: %s", record.id, error)
+        return [
+            (
+                f"The customer could not be emailed about this session "
+                f"({failure_reason(error)}); they still see it on their account page.",
+                "warning",
+            )
+        ]
+    if ran_inline():
+        return [
+            (
+                "The background mail queue is unreachable, so the customer's notice was sent "
+                "right away.",
+                "warning",
+            )
+        ]
+    return []
+
+
+def _finish(record: ActAsSession, how: str, message: str, at=None):
+    notes = _close(record, how, at)
     leave_seat(record)
     flash(message, "info")  # after leave_seat: the new session must carry it
-    if unsent:
-        flash(
-            f"The customer could not be emailed about this session ({unsent}); "
-            "they still see it on their account page.",
-            "warning",
-        )
-    elif ran_inline():
-        flash(
-            "The background mail queue is unreachable, so the customer's notice was sent "
-            "right away.",
-            "warning",
-        )
+    for note in notes:
+        flash(*note)
     return redirect(url_for("customers.details_view", id=record.shopper_id))
+
+
+@dataclass
+class SeatLeft:
+    """A seat closed by signing out: whose sign-in page follows, and what to tell them."""
+
+    manager: Account
+    notes: list[tuple[str, str]]
+
+
+def end_seat_on_sign_out() -> SeatLeft | None:
+    """Signing out in a customer's seat ends the act-as session, as "End session" does,
+    before the sign-out view clears the session; None outside a seat.
+
+    A session already past a limit ends as it ran out (expired or idle), at that time."""
+    record = g.pop("act_as", None)
+    if record is None:
+        return None
+    ran_out = overdue(record)
+    notes = _close(record, *ran_out) if ran_out else _close(record, "signed_out")
+    return SeatLeft(db.session.get(Account, record.manager_id), notes)
+
+
+def close_overdue_sessions(**where) -> None:
+    """Before a page lists act-as sessions: those that ran out with nobody in the seat are
+    closed first (with their reason and time, and the shopper's notice), so none is shown
+    as open once it is over. `where`: as end_overdue_sessions takes it."""
+    closed = end_overdue_sessions(**where)
+    if closed:
+        db.session.commit()
+        send_end_notices(closed)
+
+
+def is_admin_endpoint(endpoint: str | None) -> bool:
+    """Whether `endpoint` belongs to a Flask-Admin view (lgadmin's or the host app's)."""
+    blueprint = (endpoint or "").partition(".")[0]
+    return any(
+        blueprint == view.endpoint
+        for admin in current_app.extensions.get("admin", [])
+        for view in admin._views
+    )
 
 
 @bp.before_app_request
@@ -113,11 +184,18 @@ def enforce_limits():
     if record is None or current_user.get_id() != str(record.shopper_id):
         session.clear()
         return redirect(url_for("auth.sign_in"))
-    how = "ended" if record.ended_at else expiry_reason(record)
-    if how:
+    if request.endpoint == SIGN_OUT_ENDPOINT:
+        g.act_as = record  # the sign-out view closes the seat, however it stands
+        return None
+    ran_out = None if record.ended_at else overdue(record)
+    if record.ended_at or ran_out:
+        how, at = ran_out or ("ended", None)
         return _finish(
-            record, how, "Your act-as session has ended; you are back in your own account."
+            record, how, "Your act-as session has ended; you are back in your own account.", at
         )
+    if is_admin_endpoint(request.endpoint):
+        # Whatever the seat's account may do there: act-as is for shoppers only.
+        abort(403, ADMIN_CLOSED)
     if request.endpoint in BLOCKED_ENDPOINTS:
         abort(
             403, f"{BLOCKED_ENDPOINTS[request.endpoint]} is not allowed while acting as a customer."
@@ -157,6 +235,12 @@ def end_session():
     return _finish(
         record, "ended", f"You are back in your own account; the session as {name} has ended."
     )
+
+
+@bp.app_template_global("act_as_refusal")
+def act_as_refusal(account) -> str | None:
+    """Why nobody may act as `account`, for the pages that offer Act as (service.seat_refusal)."""
+    return seat_refusal(account)
 
 
 @bp.app_context_processor

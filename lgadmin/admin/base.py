@@ -1,4 +1,4 @@
-"""What every lgadmin admin view shares: who may enter, and the market filter."""
+"""What every lgadmin admin view shares: who may enter, safe URL arguments, the market filter."""
 
 from flask import abort, g, redirect, request, url_for
 from flask_admin import BaseView
@@ -6,10 +6,36 @@ from flask_admin.contrib.sqla import ModelView
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from ..customers.grid import MAX_PAGE, MAX_SEARCH_CHARS, MAX_SEARCH_WORDS
 from ..extensions import db
 from ..staff.roles import can, is_staff
 from ..tenancy import require_market
-from ..urls import parse_id
+from ..urls import parse_id, safe_next_url
+
+UNSAFE_RETURN_URL = "That return address is not a page of this site."
+SEARCH_TOO_LONG = (
+    f"A search can be at most {MAX_SEARCH_CHARS} characters long: shorten it and try again."
+)
+
+
+def refuse_unsafe_arguments() -> None:
+    """Flask-Admin's own URL arguments, checked before any admin view runs (400 with why).
+
+    `url=` is where Flask-Admin (and our bulk steps) go back to after a save, a delete or an
+    action: it gets the same check as `next=`. A search longer than any list searches for is
+    refused rather than cut silently. (A NUL character anywhere is refused before this, by
+    security.refuse_nul_characters.)
+    """
+    for target in request.values.getlist("url"):
+        if safe_next_url(target) is None:
+            abort(400, UNSAFE_RETURN_URL)
+    if len(request.args.get("search") or "") > MAX_SEARCH_CHARS:
+        abort(400, SEARCH_TOO_LONG)
+
+
+def capped_search(search: str | None) -> str:
+    """The words a list searches for: at most MAX_SEARCH_WORDS, as the customer grid does."""
+    return " ".join((search or "")[:MAX_SEARCH_CHARS].split()[:MAX_SEARCH_WORDS])
 
 
 def is_admin_user() -> bool:
@@ -25,6 +51,12 @@ class AdminAccessMixin:
         if not is_admin_user():
             return False
         return self.required_permission is None or can(self.required_permission)
+
+    def _handle_view(self, name, **kwargs):
+        refused = super()._handle_view(name, **kwargs)
+        if refused is None:
+            refuse_unsafe_arguments()
+        return refused
 
     def inaccessible_callback(self, name, **kwargs):
         if not current_user.is_authenticated:
@@ -62,6 +94,18 @@ class MarketModelView(AdminAccessMixin, ModelView):
 
     def __init__(self, **kwargs):
         super().__init__(self.model_class, db, **kwargs)
+
+    def _get_list_extra_args(self):
+        """Flask-Admin reads `page` as any integer (a negative offset or one past what the
+        database can count is a 500) and keeps an unknown `page_size` in its links: clamp both."""
+        view_args = super()._get_list_extra_args()
+        view_args.page = min(max(view_args.page or 0, 0), MAX_PAGE)
+        if view_args.page_size not in self.page_size_options:
+            view_args.page_size = 0  # the view's default
+        return view_args
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        return super()._apply_search(query, count_query, joins, count_joins, capped_search(search))
 
     def get_query(self):
         return super().get_query().filter(self.model.market_id == require_market().id)

@@ -1,14 +1,14 @@
 """The admin index: the current market's dashboard, and the superuser's market switcher."""
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import DataRequired
 
 from ..deliverability.sends import bounce_warning
 from ..markets.service import dashboard_figures
+from ..staff.roles import VIEW_CUSTOMERS, requires, requires_superuser
 from ..tenancy import current_market, switch_market
 from ..urls import safe_next_url
 from .base import AdminAccessMixin
@@ -20,6 +20,7 @@ class SwitchMarketForm(FlaskForm):
 
 class DashboardView(AdminAccessMixin, AdminIndexView):
     @expose("/")
+    @requires(VIEW_CUSTOMERS)
     def index(self):
         market = current_market()
         figures = dashboard_figures(market) if market else None
@@ -29,9 +30,8 @@ class DashboardView(AdminAccessMixin, AdminIndexView):
         )
 
     @expose("/switch-market", methods=["POST"])
+    @requires_superuser
     def switch_market_view(self):
-        if not current_user.is_superuser:
-            abort(403)
         form = SwitchMarketForm()
         if not form.validate_on_submit() or switch_market(form.market_id.data) is None:
             flash("Choose one of the markets in the list.", "error")

@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import abort, current_app
 from flask_admin import expose
 
+from ..staff.roles import requires_superuser
 from .base import AdminView, SuperuserOnlyMixin
 
 
@@ -35,12 +36,14 @@ class OutboxView(SuperuserOnlyMixin, AdminView):
         return super().is_visible() and self._outbox() is not None
 
     @expose("/")
+    @requires_superuser
     def index(self):
         outbox = self._outbox()
         messages = outbox_messages(outbox) if outbox else []
         return self.render("lgadmin/admin/outbox.html", messages=messages, outbox=outbox)
 
     @expose("/<filename>")
+    @requires_superuser
     def message(self, filename: str):
         outbox = self._outbox()
         if outbox is None or "/" in filename or not filename.endswith(".eml"):

@@ -2,9 +2,11 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
 from .. import limits
+from ..act_as.views import end_seat_on_sign_out
 from ..extensions import db
 from ..markets.models import Market
 from ..markets.service import market_or_404
@@ -112,15 +114,30 @@ def use_sign_in_link_view(market_slug: str, token: str):
     return response, 200, {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
 
+@bp.errorhandler(CSRFError)
+def _stale_form(error):
+    """A Sign out pressed on a page older than the session (an admin tab left open while
+    acting as a customer) offers a fresh button instead of leaving the user signed in."""
+    if request.endpoint == "auth.sign_out":
+        return render_template("lgadmin/auth/sign_out.html", form=SignOutForm()), 400
+    return render_template("lgadmin/error.html", code=400, error=error), 400
+
+
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
     form = SignOutForm()
     if not form.validate_on_submit():
         abort(400)
-    market = current_user.market if current_user.is_authenticated else None
+    # In a customer's seat, signing out ends the act-as session too; the manager's sign-in
+    # page follows.
+    seat = end_seat_on_sign_out()
+    account = seat.manager if seat else current_user
+    market = account.market if account.is_authenticated else None
     logout_user()
     session.clear()
     flash("You have been signed out.", "info")
+    for note in seat.notes if seat else ():
+        flash(*note)
     if market is not None:
         return redirect(url_for("auth.market_sign_in", market_slug=market.slug))
     return redirect(url_for("auth.sign_in"))

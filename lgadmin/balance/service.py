@@ -12,6 +12,7 @@ from ..customers.models import Account
 from ..extensions import db
 from ..money import format_money
 from ..orders.models import Order
+from ..staff.roles import adjusts_own_account
 from ..timeutil import utcnow
 from .models import LedgerAllocation, LedgerEntry, LedgerKind
 
@@ -25,6 +26,7 @@ REASONS = {
 }
 PAYMENT_REASONS = {"cash", "check"}
 MAX_ADJUSTMENT_CENTS = 100_000_00
+OWN_BALANCE = "You can't adjust your own balance: ask another manager of the market to do it."
 
 
 class BalanceError(ValueError):
@@ -98,6 +100,8 @@ def adjust_balance(
     at: datetime | None = None,
 ) -> LedgerEntry:
     """A manager's adjustment; payments received count as prepayments."""
+    if adjusts_own_account(actor, account_id):
+        raise BalanceError(OWN_BALANCE)
     if amount_cents == 0:
         raise BalanceError("Enter an amount other than zero.")
     if abs(amount_cents) > MAX_ADJUSTMENT_CENTS:

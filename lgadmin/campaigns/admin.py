@@ -29,6 +29,7 @@ class CampaignView(AdminView):
     required_permission = roles.SEND_CAMPAIGNS
 
     @expose("/")
+    @roles.requires(roles.SEND_CAMPAIGNS)
     def index(self):
         market = require_market()
         return self.render(
@@ -36,6 +37,7 @@ class CampaignView(AdminView):
         )
 
     @expose("/new", methods=("GET", "POST"))
+    @roles.requires(roles.SEND_CAMPAIGNS)
     def new_view(self):
         market = require_market()
         source = request.form if request.method == "POST" else request.args
@@ -79,6 +81,7 @@ class CampaignView(AdminView):
         )
 
     @expose("/<int:campaign_id>/")
+    @roles.requires(roles.SEND_CAMPAIGNS)
     def campaign_view(self, campaign_id: int):
         market = require_market()
         campaign = campaign_in_market(market, campaign_id)

@@ -6,6 +6,7 @@ from flask import g, url_for
 from flask_admin.model.base import ViewArgs
 
 from ..act_as.admin import ActAsMixin
+from ..act_as.service import seat_refusal
 from ..admin.base import MarketModelView
 from ..merge.admin import CustomerMergeMixin
 from ..money import format_money
@@ -192,7 +193,7 @@ class CustomerView(
             "joined_iso": joined.date().isoformat(),
             "balance": format_money(row.balance_cents, currency),
             "negative": row.balance_cents < 0,
-            "can_act_as": row.active and not row.is_manager and not row.is_guest,
+            "can_act_as": seat_refusal(row) is None,
             "guest": row.is_guest,
             "verified": row.email_verified_at is not None,
             "loyalty_points": row.loyalty_points,

@@ -11,6 +11,8 @@ from ..balance.service import REASONS, BalanceError, adjust_balance, parse_amoun
 from ..extensions import db
 from ..membership.service import MembershipError, update_membership
 from ..money import format_money
+from ..onboarding.emails import base_url, queue_job, send_password_reset
+from ..onboarding.resets import ResetLinkRefused, record_reset_link
 from ..orders.models import Order
 from ..payments.client import payments_enabled
 from ..staff import roles
@@ -25,6 +27,7 @@ from .forms import (
     DeleteAccountForm,
     EditInfoForm,
     MembershipForm,
+    SendResetLinkForm,
     SpecialInfoForm,
     options,
 )
@@ -88,6 +91,8 @@ class CustomerDetailsMixin:
             ),
             "comment_form": forms.get("comment") or CommentForm(formdata=None),
             "delete_form": forms.get("delete") or DeleteAccountForm(formdata=None),
+            "reset_link_form": SendResetLinkForm(formdata=None),
+            "reset_link_error": forms.get("reset_link_error", ""),
             "open_section": forms.get("open_section", ""),
             "payments_enabled": payments_enabled(),
             "return_url": url_for(".index_view"),
@@ -232,6 +237,30 @@ class CustomerDetailsMixin:
             return self._back_to(account, "comments")
         return self._render_details(account, 400, comment=form)
 
+    @expose("/<int:account_id>/send-reset-link", methods=("POST",))
+    @requires(roles.SEND_PASSWORD_RESET)
+    def send_reset_link_view(self, account_id: int):
+        account = self.get_one(account_id)
+        if not SendResetLinkForm().validate_on_submit():
+            abort(400)
+        market = require_market()
+        try:
+            record_reset_link(current_user, market, account)
+            db.session.commit()
+        except ResetLinkRefused as error:
+            db.session.rollback()
+            return self._render_details(account, 400, reset_link_error=str(error))
+        # The job of the shopper's own "Forgot password": the same email, link and limits.
+        outcome = queue_job(send_password_reset, market.id, account.email, base_url())
+        if outcome.unsent:
+            flash(f"The reset link could not be emailed: {outcome.unsent[0]}.", "error")
+        else:
+            flash(
+                f"A password reset link is on its way to {account.email}; it works for 24 hours.",
+                "success",
+            )
+        return self._back_to(account)
+
     @expose("/<int:account_id>/delete-account", methods=("POST",))
     @requires(roles.DELETE_ACCOUNT)
     def delete_account_view(self, account_id: int):
@@ -252,6 +281,7 @@ class CustomerDetailsMixin:
 
     # -- related records -----------------------------------------------------
     @expose("/<int:account_id>/history")
+    @requires(roles.VIEW_CUSTOMERS)
     def history_view(self, account_id: int):
         account = self.get_one(account_id)
         entries = db.session.scalars(
@@ -267,6 +297,7 @@ class CustomerDetailsMixin:
         )
 
     @expose("/adjustments/<int:entry_id>")
+    @requires(roles.VIEW_CUSTOMERS)
     def adjustment_view(self, entry_id: int):
         entry = self._in_market(LedgerEntry, entry_id)
         return self.render(
@@ -277,6 +308,7 @@ class CustomerDetailsMixin:
         )
 
     @expose("/orders/<int:order_id>")
+    @requires(roles.VIEW_CUSTOMERS)
     def order_view(self, order_id: int):
         order = self._in_market(Order, order_id)
         return self.render(

@@ -136,6 +136,7 @@ class AccountExtrasMixin:
         return self._back_to(account, "loyalty")
 
     @expose("/<int:account_id>/loyalty/history")
+    @requires(roles.VIEW_CUSTOMERS)
     def loyalty_history_view(self, account_id: int):
         account = self.get_one(account_id)
         return self.render(
@@ -169,7 +170,7 @@ class AccountExtrasMixin:
             criteria=criteria,
         )
         try:
-            given, skipped = give_bonus_points(
+            given, skipped, own_left_out = give_bonus_points(
                 current_user, market, ids, form.points.data, form.reason.data
             )
             db.session.commit()
@@ -181,6 +182,8 @@ class AccountExtrasMixin:
             message += f"{given:,} customer{'s' if given != 1 else ''}."
             if skipped:
                 message += f" {skipped:,} without a loyalty account were skipped."
+            if own_left_out:
+                message += " Your own account was left out: another manager can give you points."
             flash(message, "success")
         return redirect(back)
 

@@ -13,15 +13,23 @@ from flask import (
     send_file,
 )
 from flask_admin import expose
+from flask_login import current_user
 
 from ..extensions import db
 from ..segments.criteria import Criteria, describe, parse_criteria
 from ..segments.models import Segment
 from ..segments.service import pickup_name, segment_criteria, segment_with_pickup_name
+from ..staff import roles
 from ..tenancy import require_market
 from ..timeutil import market_today
 from .chart import weekly_chart
-from .export import EXPORT_FORMATS, csv_download, export_filename, write_xlsx
+from .export import (
+    EXPORT_FORMATS,
+    csv_download,
+    export_filename,
+    record_customers_export,
+    write_xlsx,
+)
 from .grid import CUSTOMER_TYPES, VERIFIED_CHOICES, customer_filter, search_words, sort_orders
 from .metrics import DEFINITIONS, customer_metrics, weekly_activity
 
@@ -94,6 +102,7 @@ class CustomerInsightMixin:
     """Endpoints beside the grid that read the same arguments as the grid."""
 
     @expose("/metrics")
+    @roles.requires(roles.VIEW_CUSTOMERS)
     def metrics_view(self):
         """The cards and the weekly chart; the grid page loads them after its rows."""
         market = require_market()
@@ -110,6 +119,7 @@ class CustomerInsightMixin:
         return response
 
     @expose("/export/<fmt>")
+    @roles.requires(roles.EXPORT_CUSTOMERS)
     def export_view(self, fmt: str):
         """The current grid view (search, toggle, criteria or segment, sort) as CSV or Excel."""
         if fmt not in EXPORT_FORMATS:
@@ -132,6 +142,16 @@ class CustomerInsightMixin:
         ascending, descending = sort_orders(column[0] if column else None)
         order = descending if view_args.sort_desc else ascending
         name = export_filename(market, filters.segment, market_today(market), fmt)
+        segment = filters.segment
+        record_customers_export(
+            current_user,
+            market,
+            where,
+            f"segment “{segment.name}”" if segment is not None else "the customer grid",
+            fmt,
+            grid=self._grid_args(view_args),  # the search, filters or segment, and sort
+        )
+        db.session.commit()
         if fmt == "csv":
             return csv_download(market, where, order, name)
         return send_file(

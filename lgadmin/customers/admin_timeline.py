@@ -3,6 +3,7 @@
 from flask import request
 from flask_admin import expose
 
+from ..act_as.views import close_overdue_sessions
 from ..staff import roles
 from ..staff.roles import requires
 from ..tenancy import require_market
@@ -18,6 +19,7 @@ class CustomerTimelineMixin:
     def timeline_view(self, account_id: int):
         account = self.get_one(account_id)
         market = require_market()
+        close_overdue_sessions(shopper_id=account.id)
         timeline = timeline_page(
             market,
             account,
@@ -34,5 +36,6 @@ class CustomerTimelineMixin:
 
     def _account_extras_context(self, account: Account, forms: dict) -> dict:
         context = super()._account_extras_context(account, forms)
+        close_overdue_sessions(shopper_id=account.id)
         context["timeline"] = timeline_page(require_market(), account)
         return context

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from ..audit.service import record
+from ..audit.service import record, record_export
 from ..campaigns.models import Campaign
 from ..campaigns.service import CampaignError, check_campaign, send_campaign_to_accounts
 from ..extensions import db
@@ -224,15 +224,24 @@ def apply_bulk(manager: Account, market: Market, action: str, raw_ids, **params)
 
 
 def _record_bulk(manager: Account, market: Market, result: BulkResult) -> None:
-    record(
-        manager,
-        market.id,
-        f"customer.bulk_{result.action}",
-        None,
-        f"{BULK_ACTIONS[result.action].label}: {result.message()}",
+    action = f"customer.bulk_{result.action}"
+    details = dict(
         count=len(result.changed),
         ids=result.changed,
         unchanged=result.unchanged,
         skipped=len(result.skipped),
         **({"group": result.group} if result.group else {}),
+    )
+    if result.action == "export_selected":  # personal data leaving: the entry every export writes
+        record_export(
+            manager, market.id, action, "the selected customers", len(result.changed), **details
+        )
+        return
+    record(
+        manager,
+        market.id,
+        action,
+        None,
+        f"{BULK_ACTIONS[result.action].label}: {result.message()}",
+        **details,
     )

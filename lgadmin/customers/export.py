@@ -2,7 +2,8 @@
 
 The first five columns are the import template's ("first name", "last name", "email",
 "phone", "pickup location"), so an export trimmed to them imports again; the rest follow.
-Text that a spreadsheet would run as a formula is neutralised with a leading apostrophe.
+Text that a spreadsheet would run as a formula is neutralised (lgadmin.spreadsheet), the same
+in CSV and Excel.
 """
 
 import csv
@@ -15,12 +16,14 @@ from decimal import Decimal
 from flask import Response
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
+from ..audit.service import record_export
 from ..catalog.models import GrowerProfile
 from ..extensions import db
 from ..markets.models import Market, PickupLocation
+from ..spreadsheet import neutralise
 from ..timeutil import market_today, to_market_time
 from .models import Account
 
@@ -41,15 +44,17 @@ EXTRA_COLUMNS = (
 )
 COLUMNS = IMPORT_COLUMNS + EXTRA_COLUMNS
 EXPORT_FORMATS = ("csv", "xlsx")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 YIELD_PER = 1000
 FLUSH_ROWS = 500
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
 
 
-def neutralise(text: str) -> str:
-    """Text a spreadsheet would treat as a formula, prefixed with an apostrophe."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+def record_customers_export(actor, market: Market, where, what: str, fmt: str, **details) -> int:
+    """Count the customers `where` selects and write the export's audit entry. The caller
+    commits before streaming, so the entry is kept even if the download is cut short."""
+    rows = db.session.scalar(select(func.count()).select_from(Account).where(where))
+    record_export(actor, market.id, "customers.export", what, rows, format=fmt, **details)
+    return rows
 
 
 def export_select(where, order):
@@ -95,11 +100,11 @@ def export_rows(session, timezone: str, where, order):
     for row in session.execute(export_select(where, order)):
         member_until = row.membership_expires_on
         yield [
-            neutralise(row.first_name or ""),
-            neutralise(row.last_name or ""),
-            neutralise(row.email or ""),
-            neutralise(row.phone or ""),
-            neutralise(row.pickup_name or ""),
+            neutralise(row.first_name),
+            neutralise(row.last_name),
+            neutralise(row.email),
+            neutralise(row.phone),
+            neutralise(row.pickup_name),
             local_date(row.joined_at),
             yes(row.active),
             Decimal(row.balance_cents) / 100,

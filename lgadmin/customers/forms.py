@@ -163,3 +163,7 @@ class GroupTaxForm(VersionedForm):
 
 class InviteGuestForm(FlaskForm):
     submit = SubmitField("Invite to register")
+
+
+class SendResetLinkForm(FlaskForm):
+    submit = SubmitField("Send password reset link")

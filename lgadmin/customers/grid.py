@@ -139,6 +139,8 @@ def grid_select():
             Account.last_order_at,
             Account.active,
             Account.is_manager,
+            Account.is_superuser,
+            Account.staff_role,
             Account.is_volunteer,
             Account.receives_mailings,
             Account.email_bounced_at,

@@ -64,7 +64,7 @@ LISTED_FROM_THEIR_TABLE = (
     "mail.spam_complaint",
     "mail.unsubscribe",
 )
-SIGN_IN_ACTIONS = ("auth.signed_in", "account.password_set")
+SIGN_IN_ACTIONS = ("auth.signed_in", "account.password_set", "account.reset_link_sent")
 
 
 @dataclass

@@ -46,6 +46,7 @@ AUDIT_LABELS = {
 AUDIT_ICONS = {
     "auth.signed_in": "fa-sign-in",
     "account.password_set": "fa-key",
+    "account.reset_link_sent": "fa-key",
     "account.signup": "fa-user-plus",
     "membership.updated": "fa-id-card-o",
     "customer.special_info_updated": "fa-flag",
@@ -151,6 +152,8 @@ def _audit(row, by: str) -> tuple[str, str, str]:
         return "sign_ins", icon, row.text or "Signed in"
     if action == "account.password_set":
         return "sign_ins", icon, row.text or "Set a password"
+    if action == "account.reset_link_sent":
+        return "sign_ins", icon, f"Password reset link requested{by}"
     if action == "account.signup" and "was a guest" in (row.text or ""):
         return "changes", icon, "Signed up (was a guest)"
     if action == "membership.updated" and "before" in details:

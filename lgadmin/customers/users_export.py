@@ -5,10 +5,12 @@ import io
 
 from sqlalchemy import select
 
+from ..audit.service import record_export
 from ..extensions import db
 from ..markets.models import Market, PickupLocation
 from ..onboarding.csv_import import COLUMNS
-from ..onboarding.values import FORMULA_STARTS, display_phone, market_region
+from ..onboarding.values import display_phone, market_region
+from ..spreadsheet import neutralise
 from ..timeutil import market_today
 from .models import Account
 
@@ -17,18 +19,20 @@ from .models import Account
 BOM = "\ufeff"
 
 
-def spreadsheet_safe(value: str) -> str:
-    """A cell a spreadsheet shows as text: formula-like cells get a leading apostrophe."""
-    value = value or ""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
 def export_filename(market: Market) -> str:
     return f"{market.slug}-customers-{market_today(market).isoformat()}.csv"
 
 
-def users_export_csv(market: Market) -> str:
-    """The whole file; rows are read as plain tuples, a thousand at a time."""
+def users_export(actor, market: Market) -> str:
+    """The users export of `market` for `actor`, with its audit entry. The caller commits."""
+    text, rows = _users_csv(market)
+    record_export(actor, market.id, "customers.export", "the users export", rows, format="csv")
+    return text
+
+
+def _users_csv(market: Market) -> tuple[str, int]:
+    """The whole file and its number of customers; rows are read as plain tuples, a thousand
+    at a time."""
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -47,11 +51,13 @@ def users_export_csv(market: Market) -> str:
         .order_by(Account.last_name, Account.first_name, Account.id)
         .execution_options(yield_per=1000)
     )
+    count = 0
     for first_name, last_name, email, phone, pickup in rows:
+        count += 1
         writer.writerow(
             [
-                spreadsheet_safe(value)
+                neutralise(value)
                 for value in (first_name, last_name, email, display_phone(phone, region), pickup)
             ]
         )
-    return buffer.getvalue()
+    return buffer.getvalue(), count

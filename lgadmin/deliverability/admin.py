@@ -4,7 +4,7 @@ from flask import url_for
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_admin.contrib.sqla.view import ModelView
 from flask_login import current_user
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import or_
 
 from ..admin.base import MarketModelView
@@ -22,14 +22,22 @@ class KindFilter(FilterEqual):
 
 
 def _account_cell(view, context, model, name):
+    """The event's customer, linked, only when the account is of the event's own market: an
+    event is recorded once per market, and no market sees another's customer by name."""
     account = model.account
-    if account is None:
+    if account is None or model.market_id is None or account.market_id != model.market_id:
         return ""
-    label = str(account)
-    if account.market_id == model.market_id:
-        href = url_for("customers.details_view", id=account.id)
-        return Markup('<a href="{}">{}</a>').format(href, label)  # format() escapes both
-    return escape(label)
+    href = url_for("customers.details_view", id=account.id)
+    return Markup('<a href="{}">{}</a>').format(href, str(account))  # format() escapes both
+
+
+def _applied_cell(view, context, model, name):
+    if model.processed_at is None:
+        return "Waiting"
+    if model.not_applied_because:
+        return f"Not applied: {model.not_applied_because}"
+    # Reports stored before reasons were kept: an "Other" one was never applied.
+    return "Not applied" if model.kind is MailEventKind.OTHER else "Applied"
 
 
 class MailEventView(MarketModelView):
@@ -39,7 +47,15 @@ class MailEventView(MarketModelView):
     can_edit = False
     can_delete = False
     can_view_details = True
-    column_list = ("kind", "email", "account", "reason", "received_at", "processed_at")
+    column_list = (
+        "kind",
+        "email",
+        "account",
+        "reason",
+        "not_applied_because",
+        "received_at",
+        "processed_at",
+    )
     column_details_list = (
         "kind",
         "provider",
@@ -47,6 +63,7 @@ class MailEventView(MarketModelView):
         "email",
         "account",
         "reason",
+        "not_applied_because",
         "occurred_at",
         "received_at",
         "processed_at",
@@ -57,6 +74,7 @@ class MailEventView(MarketModelView):
         "email": "Address",
         "account": "Customer",
         "reason": "Reason",
+        "not_applied_because": "Applied",
         "received_at": "Received",
         "processed_at": "Processed",
         "occurred_at": "Happened",
@@ -74,8 +92,9 @@ class MailEventView(MarketModelView):
     column_formatters = {
         "kind": lambda view, context, model, name: model.kind.label,
         "account": _account_cell,
+        "not_applied_because": _applied_cell,
     }
-    column_formatters_detail = {"kind": column_formatters["kind"], "account": _account_cell}
+    column_formatters_detail = column_formatters
 
     def _visible(self):
         """The market's events; a superuser also sees those no market could be told for."""

@@ -3,12 +3,10 @@
 import click
 
 from .service import process_pending_events
-from .storage import forget_old_tokens
 
 
 @click.command("process-mail-events")
 def process_mail_events():
     """Apply every stored mail event not processed yet (e.g. after a queue outage)."""
     applied = process_pending_events()
-    forgotten = forget_old_tokens()
-    click.echo(f"{applied} mail events applied; {forgotten} old webhook tokens forgotten")
+    click.echo(f"{applied} mail events applied")

@@ -38,6 +38,9 @@ class MailEvent(db.Model):
     occurred_at: Mapped[datetime | None]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None]
+    # Why the report changed no account (not understood, nothing to change, no account of
+    # this market has the address); None when applied or still waiting.
+    not_applied_because: Mapped[str | None] = mapped_column(String(300))
     raw: Mapped[str] = mapped_column(Text)
 
     account: Mapped["Account | None"] = relationship()  # noqa: F821
@@ -55,7 +58,8 @@ class MailEvent(db.Model):
 class WebhookToken(db.Model):
     """A signed webhook token already accepted (Mailgun), so a captured one can't be replayed.
 
-    Kept only as long as its timestamp would still be accepted.
+    Kept as long as the events it brought: a signature is accepted whatever its age, so a
+    forgotten token could be replayed with other event-data.
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)

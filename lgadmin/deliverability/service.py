@@ -50,15 +50,7 @@ def apply_mail_event(event_id: int) -> bool:
             db.session.rollback()
             return False
         event = db.session.get(MailEvent, event_id, populate_existing=True)
-        accounts = _accounts_for(event)
-        for account in accounts:
-            if event.kind is not MailEventKind.OTHER:
-                _apply_to_account(event, account)
-        if accounts:
-            event.account_id = accounts[0].id
-            markets = {account.market_id for account in accounts}
-            if event.market_id is None and len(markets) == 1:
-                event.market_id = markets.pop()
+        _apply_in_each_market(event, _accounts_for(event))
         db.session.commit()
         return True
     except BaseException:
@@ -76,6 +68,62 @@ def process_pending_events(limit: int = 10_000) -> int:
     ).all()
     db.session.rollback()
     return sum(1 for event_id in ids if apply_mail_event(event_id))
+
+
+def _apply_in_each_market(event: MailEvent, accounts: list[Account]) -> None:
+    """Apply the event to its accounts, recorded once per market they are in.
+
+    Each market's Mail Events, timeline and bounce warning read their own record, which names
+    only that market's account: the event itself for the market whose mail it was (or the
+    first one), a copy for each other market.
+    """
+    by_market: dict[int, list[Account]] = {}
+    for account in accounts:
+        by_market.setdefault(account.market_id, []).append(account)
+    home = event.market_id if event.market_id is not None else next(iter(by_market), None)
+    event.market_id = home
+    # The stored account, when there is one, is of the stored market (storage._known_ids).
+    if home in by_market:
+        event.account_id = by_market[home][0].id
+    if event.kind is MailEventKind.OTHER:
+        return
+    if home not in by_market and event.not_applied_because is None:
+        event.not_applied_because = _why_no_account(event)
+    for market_id, market_accounts in by_market.items():
+        record = event if market_id == home else _record_for_market(event, market_id)
+        record.account_id = market_accounts[0].id
+        for account in market_accounts:
+            _apply_to_account(record, account)
+
+
+def _why_no_account(event: MailEvent) -> str:
+    if not event.email:
+        return "The report names no address."
+    if event.market_id is None and event.kind is not MailEventKind.HARD_BOUNCE:
+        return "The mail's market is unknown, so no account was changed."
+    if event.market_id is None:
+        return "No account has this address."
+    return "No account of this market has this address."
+
+
+def _record_for_market(event: MailEvent, market_id: int) -> MailEvent:
+    """The same report, recorded for another market whose account it applies to."""
+    suffix = f"#market-{market_id}"
+    copy = MailEvent(
+        provider=event.provider,
+        provider_event_id=event.provider_event_id[: 200 - len(suffix)] + suffix,
+        kind=event.kind,
+        email=event.email,
+        reason=event.reason,
+        market_id=market_id,
+        occurred_at=event.occurred_at,
+        received_at=event.received_at,
+        processed_at=event.processed_at,  # applied here and now, never by a job of its own
+        raw=event.raw,
+    )
+    db.session.add(copy)
+    db.session.flush()  # its id goes into the audit entries
+    return copy
 
 
 def _accounts_for(event: MailEvent) -> list[Account]:

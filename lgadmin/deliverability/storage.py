@@ -4,11 +4,9 @@ This is the webhook's hot path (300+ requests a second), so its two INSERTs are 
 per database dialect and executed with bound values.
 """
 
-import random
-from datetime import timedelta
 from functools import cache
 
-from sqlalchemy import bindparam, delete, func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ..customers.models import Account
@@ -18,11 +16,9 @@ from ..timeutil import utcnow
 from .models import MailEvent, WebhookToken
 from .providers import ReportedEvent
 
-TOKEN_MEMORY = timedelta(minutes=10)  # longer than the 5 minutes a signature is accepted
-
 
 class TokenReplayed(Exception):
-    """A signed webhook token was already used: the request is a replay."""
+    """A signed webhook token was already used: a redelivery, or a replay; nothing is stored."""
 
 
 def store_reported_events(
@@ -47,33 +43,28 @@ def store_reported_events(
     except BaseException:
         db.session.rollback()
         raise
-    if token is not None and random.random() < 0.01:
-        # Now and then, rather than on every request: the table only needs 10 minutes.
-        forget_old_tokens()
     return new_ids
-
-
-def forget_old_tokens() -> int:
-    result = db.session.execute(
-        delete(WebhookToken).where(WebhookToken.seen_at < utcnow() - TOKEN_MEMORY)
-    )
-    db.session.commit()
-    return result.rowcount
 
 
 def _event_values(provider: str, event: ReportedEvent) -> dict:
     return {
         "provider": provider,
-        "provider_event_id": event.provider_event_id,
+        "provider_event_id": _storable(event.provider_event_id),
         "kind": event.kind.value,
-        "email": event.email,
-        "reason": event.reason,
+        "email": _storable(event.email),
+        "reason": _storable(event.reason),
         "meta_market": event.market_id,
         "meta_account": event.account_id,
         "occurred_at": event.occurred_at,
         "received_at": utcnow(),
-        "raw": event.raw,
+        "not_applied_because": _storable(event.not_applied_because)[:300] or None,
+        "raw": event.raw,  # JSON text: a NUL in it is escaped as \u0000
     }
+
+
+def _storable(text: str) -> str:
+    """Without NUL characters, which PostgreSQL can't keep in a text column."""
+    return text.replace("\x00", "")
 
 
 def _insert_new(statement, values: dict) -> int | None:
@@ -118,6 +109,7 @@ def _statements_for(dialect: str):
                         "reason",
                         "occurred_at",
                         "received_at",
+                        "not_applied_because",
                         "raw",
                     )
                 },

@@ -1,57 +1,49 @@
 """The providers' webhooks (/webhooks/mail/<provider>) and the shopper's unsubscribe page."""
 
-import json
+import logging
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 
 from ..extensions import csrf
+from ..webhook_body import BodyRefused, read_webhook_json
 from .providers import WebhookRefused, mailgun, postmark
 from .service import schedule_processing, unsubscribe_by_link
 from .storage import TokenReplayed, store_reported_events
 from .unsubscribe import account_for_token
 
 bp = Blueprint("deliverability", __name__)
-MAX_BODY_BYTES = 1024 * 1024
+log = logging.getLogger(__name__)
 
 
 @bp.route("/webhooks/mail/<provider>", methods=["POST"])
 @csrf.exempt  # authenticated by the provider's credentials or signature instead
 def mail_webhook(provider: str):
+    """Store the provider's report and answer 200; a 4xx only when the request is not the
+    provider's (401) or not a JSON body within bounds (413/400). A report already stored,
+    or a token already seen, is answered 200 and changes nothing: any other answer would
+    make the provider retry it for hours."""
     if provider not in (postmark.NAME, mailgun.NAME):
         abort(404)
     try:
         token = None
         if provider == postmark.NAME:
             postmark.authenticate(request, current_app.config)
-            raw, payload = _json_body()
+            raw, payload = read_webhook_json(request)
             events = postmark.events_from(payload, raw)
         else:
-            raw, payload = _json_body()
+            raw, payload = read_webhook_json(request)
             token = mailgun.signature_token(payload, current_app.config)
             events = mailgun.events_from(payload, raw)
         new_ids = store_reported_events(provider, events, token=token)
-    except WebhookRefused as refused:
+    except (WebhookRefused, BodyRefused) as refused:
         return jsonify(error=refused.message), refused.status
     except TokenReplayed:
-        return jsonify(error="This webhook token was already used."), 401
+        log.warning("%s webhook token seen before: nothing stored", provider)
+        note = "This webhook token was already used; nothing was changed."
+        return jsonify(stored=0, duplicates=len(events), note=note), 200
     # Stored and committed: the provider may forget it now; processing is the queue's job.
     schedule_processing(new_ids)
     return jsonify(stored=len(new_ids), duplicates=len(events) - len(new_ids)), 200
-
-
-def _json_body() -> tuple[str, object]:
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise WebhookRefused(413, "The body is larger than 1 MB.")
-    if request.mimetype != "application/json":
-        raise WebhookRefused(400, "The body must be JSON (Content-Type: application/json).")
-    body = request.stream.read(MAX_BODY_BYTES + 1)
-    if len(body) > MAX_BODY_BYTES:
-        raise WebhookRefused(413, "The body is larger than 1 MB.")
-    try:
-        raw = body.decode("utf-8")
-        return raw, json.loads(raw)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise WebhookRefused(400, "The body is not valid JSON.") from None
 
 
 @bp.route("/m/<market_slug>/unsubscribe/<token>", methods=["GET", "POST"])

@@ -57,19 +57,23 @@ class CustomerGroupsView(AdminView):
         ), status
 
     @expose("/")
+    @roles.requires(roles.MANAGE_GROUPS)
     def index(self):
         return self._page()
 
     @expose("/add", methods=("POST",))
+    @roles.requires(roles.MANAGE_GROUPS)
     def add(self):
         return self._save(None, GroupForm(prefix="new"))
 
     @expose("/<int:group_id>", methods=("POST",))
+    @roles.requires(roles.MANAGE_GROUPS)
     def edit(self, group_id: int):
         group = self._group(group_id)
         return self._save(group, GroupForm(prefix=f"g{group.id}"))
 
     @expose("/<int:group_id>/delete", methods=("POST",))
+    @roles.requires(roles.MANAGE_GROUPS)
     def delete(self, group_id: int):
         group = self._group(group_id)
         if DeleteGroupForm().validate_on_submit():

@@ -7,6 +7,7 @@ Points are whole numbers. An account has a loyalty account once it is enrolled
 
 import re
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import select
 
@@ -16,6 +17,7 @@ from ..customers.closed import closed_reason
 from ..customers.models import Account
 from ..extensions import db
 from ..markets.models import Market
+from ..staff.roles import adjusts_own_account
 from ..timeutil import utcnow
 from .models import LoyaltyEntry, LoyaltyKind
 
@@ -23,6 +25,7 @@ MAX_POINTS = 1_000_000
 MAX_REASON = 200
 NO_LOYALTY_ACCOUNT = "Customer does not have a loyalty account."
 PROGRAM_OFF = "The loyalty program is not active at this market."
+OWN_POINTS = "You can't adjust your own loyalty points: ask another manager of the market to do it."
 
 
 class LoyaltyError(ValueError):
@@ -116,6 +119,8 @@ def adjust_points(
     market = account.market
     if not market.loyalty_enabled:
         raise LoyaltyError(PROGRAM_OFF, field="")
+    if adjusts_own_account(actor, account.id):
+        raise LoyaltyError(OWN_POINTS)
     if action not in ("add", "deduct"):
         raise LoyaltyError("Choose Add Points or Deduct Points.", "action")
     closed = closed_reason(account)
@@ -173,13 +178,19 @@ def redeemable_cents(account: Account, market: Market, total_cents: int) -> tupl
     return points, points * value
 
 
+class BonusOutcome(NamedTuple):
+    given: int
+    skipped: int  # without a loyalty account
+    own_account_left_out: bool  # the giver's own account was among them (segregation of duties)
+
+
 def give_bonus_points(
     actor: Account, market: Market, account_ids, raw_points, reason: str
-) -> tuple[int, int]:
+) -> BonusOutcome:
     """Bonus points to each of `account_ids` (of `market`) that has a loyalty account.
 
-    Returns (given, skipped without a loyalty account). Any list of ids will do:
-    the grid's current search and filters today, a saved segment later.
+    Any list of ids will do: the grid's current search and filters, a saved segment. The
+    giver's own account is left out: nobody gives themselves points.
     """
     if not market.loyalty_enabled:
         raise LoyaltyError(PROGRAM_OFF, field="")
@@ -190,6 +201,8 @@ def give_bonus_points(
             select(Account.id).where(Account.market_id == market.id, Account.id.in_(account_ids))
         )
     )
+    own = [account_id for account_id in ids if adjusts_own_account(actor, account_id)]
+    ids = [account_id for account_id in ids if account_id not in own]
     given = skipped = 0
     for account_id in ids:  # locked in id order, so two bulk runs can't deadlock
         if lock_account(account_id).loyalty_points is None:
@@ -207,8 +220,9 @@ def give_bonus_points(
         reason=reason,
         given=given,
         skipped=skipped,
+        own_account_left_out=bool(own),
     )
-    return given, skipped
+    return BonusOutcome(given, skipped, bool(own))
 
 
 def loyalty_history(account: Account, limit: int | None = None) -> list[LoyaltyEntry]:

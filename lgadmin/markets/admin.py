@@ -30,6 +30,7 @@ class MarketSettingsView(AdminView):
     required_permission = roles.MARKET_SETTINGS
 
     @expose("/", methods=("GET", "POST"))
+    @roles.requires(roles.MARKET_SETTINGS)
     def index(self):
         market = require_market()
         form = MarketSettingsForm(

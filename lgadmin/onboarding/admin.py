@@ -21,8 +21,7 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..audit.service import record
-from ..customers.users_export import export_filename, users_export_csv
+from ..customers.users_export import export_filename, users_export
 from ..extensions import db
 from ..limits import invitations_limit
 from ..staff import roles
@@ -244,10 +243,10 @@ class OnboardingAdminMixin:
     @roles.requires(roles.EXPORT_CUSTOMERS)
     def users_export_view(self):
         market = require_market()
-        record(current_user, market.id, "customers.export", summary="Downloaded the users export")
+        content = users_export(current_user, market)
         db.session.commit()
         return Response(
-            users_export_csv(market),
+            content,
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{export_filename(market)}"'},
         )

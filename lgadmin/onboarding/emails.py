@@ -26,6 +26,7 @@ from .tokens import new_token
 WELCOME_TEMPLATE = "lgadmin/mail/welcome"
 RESET_TEMPLATE = "lgadmin/mail/reset_password"
 INVITATION_TEMPLATE = "lgadmin/mail/invitation"
+ALREADY_REGISTERED_TEMPLATE = "lgadmin/mail/already_registered"
 RESETS_PER_HOUR = 5
 
 
@@ -142,6 +143,35 @@ def send_password_reset(market_id: int, email: str, root: str) -> bool:
         RESET_TEMPLATE,
         market=market,
         reset_url=link,
+        **_sign_in_links(root, market),
+    )
+
+
+def send_signup_answer(market_id: int, email: str, root: str) -> bool:
+    """Job: the answer to a signup with an address the market already knows, by email only.
+
+    A guest gets an invitation to register (following it proves the address and keeps
+    their orders); a member gets a reminder of how to sign in. The signup page says the
+    same for both, so it tells nobody which the address is.
+    """
+    from ..customers.guests import invite_guest, recently_invited
+    from .service import account_by_email
+
+    market = db.session.get(Market, market_id)
+    account = account_by_email(market, email) if market else None
+    if account is None:
+        return False
+    if account.is_guest:
+        if recently_invited(market, email):
+            return False  # a retried signup doesn't mail again
+        invitation = invite_guest(None, market, account)
+        db.session.commit()
+        return send_invitation_email(invitation.id, root)
+    return send_to_account(
+        account,
+        f"Your {market.name} account",
+        ALREADY_REGISTERED_TEMPLATE,
+        market=market,
         **_sign_in_links(root, market),
     )
 

@@ -125,11 +125,12 @@ def sign_up(market: Market, raw: dict, password: str, invitation=None) -> Accoun
     if values.problems:
         raise InvalidDetails(values.problems)
     invited = invitation is not None and invitation.email == values.email
-    guest = db.session.scalars(
-        select(Account).where(
-            Account.market_id == market.id, Account.email == values.email, Account.is_guest
-        )
-    ).first()
+    # One look-up, before any password is hashed: a guest's address and a member's are
+    # refused in the same time, so the answer's timing doesn't tell them apart either.
+    existing = account_by_email(market, values.email)
+    guest = existing if existing is not None and existing.is_guest else None
+    if existing is not None and guest is None:
+        raise AlreadyHasAccount(values.email)
     if guest is not None and not invited:
         raise GuestMustBeInvited(values.email)
     try:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from ..customers.models import Account
 from ..extensions import db
 from ..markets.models import Market, PickupLocation
+from ..spreadsheet import restore
 
 NAME_MAX = 80
 EMAIL_MAX = 254
@@ -24,8 +25,6 @@ ADDRESS_MAX = {
     "region": 100,
     "postal_code": 20,
 }
-# A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SPACES = re.compile(r"\s+")
 
@@ -33,15 +32,12 @@ _SPACES = re.compile(r"\s+")
 def clean_text(value) -> str:
     """Trimmed, one space between words, no control characters.
 
-    An apostrophe that a spreadsheet export put before a formula-like cell
-    (our own users export does) is taken off again, so exports re-import as
-    they were.
+    The apostrophes our exports put before formula-like text (lgadmin.spreadsheet) are
+    taken off again, before the separators they follow become spaces, so exports
+    re-import as they were.
     """
-    text = unicodedata.normalize("NFC", str(value or ""))
-    text = _SPACES.sub(" ", _CONTROL.sub("", text)).strip()
-    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_STARTS:
-        text = text[1:]
-    return text
+    text = restore(unicodedata.normalize("NFC", str(value or "")))
+    return _SPACES.sub(" ", _CONTROL.sub("", text)).strip()
 
 
 def normalize_email(value) -> str:

@@ -2,7 +2,6 @@
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
-from sqlalchemy import select
 
 from .. import limits
 from ..auth.service import PASSWORD_RULES, password_problem, record_sign_in
@@ -10,7 +9,7 @@ from ..customers.models import Account
 from ..extensions import db
 from ..markets.models import Market
 from ..markets.service import market_or_404
-from .emails import base_url, queue_job, send_password_reset
+from .emails import base_url, queue_job, send_password_reset, send_signup_answer
 from .forms import ForgotPasswordForm, SetPasswordForm, SignupForm
 from .invitations import usable_invitation
 from .service import AlreadyHasAccount, GuestMustBeInvited, InvalidDetails, sign_up
@@ -24,6 +23,10 @@ bp = Blueprint("onboarding", __name__, url_prefix="/m/<market_slug>")
 FORGOT_SENT = (
     "If {email} has an account at {market}, we've sent it a link to choose a new password. "
     "The link works for 24 hours."
+)
+SIGNUP_EMAILED = (
+    "{email} is already known at {market}: we've emailed it what to do next (sign in, or "
+    "register with the link in the message)."
 )
 LINK_NOT_USABLE = (
     "That link has expired or was already used. Enter your email address and we'll send "
@@ -64,23 +67,16 @@ def signup(market_slug: str):
         }
         try:
             account = sign_up(market, raw, form.password.data, invitation=invitation)
-        except GuestMustBeInvited:
-            _invite_guest_to_register(market, normalize_email(form.email.data))
-            form.email.errors = [
-                *form.email.errors,
-                f"That address has ordered at {market.name} as a guest. We've emailed it an "
-                "invitation: follow its link to register, and your orders will be in your account.",
-            ]
+        except (GuestMustBeInvited, AlreadyHasAccount):
+            # A guest's address and a member's get the same answer; the email says which.
+            email = normalize_email(form.email.data)
+            queue_job(send_signup_answer, market.id, email, base_url())
+            flash(SIGNUP_EMAILED.format(email=email, market=market.name), "info")
+            return redirect(url_for("auth.market_sign_in", market_slug=market.slug))
         except InvalidDetails as error:
             for name, problem in error.problems.items():
                 if name in form:
                     form[name].errors = [*form[name].errors, problem]
-        except AlreadyHasAccount:
-            form.email.errors = [
-                *form.email.errors,
-                f"That address already has an account at {market.name}. Sign in, or use "
-                "“Forgot password” to choose a new password.",
-            ]
         else:
             if not account.is_verified:
                 queue_job(send_confirmation_email, account.id, base_url())
@@ -97,21 +93,6 @@ def signup(market_slug: str):
         invitation=invitation,
         password_rules=PASSWORD_RULES,
     ), status
-
-
-def _invite_guest_to_register(market: Market, email: str) -> None:
-    """A guest who tries to sign up gets an invitation by email, which proves the address."""
-    from ..customers.guests import invite_guest, recently_invited
-    from .emails import queue_invitation_emails
-
-    guest = db.session.scalars(
-        select(Account).where(Account.market_id == market.id, Account.email == email)
-    ).first()
-    if guest is None or not guest.is_guest or recently_invited(market, email):
-        return
-    invitation = invite_guest(None, market, guest)
-    db.session.commit()
-    queue_invitation_emails([invitation.id], base_url())
 
 
 @bp.route("/confirm-email/<token>")

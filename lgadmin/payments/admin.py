@@ -24,10 +24,12 @@ class PaymentsView(AdminView):
         return False
 
     @expose("/")
+    @roles.requires(roles.REFRESH_PAYMENTS)
     def index(self):
         return redirect(url_for("customers.index_view"))
 
     @expose("/refresh/<int:account_id>", methods=["POST"])
+    @roles.requires(roles.REFRESH_PAYMENTS)
     def refresh(self, account_id: int):
         market = require_market()
         account = db.session.scalars(

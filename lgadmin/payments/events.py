@@ -88,7 +88,10 @@ def _event_header(event: dict) -> tuple[str, str, datetime]:
         raise BadEvent("event without a type")
     if not isinstance(created, int) or isinstance(created, bool) or created <= 0:
         raise BadEvent("event without a creation time")
-    return event_id, event_type, datetime.fromtimestamp(created, UTC).replace(tzinfo=None)
+    try:
+        return event_id, event_type, datetime.fromtimestamp(created, UTC).replace(tzinfo=None)
+    except (OverflowError, OSError, ValueError):  # a number of 20 digits is no time
+        raise BadEvent("event with a creation time out of range") from None
 
 
 def _id_of(value) -> str | None:

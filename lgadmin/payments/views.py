@@ -1,6 +1,5 @@
 """Stripe's webhook, and the shopper's card-saving calls from the account page."""
 
-import json
 import logging
 
 import stripe
@@ -10,6 +9,7 @@ from flask_login import current_user
 from ..extensions import csrf, db
 from ..markets.models import Market
 from ..markets.service import market_or_404
+from ..webhook_body import BodyRefused, read_webhook_json
 from .client import PAYMENTS_OFF, PaymentsError, payments_enabled
 from .events import BadEvent, apply_stripe_event
 from .service import finish_card_setup, start_card_setup
@@ -24,11 +24,10 @@ def stripe_webhook():
     secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
     if not payments_enabled() or not secret:
         return jsonify(error=f"{PAYMENTS_OFF} No webhook signing secret is set."), 503
-    payload = request.get_data()
     try:
-        event = json.loads(payload)
-    except ValueError:  # not UTF-8 or not JSON
-        return jsonify(error="Not a Stripe event."), 400
+        payload, event = read_webhook_json(request)
+    except BodyRefused as refused:
+        return jsonify(error=refused.message), refused.status
     if not isinstance(event, dict):  # the library itself trips over a JSON list
         return jsonify(error="Not a Stripe event."), 400
     try:

@@ -89,6 +89,11 @@ def customer_data(manager: Account, market: Market, account: Account) -> dict:
     }
 
 
+def record_count(data: dict) -> int:
+    """How many records a copy holds: the profile, and each row of every list in it."""
+    return 1 + sum(len(value) for value in data.values() if isinstance(value, list))
+
+
 def data_zip(data: dict) -> bytes:
     """customer-<id>.json and customer-<id>.html, in a ZIP built in memory."""
     customer_id = data["profile"]["id"]

@@ -16,7 +16,7 @@ from ..act_as.models import ActAsSession
 from ..act_as.service import expiry_reason
 from ..addresses.models import Address
 from ..audit.models import AuditEntry
-from ..audit.service import record
+from ..audit.service import record, record_export
 from ..balance.service import lock_account
 from ..campaigns.models import CampaignRecipient
 from ..customers.models import Account, Comment
@@ -31,7 +31,7 @@ from ..payments.client import payments_enabled
 from ..payments.models import PaymentMethod
 from ..payments.service import delete_stripe_customer
 from ..timeutil import utcnow
-from .export import customer_data, data_zip
+from .export import customer_data, data_zip, record_count
 from .models import DataRequest, DataRequestKind
 
 ERASED_FIRST_NAME = "Erased"
@@ -109,14 +109,16 @@ def export_customer_data(manager: Account, market: Market, account: Account) -> 
     """The ZIP of everything held about `account`, with its audit row. The caller commits."""
     if account.market_id != market.id:
         raise PrivacyError("This customer is not of this market.")
-    content = data_zip(customer_data(manager, market, account))
+    data = customer_data(manager, market, account)
+    content = data_zip(data)
     _mark_handled(account, manager, [DataRequestKind.EXPORT], "exported")
-    record(
+    record_export(
         manager,
         market.id,
         "customer.data_exported",
+        f"the data of customer #{account.id}",
+        record_count(data),
         account,
-        f"Downloaded the data of customer #{account.id}",
     )
     return content
 
@@ -147,13 +149,15 @@ def download_own_data(account: Account, market: Market) -> bytes:
     """The shopper's own copy, once a manager has answered their request. The caller commits."""
     if account.market_id != market.id or shopper_copy_until(account) is None:
         raise PrivacyError(COPY_NOT_READY)
-    content = data_zip(customer_data(account, market, account))
-    record(
+    data = customer_data(account, market, account)
+    content = data_zip(data)
+    record_export(
         account,
         market.id,
         "customer.data_exported",
+        f"their own data (customer #{account.id})",
+        record_count(data),
         account,
-        f"Customer #{account.id} downloaded their own data",
     )
     return content
 

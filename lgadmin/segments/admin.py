@@ -27,6 +27,7 @@ class SegmentView(AdminView):
     required_permission = roles.MANAGE_SEGMENTS
 
     @expose("/")
+    @roles.requires(roles.MANAGE_SEGMENTS)
     def index(self):
         market = require_market()
         segments = [
@@ -36,14 +37,17 @@ class SegmentView(AdminView):
         return self.render("lgadmin/segments/list.html", segments=segments, market=market)
 
     @expose("/new", methods=("GET", "POST"))
+    @roles.requires(roles.MANAGE_SEGMENTS)
     def new_view(self):
         return self._builder(None)
 
     @expose("/<int:segment_id>/edit", methods=("GET", "POST"))
+    @roles.requires(roles.MANAGE_SEGMENTS)
     def edit_view(self, segment_id: int):
         return self._builder(self._segment(segment_id))
 
     @expose("/<int:segment_id>/")
+    @roles.requires(roles.MANAGE_SEGMENTS)
     def segment_view(self, segment_id: int):
         segment = self._segment(segment_id)
         market = require_market()
@@ -57,6 +61,7 @@ class SegmentView(AdminView):
         )
 
     @expose("/<int:segment_id>/delete", methods=("POST",))
+    @roles.requires(roles.MANAGE_SEGMENTS)
     def delete_view(self, segment_id: int):
         segment = self._segment(segment_id)
         name = segment.name

@@ -53,6 +53,10 @@ SEND_CAMPAIGNS = "send_campaigns"
 EXPORT_CUSTOMER_DATA = "export_customer_data"
 ERASE_CUSTOMERS = "erase_customers"
 MERGE_CUSTOMERS = "merge_customers"
+# "Send password reset link" on the details (spec 000, Troubleshooting). Managers only.
+SEND_PASSWORD_RESET = "send_password_reset"
+# Not a permission any role holds: what a superuser-only endpoint declares (requires_superuser).
+SUPERUSER = "superuser"
 
 ALL_PERMISSIONS = frozenset(
     {
@@ -81,6 +85,7 @@ ALL_PERMISSIONS = frozenset(
         EXPORT_CUSTOMER_DATA,
         ERASE_CUSTOMERS,
         MERGE_CUSTOMERS,
+        SEND_PASSWORD_RESET,
     }
 )
 
@@ -114,6 +119,12 @@ def can(permission: str) -> bool:
     return permission in permissions_of(current_user)
 
 
+def adjusts_own_account(actor, account_id: int) -> bool:
+    """Segregation of duties: a manager or staff member never changes their own balance or
+    loyalty points (another manager or a superuser does it for them)."""
+    return actor is not None and actor.id == account_id and not actor.is_superuser
+
+
 def requires(permission: str):
     """Refuse a view (403) to anyone whose role lacks `permission`."""
 
@@ -129,3 +140,16 @@ def requires(permission: str):
         return wrapper
 
     return decorate
+
+
+def requires_superuser(view):
+    """Refuse a view (403) to anyone but a superuser: the whole act-as log, the outbox."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not (current_user.is_authenticated and current_user.is_superuser):
+            abort(403)
+        return view(*args, **kwargs)
+
+    wrapper.required_permission = SUPERUSER
+    return wrapper

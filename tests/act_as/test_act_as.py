@@ -13,6 +13,7 @@ from lgadmin.act_as.models import ActAsAction, ActAsSession
 from lgadmin.audit.models import AuditEntry
 from lgadmin.extensions import db
 from lgadmin.orders.models import Order
+from lgadmin.staff.roles import StaffRole
 from tests.conftest import csrf_token_from
 from tests.factories import (
     AccountFactory,
@@ -114,7 +115,9 @@ def test_a_superuser_gets_their_chosen_market_back(signed_in, market, shopper):
 @pytest.mark.parametrize(
     ("target", "message"),
     [
-        ("manager", "Nobody can act as a market manager or platform staff."),
+        ("manager", "nobody can act as a market manager, a staff member or platform staff."),
+        ("staff", "nobody can act as a market manager, a staff member or platform staff."),
+        ("inactive_staff", "Act as is for shoppers only"),
         ("inactive", "This account is inactive"),
         ("self", "You can&#39;t act as yourself."),
     ],
@@ -122,6 +125,10 @@ def test_a_superuser_gets_their_chosen_market_back(signed_in, market, shopper):
 def test_who_cannot_be_acted_as(client, market, manager, target, message):
     account = {
         "manager": lambda: AccountFactory(market=market, manager=True),
+        "staff": lambda: AccountFactory(market=market, staff_role=StaffRole.VOLUNTEER_DESK),
+        "inactive_staff": lambda: AccountFactory(
+            market=market, staff_role=StaffRole.BOOKKEEPER, active=False
+        ),
         "inactive": lambda: AccountFactory(market=market, active=False),
         "self": lambda: manager,
     }[target]()

@@ -71,7 +71,9 @@ def test_own_customer_details_open_without_secrets(manager_client, markets):
     response = manager_client.get(f"{GRID}details/?id={own.id}")
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "own0@a.org" in html
-    assert "pbkdf2" not in html and "password" not in html.lower()
+    # No hash and no password field ("Send password reset link" is a button, not a secret).
+    assert "pbkdf2" not in html and "password_hash" not in html
+    assert 'type="password"' not in html
 
 
 def test_edit_and_delete_urls_change_nothing_in_another_market(manager_client, markets):

@@ -91,3 +91,15 @@ def test_html_in_an_event_is_shown_as_text(signed_in):
     page = signed_in(AccountFactory(market=market, manager=True)).get(LIST).get_data(as_text=True)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
     assert "&lt;i&gt;Ann&lt;/i&gt;" in page
+
+
+def test_each_event_says_whether_it_was_applied_and_if_not_why(events, signed_in):
+    own = events[0]
+    waiting = _event(own, MailEventKind.SPAM_COMPLAINT, "later@a.org")
+    waiting.processed_at = None
+    unmatched = _event(own, MailEventKind.HARD_BOUNCE, "gone@a.org")
+    unmatched.not_applied_because = "No account of this market has this address."
+    db.session.commit()
+    page = signed_in(AccountFactory(market=own, manager=True)).get(LIST).get_data(as_text=True)
+    assert "Applied" in page and "Waiting" in page
+    assert "Not applied: No account of this market has this address." in page

@@ -91,7 +91,9 @@ def test_mailgun_permanent_failure_complaint_and_unsubscribe(client):
 
 def test_soft_bounces_deliveries_and_temporary_failures_are_stored_and_ignored(client):
     shopper = AccountFactory()
-    soft = postmark_bounce(shopper.email, type_="SoftBounce", meta=metadata(shopper))
+    soft = postmark_bounce(
+        shopper.email, type_="SoftBounce", details="421 4.4.2 timed out", meta=metadata(shopper)
+    )
     assert post_postmark(client, soft).status_code == 200
     delivered = {
         "RecordType": "Delivery",

@@ -241,7 +241,7 @@ def test_bonus_points_go_to_the_customers_the_grid_shows(client, market):
 def test_bonus_points_service_takes_any_list_of_ids_but_only_of_its_market(market, manager):
     mine = AccountFactory(market=market, loyalty_points=0)
     theirs = AccountFactory(market=MarketFactory(loyalty_enabled=True), loyalty_points=0)
-    given, skipped = give_bonus_points(manager, market, [mine.id, theirs.id], "10", "Segment")
+    given, skipped, _ = give_bonus_points(manager, market, [mine.id, theirs.id], "10", "Segment")
     db.session.commit()
     assert (given, skipped) == (1, 0)
     assert points_of(mine) == 10 and points_of(theirs) == 0

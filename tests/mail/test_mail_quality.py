@@ -16,6 +16,7 @@ from lgadmin.extensions import db
 from lgadmin.onboarding.emails import (
     send_invitation_email,
     send_password_reset,
+    send_signup_answer,
     send_welcome_email,
 )
 from lgadmin.onboarding.models import Invitation
@@ -94,6 +95,8 @@ def _send_every_kind(app, market, manager, shopper) -> dict[str, str]:
     assert send_sign_in_link(market.id, shopper.email, ROOT)
     assert send_invitation_email(invitation.id, ROOT)
     send_help_notice(seat.id)
+    member = AccountFactory(market=market, email="member@example.org")
+    assert send_signup_answer(market.id, member.email, ROOT)
     db.session.commit()
     with app.test_request_context(base_url=ROOT):
         # Jobs run inline (no Redis here), each a campaign's batch.
@@ -108,6 +111,7 @@ def _send_every_kind(app, market, manager, shopper) -> dict[str, str]:
         "sign_in_link": shopper.email,
         "invitation": invitation.email,
         "act_as_notice": shopper.email,
+        "already_registered": "member@example.org",
         "email_selected": unverified.email,
         "campaign": shopper.email,
     }
@@ -127,6 +131,7 @@ SUBJECTS = {
     "sign_in_link": "Your sign-in link",
     "invitation": "You're invited",
     "act_as_notice": "helped with your account",
+    "already_registered": "account",
     "email_selected": "Selected:",
     "campaign": "Tomatoes are in",
 }

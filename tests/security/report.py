@@ -23,9 +23,22 @@ def render(report: dict) -> str:
             f"- CSRF: **{refused}** state-changing endpoints refuse a request "
             f"without a token; exempt, because a signature authenticates them instead: "
             f"{', '.join(csrf['exempt'])}.",
+            *_segregation(report.get("segregation")),
             END,
         ]
     )
+
+
+def _segregation(cells: dict | None) -> list[str]:
+    if not cells:
+        return []
+    refused, forbidden = cells.get("400", 0), cells.get("403", 0)
+    return [
+        f"- Segregation of duties: **{refused}** attempts by a manager or staff member to adjust "
+        f"their own balance or points were refused with a message ({forbidden} more were 403: "
+        f"the role lacks the permission); {cells.get('allowed', 0)} adjustments of a manager by "
+        "another manager, a bookkeeper or a superuser went through."
+    ]
 
 
 def main(report_path: str, doc_path: str) -> None:

@@ -20,6 +20,7 @@ from lgadmin.addresses.models import Address
 from lgadmin.audit.service import record
 from lgadmin.balance.models import LedgerEntry
 from lgadmin.campaigns.models import Campaign
+from lgadmin.customers.models import Account
 from lgadmin.deliverability.models import MailEvent, MailEventKind
 from lgadmin.extensions import db, limiter
 from lgadmin.groups.models import CustomerGroup
@@ -29,7 +30,14 @@ from lgadmin.orders.models import PaymentChoice
 from lgadmin.orders.service import place_order
 from lgadmin.privacy.models import DataRequest, DataRequestKind
 from lgadmin.segments.models import Segment
-from lgadmin.staff.roles import ALL_PERMISSIONS, ROLE_PERMISSIONS, VIEW_CUSTOMERS, StaffRole
+from lgadmin.staff.roles import (
+    ADJUST_BALANCE,
+    ADJUST_LOYALTY,
+    ALL_PERMISSIONS,
+    ROLE_PERMISSIONS,
+    VIEW_CUSTOMERS,
+    StaffRole,
+)
 from lgadmin.timeutil import utcnow
 from tests.conftest import csrf_token_from, sign_in
 from tests.factories import (
@@ -128,6 +136,19 @@ SCREEN_PERMISSION_ENOUGH = {
 }
 # Flask-Admin's ajax endpoints: no view here declares ajax models, so they are 404 to all.
 UNAVAILABLE_SUFFIXES = (".ajax_lookup", ".ajax_update")
+# Flask-Admin's own endpoints of a list screen: the screen's required_permission is theirs.
+# Every other admin endpoint declares its own (@requires or @requires_superuser).
+FLASK_ADMIN_ENDPOINTS = {
+    "index_view",
+    "details_view",
+    "create_view",
+    "edit_view",
+    "delete_view",
+    "action_view",
+    "export",
+    "ajax_lookup",
+    "ajax_update",
+}
 ID_ARGUMENTS = (
     "account_id",
     "entry_id",
@@ -360,6 +381,18 @@ def _admin_views(app) -> dict:
     return {view.endpoint: view for admin in app.extensions["admin"] for view in admin._views}
 
 
+def _declares_nothing(app, endpoint: str) -> bool:
+    """An admin endpoint whose method declares no permission, and that is not one of
+    Flask-Admin's own endpoints of a screen that declares one."""
+    view_name, _, method = endpoint.partition(".")
+    view = _admin_views(app).get(view_name)
+    if view is None or method == "static":
+        return False
+    if getattr(getattr(view, method, None), "required_permission", None):
+        return False
+    return not (method in FLASK_ADMIN_ENDPOINTS and getattr(view, "required_permission", None))
+
+
 def _permissions_needed(app, endpoint: str) -> tuple[frozenset, frozenset]:
     """What the code declares an admin endpoint needs: (its screen's, its screen's and method's).
 
@@ -425,7 +458,7 @@ def test_every_endpoint_answers_every_role_as_expected(app, world):
         needed = _permissions_needed(app, rule.endpoint)
         changes_data = kind == "admin" and set(methods) - {"GET"}
         guarded = needed[1] - {VIEW_CUSTOMERS} or rule.endpoint in SCREEN_PERMISSION_ENOUGH
-        if changes_data and not guarded:
+        if (changes_data and not guarded) or _declares_nothing(app, rule.endpoint):
             undeclared.append(rule.endpoint)
         variants = ("own", "other") if _takes_ids(rule) else ("own",)
         for method in methods:
@@ -451,7 +484,8 @@ def test_every_endpoint_answers_every_role_as_expected(app, world):
                         )
     _report(cells, len(rules))
     assert not undeclared, (
-        f"these change data: declare the staff permission (@requires) {undeclared}"
+        "declare the staff permission of each (@requires; one that changes data needs more "
+        f"than {VIEW_CUSTOMERS}): {undeclared}"
     )
     assert not unexpected, "\n".join(unexpected)
 
@@ -479,3 +513,135 @@ def merge_report(target: str, figures: dict) -> None:
     report = json.loads(path.read_text()) if path.exists() else {}
     report.update(figures)
     path.write_text(json.dumps(report, indent=2))
+
+
+# In a customer's seat (act-as): every admin endpoint, and every way to sign in, is refused,
+# whatever the seat's account may do outside it (issue 19: act-as is for shoppers only).
+SIGN_IN_ENDPOINTS = {
+    "auth.sign_in",
+    "auth.market_sign_in",
+    "auth.request_sign_in_link",
+    "auth.use_sign_in_link",
+}
+
+
+@pytest.fixture
+def seat(app, monkeypatch, signed_in):
+    """A manager in a customer's seat; the customer was then made a market manager."""
+    monkeypatch.setattr(limiter, "enabled", False)
+    monkeypatch.setitem(app.config, "LGADMIN_ACT_AS_MINUTES", 600)
+    monkeypatch.setitem(app.config, "LGADMIN_ACT_AS_IDLE_MINUTES", 600)
+    own, people = _market_data("Own")
+    client = signed_in(people["manager"])
+    shopper = people["shopper"]
+    token = csrf_token_from(client.get(f"/admin/customers/{shopper.id}/act-as").get_data(True))
+    started = client.post(f"/admin/customers/{shopper.id}/act-as", data={"csrf_token": token})
+    assert started.status_code == 302
+    shopper.is_manager = True  # promoted meanwhile: the seat still reaches no admin page
+    db.session.commit()
+    page = client.get(f"/m/{own.slug}/account").get_data(as_text=True)
+    assert "Acting as" in page
+    return client, csrf_token_from(page), own
+
+
+def test_in_a_customers_seat_every_admin_and_sign_in_endpoint_is_refused(app, seat):
+    client, token, own = seat
+    checked, unexpected = Counter(), []
+    for rule in app.url_map.iter_rules():
+        kind = _classify(rule.endpoint)
+        admin = kind in ("admin", "superuser", "unavailable")
+        if not admin and rule.endpoint not in SIGN_IN_ENDPOINTS:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            url = _url(rule, own)
+            if method == "GET":
+                response = client.get(url)
+            else:
+                response = client.open(url, method=method, data={"csrf_token": token})
+            checked["admin" if admin else "sign_in"] += 1
+            if response.status_code != 403:
+                unexpected.append(f"{method} {url}: {response.status_code}")
+    assert not unexpected, "\n".join(unexpected)
+    assert checked["admin"] >= 100 and checked["sign_in"] == 8
+    assert db.session.query(ActAsSession).filter(ActAsSession.ended_at.is_(None)).count() == 1
+
+
+# -- segregation of duties: nobody changes their own balance or points ------------------------
+OWN_ADJUSTMENTS = {
+    "adjust-balance": ({"amount": "50", "reason": "cash"}, ADJUST_BALANCE),
+    "loyalty": ({"action": "add", "points": "50", "reason": "For me"}, ADJUST_LOYALTY),
+}
+
+
+def _balance_and_points(account_id: int) -> tuple[int, int | None]:
+    db.session.expire_all()
+    account = db.session.get(Account, account_id)
+    return account.balance_cents, account.loyalty_points
+
+
+def test_nobody_adjusts_their_own_balance_or_points_but_another_manager_or_a_superuser_can(
+    app, signed_in, monkeypatch
+):
+    monkeypatch.setattr(limiter, "enabled", False)
+    market = MarketFactory(loyalty_enabled=True)
+    people = {
+        **{
+            role: AccountFactory(market=market, staff_role=StaffRole(role), loyalty_points=0)
+            for role in STAFF_ROLES
+        },
+        "manager": AccountFactory(market=market, manager=True, loyalty_points=0),
+        "second_manager": AccountFactory(market=market, manager=True, loyalty_points=0),
+    }
+    platform = app.test_client()
+    assert sign_in(platform, SuperuserFactory()).status_code == 302
+    token = csrf_token_from(platform.get("/admin/").get_data(as_text=True))
+    platform.post("/admin/switch-market", data={"market_id": market.id, "csrf_token": token})
+    clients = {role: signed_in(account) for role, account in people.items()}
+    clients["superuser"] = platform
+
+    def adjust(role: str, target: str, what: str):
+        client = clients[role]
+        token = csrf_token_from(client.get("/admin/customers/").get_data(as_text=True))
+        form, _ = OWN_ADJUSTMENTS[what]
+        path = f"/admin/customers/{people[target].id}/{what}"
+        return client.post(path, data={"csrf_token": token, **form})
+
+    cells = Counter()
+    for role, account in people.items():
+        for what, (_, permission) in OWN_ADJUSTMENTS.items():
+            before = _balance_and_points(account.id)
+            response = adjust(role, role, what)
+            if permission not in _role_permissions(role if role in STAFF_ROLES else "manager"):
+                assert response.status_code == 403, (role, what)
+            else:
+                assert response.status_code == 400, (role, what, response.status_code)
+                assert "You can&#39;t adjust your own" in response.get_data(as_text=True)
+            assert _balance_and_points(account.id) == before, (role, what)
+            cells[response.status_code] += 1
+
+    # Someone else may: another manager, the bookkeeper (it holds both permissions), a superuser.
+    for role in ("second_manager", "bookkeeper", "superuser"):
+        for what in OWN_ADJUSTMENTS:
+            before = _balance_and_points(people["manager"].id)
+            assert adjust(role, "manager", what).status_code == 302, (role, what)
+            assert _balance_and_points(people["manager"].id) != before
+            cells["allowed"] += 1
+    target = os.environ.get("LGADMIN_SECURITY_REPORT")
+    if target:
+        merge_report(target, {"segregation": {str(k): v for k, v in cells.items()}})
+
+
+def test_bonus_points_to_a_search_leave_out_the_givers_own_account(signed_in):
+    market = MarketFactory(loyalty_enabled=True)
+    manager = AccountFactory(market=market, manager=True, loyalty_points=0, last_name="Rivers")
+    shopper = AccountFactory(market=market, loyalty_points=0, last_name="Rivers")
+    client = signed_in(manager)
+    token = csrf_token_from(client.get("/admin/customers/").get_data(as_text=True))
+    response = client.post(
+        "/admin/customers/bonus-points",
+        data={"csrf_token": token, "points": "25", "reason": "Rain day", "search": "Rivers"},
+        follow_redirects=True,
+    )
+    assert "Your own account was left out" in response.get_data(as_text=True)
+    assert _balance_and_points(shopper.id)[1] == 25
+    assert _balance_and_points(manager.id)[1] == 0

@@ -316,7 +316,13 @@ def test_the_grid_answers_any_search_url_without_a_server_error(app, signed_in, 
     client = signed_in(manager)
     url = f"/admin/customers/?search={quote(search)}&page={quote(page)}&sort={quote(sort)}"
     response = client.get(url)
-    assert response.status_code == 200, url
+    if "\x00" in search + page + sort or len(search) > MAX_SEARCH_CHARS:
+        # refused with a message that says why (issue 19), never a 500
+        assert response.status_code == 400, url
+        text = response.get_data(as_text=True)
+        assert "NUL character" in text or f"at most {MAX_SEARCH_CHARS} characters" in text
+    else:
+        assert response.status_code == 200, url
 
 
 # -- the ledger -------------------------------------------------------------------------------

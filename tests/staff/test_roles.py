@@ -54,6 +54,7 @@ ACTIONS = [
     ("POST", "/admin/customers/{id}/addresses", "manage_addresses"),
     ("POST", "/admin/customers/{id}/invite-guest", "invite_guest"),
     ("POST", "/admin/customers/{id}/delete-account", "delete_account"),
+    ("POST", "/admin/customers/{id}/send-reset-link", "send_password_reset"),
     ("POST", "/admin/customers/{id}/act-as", "act_as"),
     ("POST", "/admin/customers/add", "add_customers"),
     ("POST", "/admin/customers/invitations/", "add_customers"),

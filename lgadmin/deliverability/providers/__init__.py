@@ -29,6 +29,15 @@ class ReportedEvent:
     market_id: int | None = None
     account_id: int | None = None
     occurred_at: datetime | None = None
+    # Why nothing was applied, known from the report itself ("" when it is to be applied).
+    not_applied_because: str = ""
+
+
+def not_applied_reason(situation, detail: str = "") -> str:
+    """'' for a situation lgadmin applies; otherwise what the report was, and any detail."""
+    if situation.kind is not MailEventKind.OTHER:
+        return ""
+    return f"{situation.what}: {detail}" if detail else f"{situation.what}."
 
 
 def fallback_event_id(payload) -> str:

@@ -6,7 +6,7 @@ import re
 
 from flask import Request
 
-from ..models import MailEventKind
+from ..classification import NOT_UNDERSTOOD, POSTMARK, classify
 from . import (
     ReportedEvent,
     WebhookRefused,
@@ -15,12 +15,10 @@ from . import (
     as_text,
     fallback_event_id,
     iso_time,
+    not_applied_reason,
 )
 
-NAME = "postmark"
-# Bounce types that say the address itself is bad. "Blocked", "SoftBounce", "DnsError" and
-# the like are about this message or our reputation, not the address, so they don't count.
-HARD_BOUNCE_TYPES = {"HardBounce", "BadEmailAddress"}
+NAME = POSTMARK
 _HEADER = re.compile(r"^X-LGAdmin-(Market|Account):\s*(\d+)\s*$", re.IGNORECASE | re.MULTILINE)
 
 
@@ -40,19 +38,34 @@ def authenticate(request: Request, config) -> None:
 
 def events_from(payload, raw: str) -> list[ReportedEvent]:
     if not isinstance(payload, dict):
-        raise WebhookRefused(400, "A Postmark webhook body is one JSON object.")
+        # Authenticated but not a shape we know: kept, so nothing the provider said is lost.
+        reason = not_applied_reason(NOT_UNDERSTOOD, "the body is not one JSON object.")
+        return [
+            ReportedEvent(
+                provider_event_id=fallback_event_id(payload),
+                kind=NOT_UNDERSTOOD.kind,
+                raw=raw,
+                not_applied_because=reason,
+            )
+        ]
     record_type = as_text(payload.get("RecordType"), 40)
     if record_type in ("Bounce", "SpamComplaint"):
         event = _bounce(payload, record_type, raw)
     elif record_type == "SubscriptionChange":
         event = _subscription_change(payload, raw)
     else:
+        situation = classify(NAME, [record_type or "any other record type"])
+        detail = ""
+        if situation is NOT_UNDERSTOOD:
+            known = f"the record type {record_type!r} is not one lgadmin knows."
+            detail = known if record_type else "no RecordType."
         event = ReportedEvent(
             provider_event_id=_message_event_id(payload, record_type),
-            kind=MailEventKind.OTHER,
+            kind=situation.kind,
             raw=raw,
             email=as_email(payload.get("Recipient") or payload.get("Email")),
             occurred_at=iso_time(payload.get("DeliveredAt") or payload.get("ReceivedAt")),
+            not_applied_because=not_applied_reason(situation, detail),
         )
     event.market_id, event.account_id = _sent_for(payload)
     return [event]
@@ -60,23 +73,24 @@ def events_from(payload, raw: str) -> list[ReportedEvent]:
 
 def _bounce(payload: dict, record_type: str, raw: str) -> ReportedEvent:
     bounce_type = as_text(payload.get("Type"), 40)
-    if record_type == "SpamComplaint" or bounce_type == "SpamComplaint":
-        kind = MailEventKind.SPAM_COMPLAINT
-    elif bounce_type in HARD_BOUNCE_TYPES:
-        kind = MailEventKind.HARD_BOUNCE
-    elif bounce_type == "Unsubscribe":
-        kind = MailEventKind.UNSUBSCRIBE
+    if record_type == "SpamComplaint":
+        codes = ["SpamComplaint"]
     else:
-        kind = MailEventKind.OTHER
+        codes = [f"Bounce, {bounce_type}", "Bounce, any other type"]
+    # Only Details is the receiving server's answer; Description is Postmark's text for the
+    # type ("... mailbox full, account disabled ..." for every SoftBounce), so it can't decide.
+    details = as_text(payload.get("Details"), 500)
+    situation = classify(NAME, codes, details)
     bounce_id = payload.get("ID")
     has_id = isinstance(bounce_id, int | str) and not isinstance(bounce_id, bool) and bounce_id
     return ReportedEvent(
         provider_event_id=f"bounce:{bounce_id}" if has_id else fallback_event_id(payload),
-        kind=kind,
+        kind=situation.kind,
         raw=raw,
         email=as_email(payload.get("Email")),
-        reason=as_text(payload.get("Details") or payload.get("Description"), 500),
+        reason=details or as_text(payload.get("Description"), 500),
         occurred_at=iso_time(payload.get("BouncedAt")),
+        not_applied_because=not_applied_reason(situation),
     )
 
 
@@ -88,13 +102,16 @@ def _subscription_change(payload: dict, raw: str) -> ReportedEvent:
         and payload.get("SuppressionReason") == "ManualSuppression"
         and payload.get("Origin") == "Recipient"
     )
+    code = "suppressed by the recipient" if unsubscribed else "any other change"
+    situation = classify(NAME, [f"SubscriptionChange, {code}"])
     return ReportedEvent(
         provider_event_id=fallback_event_id(payload),
-        kind=MailEventKind.UNSUBSCRIBE if unsubscribed else MailEventKind.OTHER,
+        kind=situation.kind,
         raw=raw,
         email=as_email(payload.get("Recipient")),
         reason=as_text(payload.get("SuppressionReason"), 500),
         occurred_at=iso_time(payload.get("ChangedAt")),
+        not_applied_because=not_applied_reason(situation),
     )
 
 
