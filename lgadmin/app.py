@@ -5,6 +5,7 @@ import os
 from flask import Flask
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import ConfigError, settings_from_environment
 from .extensions import db, migrate
@@ -24,6 +25,7 @@ def create_app(config: dict | None = None, *, check_services: bool = True) -> Fl
     if check_services:
         check_redis_reachable(app)
     LGAdmin(app)
+    trust_proxies(app)
     migrate.init_app(
         app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True
     )
@@ -31,6 +33,15 @@ def create_app(config: dict | None = None, *, check_services: bool = True) -> Fl
     if check_services:
         check_database_reachable(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind LGADMIN_PROXY_HOPS proxies, the client's address and scheme are the ones they
+    forwarded (X-Forwarded-For, X-Forwarded-Proto), so rate limits count each client, not
+    the proxy. The forwarded Host is not trusted: links come from LGADMIN_BASE_URL."""
+    hops = app.config.get("LGADMIN_PROXY_HOPS") or 0
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -44,14 +44,50 @@ def _database_url(instance_path: Path) -> str:
     return url
 
 
-def _int(name: str, default: int) -> int:
+def _int(name: str, default: int, minimum: int | None = None) -> int:
     raw = os.environ.get(name)
     if raw in (None, ""):
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {raw!r}")
+    return value
+
+
+# Where a developer's browser reaches `make run`; any other Host is refused in development.
+LOCAL_HOSTS = ["localhost", "127.0.0.1"]
+
+
+def _base_url(production: bool) -> str | None:
+    """The public address links in emails point to: required in production, where the
+    request's Host header (which anyone can forge) must never end up in a link."""
+    url = (os.environ.get("LGADMIN_BASE_URL") or "").strip()
+    if not url:
+        if production:
+            raise ConfigError("LGADMIN_BASE_URL must be set when LGADMIN_ENV=production")
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"LGADMIN_BASE_URL must be an address such as https://shop.example.org/, not {url!r}"
+        )
+    return url
+
+
+def _trusted_hosts(production: bool) -> list[str] | None:
+    """Flask's TRUSTED_HOSTS: a request with another Host header answers 400.
+
+    In development the local names by default; in production every host, unless listed
+    (links there are built from LGADMIN_BASE_URL, and a load balancer may check by IP).
+    """
+    raw = os.environ.get("LGADMIN_TRUSTED_HOSTS") or ""
+    hosts = [host.strip().lower() for host in raw.split(",") if host.strip()]
+    if hosts:
+        return hosts
+    return None if production else list(LOCAL_HOSTS)
 
 
 def _float(name: str, default: float) -> float:
@@ -99,7 +135,9 @@ def settings_from_environment(instance_path: str) -> dict:
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
         "LGADMIN_ACT_AS_MINUTES": _int("LGADMIN_ACT_AS_MINUTES", 30),
         "LGADMIN_ACT_AS_IDLE_MINUTES": _int("LGADMIN_ACT_AS_IDLE_MINUTES", 10),
-        "LGADMIN_BASE_URL": os.environ.get("LGADMIN_BASE_URL") or None,
+        "LGADMIN_BASE_URL": _base_url(production),
+        "TRUSTED_HOSTS": _trusted_hosts(production),
+        "LGADMIN_PROXY_HOPS": _int("LGADMIN_PROXY_HOPS", 0, minimum=0),
         "POSTMARK_WEBHOOK_USER": os.environ.get("POSTMARK_WEBHOOK_USER") or None,
         "POSTMARK_WEBHOOK_PASSWORD": os.environ.get("POSTMARK_WEBHOOK_PASSWORD") or None,
         "MAILGUN_WEBHOOK_SIGNING_KEY": os.environ.get("MAILGUN_WEBHOOK_SIGNING_KEY") or None,
@@ -109,5 +147,7 @@ def settings_from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
+        "LGADMIN_ADMIN_IDLE_MINUTES": _int("LGADMIN_ADMIN_IDLE_MINUTES", 60, minimum=1),
+        "LGADMIN_ADMIN_SESSION_HOURS": _int("LGADMIN_ADMIN_SESSION_HOURS", 12, minimum=1),
         "WTF_CSRF_TIME_LIMIT": None,
     }

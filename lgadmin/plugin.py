@@ -9,6 +9,7 @@ from flask_admin.theme import Bootstrap4Theme
 from . import models  # noqa: F401  (every model registered before mappers configure)
 from .admin.dashboard import DashboardView
 from .admin.outbox import OutboxView
+from .config import LOCAL_HOSTS
 from .extensions import csrf, db, limiter, login_manager, mail
 from .groups.service import format_percent
 from .mail import paragraphs as mail_paragraphs
@@ -48,6 +49,10 @@ class LGAdmin:
         app.config.setdefault("LGADMIN_QUEUE", "lgadmin")
         app.config.setdefault("REDIS_URL", None)
         app.config.setdefault("LGADMIN_BASE_URL", None)
+        if not app.config["LGADMIN_BASE_URL"] and app.config.get("TRUSTED_HOSTS") is None:
+            # Links in emails are then built from the request's Host: only local names
+            # may be it, so a forged Host can't put another site in a reset link.
+            app.config["TRUSTED_HOSTS"] = list(LOCAL_HOSTS)
         app.config.setdefault("POSTMARK_WEBHOOK_USER", None)
         app.config.setdefault("POSTMARK_WEBHOOK_PASSWORD", None)
         app.config.setdefault("MAILGUN_WEBHOOK_SIGNING_KEY", None)
@@ -85,12 +90,23 @@ class LGAdmin:
 
         @login_manager.user_loader
         def load_account(account_id: str):
+            from flask import session
+
+            from .auth.sessions import VERSION_KEY, session_is_current
             from .customers.models import Account
 
             try:
-                return db.session.get(Account, int(account_id))
+                account = db.session.get(Account, int(account_id))
             except ValueError:
                 return None
+            # Every request: a session ended elsewhere (sign-out, new password...) is refused.
+            if account is None or not session_is_current(account, session.get(VERSION_KEY)):
+                return None
+            return account
+
+        from .auth.sessions import init_sessions
+
+        init_sessions(app)
 
     def _register_blueprints(self, app: Flask) -> None:
         from .act_as.views import bp as act_as_bp

@@ -2,7 +2,8 @@
 
 import secrets
 
-from flask import Flask, abort, current_app, g, request
+from flask import Flask, Response, abort, current_app, g, request
+from werkzeug.exceptions import SecurityError
 
 # Flask-Admin's filter menu items carry onclick="return false;": allowed by its hash only.
 FLASK_ADMIN_HANDLERS = "'unsafe-hashes' 'sha256-2rvfFrggTCtyF5WOiTri1gDS8Boibj4Njn0e+VCBmDI='"
@@ -52,7 +53,24 @@ def refuse_nul_characters():
                 abort(400, "That text contains a NUL character, which can't be stored.")
 
 
+def refuse_untrusted_host():
+    """A Host header outside TRUSTED_HOSTS: 400, before anything else runs.
+
+    Flask can't route or build a URL for such a request, so this answers with a short
+    plain page instead of the usual one (whose links would fail: a 500).
+    """
+    if isinstance(request.routing_exception, SecurityError):
+        return Response(
+            "This site doesn't answer to that address (the request's Host is not trusted).",
+            400,
+            mimetype="text/plain",
+        )
+    return None
+
+
 def init_security_headers(app: Flask) -> None:
+    # First of all the hooks, so none of them builds a URL for an untrusted host.
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_untrusted_host)
     app.before_request(refuse_nul_characters)
 
     @app.after_request

@@ -15,6 +15,7 @@ from ..markets.models import Market
 from ..onboarding.models import Token, TokenPurpose
 from ..onboarding.tokens import add_token, claim_token, hash_token
 from ..onboarding.verification import mark_verified
+from ..staff.roles import is_staff
 from ..timeutil import utcnow
 
 SIGN_IN_LINK_VALID_FOR = timedelta(minutes=15)
@@ -23,12 +24,15 @@ TEMPLATE = "lgadmin/mail/sign_in_link"
 
 
 def may_use_link(account: Account | None, market: Market) -> bool:
+    """Links are for the market's shoppers (spec 004): whoever may enter the admin signs in
+    with a password, so a mailbox alone never opens the admin."""
     return (
         account is not None
         and market.sign_in_link_enabled
         and account.market_id == market.id
         and account.active
         and not account.is_guest
+        and not is_staff(account)
     )
 
 

@@ -4,6 +4,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit.service import record
+from ..contact import normalize_email
 from ..customers.models import Account
 from ..extensions import db
 from ..markets.models import Market
@@ -11,10 +12,6 @@ from ..timeutil import utcnow
 
 # Checked when no account matches, so a wrong email costs as long as a wrong password.
 _UNKNOWN_ACCOUNT_HASH = generate_password_hash("unknown-account-placeholder")
-
-
-def normalize_email(email: str) -> str:
-    return (email or "").strip().lower()
 
 
 def hash_password(password: str) -> str:

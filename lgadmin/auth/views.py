@@ -44,13 +44,13 @@ def _sign_in(market: Market | None):
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limits.per_address_and_client("sign-in", limits.SIGN_IN_PER_ADDRESS, limits.SIGN_IN_PER_CLIENT)
+@limits.sign_in_attempts
 def sign_in():
     return _sign_in(None)
 
 
 @bp.route("/m/<market_slug>/sign-in", methods=["GET", "POST"])
-@limits.per_address_and_client("sign-in", limits.SIGN_IN_PER_ADDRESS, limits.SIGN_IN_PER_CLIENT)
+@limits.sign_in_attempts
 def market_sign_in(market_slug: str):
     return _sign_in(market_or_404(market_slug))
 
@@ -73,10 +73,13 @@ def _link_market(market_slug: str) -> Market:
 
 
 @bp.route("/m/<market_slug>/sign-in/link", methods=["GET", "POST"])
+@limits.per_address_and_client(
+    "sign-in-link", limits.SIGN_IN_LINK_PER_ADDRESS, limits.SIGN_IN_LINK_PER_CLIENT
+)
 def request_sign_in_link(market_slug: str):
     """Email me a sign-in link: the same answer whether or not the address has an account."""
+    from ..contact import normalize_email
     from ..onboarding.emails import base_url, queue_job
-    from ..onboarding.values import normalize_email
 
     market = _link_market(market_slug)
     form = SignInLinkForm()
@@ -128,11 +131,15 @@ def sign_out():
     form = SignOutForm()
     if not form.validate_on_submit():
         abort(400)
-    # In a customer's seat, signing out ends the act-as session too; the manager's sign-in
-    # page follows.
+    # In a customer's seat, signing out ends the act-as session too, and signs the manager
+    # (never the customer) out everywhere; the manager's sign-in page follows.
     seat = end_seat_on_sign_out()
     account = seat.manager if seat else current_user
     market = account.market if account.is_authenticated else None
+    if account.is_authenticated:
+        # Signing out signs the account out everywhere (another browser, a lost phone).
+        account.end_sessions()
+        db.session.commit()
     logout_user()
     session.clear()
     flash("You have been signed out.", "info")

@@ -8,6 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..balance.models import LedgerEntry
 from ..balance.service import REASONS, BalanceError, adjust_balance, parse_amount
+from ..contact import display_phone, market_region
 from ..extensions import db
 from ..membership.service import MembershipError, update_membership
 from ..money import format_money
@@ -69,6 +70,7 @@ class CustomerDetailsMixin:
         edit.pickup_location_id.choices = pickups
         if "edit" not in forms:
             edit.pickup_location_id.data = str(account.pickup_location_id or "")
+            edit.phone.data = display_phone(account.phone, market_region(market))
         closed = closed_reason(account)
         context = {
             "model": account,

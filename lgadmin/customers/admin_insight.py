@@ -15,6 +15,7 @@ from flask import (
 from flask_admin import expose
 from flask_login import current_user
 
+from ..contact import market_region
 from ..extensions import db
 from ..segments.criteria import Criteria, describe, parse_criteria
 from ..segments.models import Segment
@@ -155,7 +156,9 @@ class CustomerInsightMixin:
         if fmt == "csv":
             return csv_download(market, where, order, name)
         return send_file(
-            write_xlsx(db.session, market.timezone, where, order),
+            write_xlsx(
+                db.session, market.timezone, where, order, phone_region=market_region(market)
+            ),
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             as_attachment=True,
             download_name=name,

@@ -224,7 +224,6 @@ def apply_bulk(manager: Account, market: Market, action: str, raw_ids, **params)
 
 
 def _record_bulk(manager: Account, market: Market, result: BulkResult) -> None:
-    action = f"customer.bulk_{result.action}"
     details = dict(
         count=len(result.changed),
         ids=result.changed,
@@ -233,14 +232,13 @@ def _record_bulk(manager: Account, market: Market, result: BulkResult) -> None:
         **({"group": result.group} if result.group else {}),
     )
     if result.action == "export_selected":  # personal data leaving: the entry every export writes
-        record_export(
-            manager, market.id, action, "the selected customers", len(result.changed), **details
-        )
+        what, rows = "the selected customers", len(result.changed)
+        record_export(manager, market.id, f"customer.bulk_{result.action}", what, rows, **details)
         return
     record(
         manager,
         market.id,
-        action,
+        f"customer.bulk_{result.action}",
         None,
         f"{BULK_ACTIONS[result.action].label}: {result.message()}",
         **details,

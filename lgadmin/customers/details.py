@@ -6,12 +6,13 @@ from sqlalchemy import func, select
 
 from ..balance.models import LedgerEntry
 from ..catalog.models import Product
+from ..contact import display_phone, market_region
 from ..extensions import db
 from ..membership.service import MembershipStatus, membership_status
 from ..orders.models import CartItem, Order
 from ..payments.models import PaymentMethod
 from .models import Account, Comment
-from .service import DeletionCheck, display_phone, may_delete
+from .service import DeletionCheck, may_delete
 
 RECENT_ORDERS = 25
 RECENT_ADJUSTMENTS = 10
@@ -75,7 +76,7 @@ def customer_details(account: Account) -> CustomerDetails:
         )
     return CustomerDetails(
         account=account,
-        phone=display_phone(account.phone, account.country or "US"),
+        phone=display_phone(account.phone, market_region(account.market)),
         payment_methods=db.session.scalars(
             select(PaymentMethod)
             .where(PaymentMethod.account_id == account.id)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..audit.service import record_export
 from ..catalog.models import GrowerProfile
+from ..contact import display_phone, market_region
 from ..extensions import db
 from ..markets.models import Market, PickupLocation
 from ..spreadsheet import neutralise
@@ -87,8 +88,9 @@ def export_select(where, order):
     )
 
 
-def export_rows(session, timezone: str, where, order):
-    """Each customer as a list of cell values: text neutralised, money as Decimal."""
+def export_rows(session, timezone: str, where, order, *, phone_region: str):
+    """Each customer as a list of cell values: text neutralised, money as Decimal, phones
+    as the details show them (in `phone_region`)."""
     today = market_today(timezone)
 
     def local_date(at):
@@ -103,7 +105,7 @@ def export_rows(session, timezone: str, where, order):
             neutralise(row.first_name),
             neutralise(row.last_name),
             neutralise(row.email),
-            neutralise(row.phone),
+            neutralise(display_phone(row.phone, phone_region)),
             neutralise(row.pickup_name),
             local_date(row.joined_at),
             yes(row.active),
@@ -130,31 +132,32 @@ def _csv_cell(value) -> str:
     return str(value)
 
 
-def csv_chunks(engine, timezone: str, where, order):
+def csv_chunks(engine, timezone: str, where, order, *, phone_region: str):
     """The CSV in pieces of a few hundred rows, UTF-8 with a byte-order mark for Excel.
 
     The server iterates the body after the request's context is gone, so the rows are read
     through a session of its own on `engine` (no Flask context needed).
     """
     with Session(engine) as session:
-        yield from _csv_chunks(session, timezone, where, order)
+        yield from _csv_chunks(session, timezone, where, order, phone_region=phone_region)
 
 
 def csv_download(market: Market, where, order, filename: str) -> Response:
     """The customers `where` selects, as a streamed CSV attachment."""
     return Response(
-        csv_chunks(db.engine, market.timezone, where, order),
+        csv_chunks(db.engine, market.timezone, where, order, phone_region=market_region(market)),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
-def _csv_chunks(session, timezone: str, where, order):
+def _csv_chunks(session, timezone: str, where, order, *, phone_region: str):
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write("\ufeff")
     writer.writerow(COLUMNS)
-    for n, row in enumerate(export_rows(session, timezone, where, order), start=1):
+    rows = export_rows(session, timezone, where, order, phone_region=phone_region)
+    for n, row in enumerate(rows, start=1):
         writer.writerow([_csv_cell(value) for value in row])
         if n % FLUSH_ROWS == 0:
             yield buffer.getvalue().encode("utf-8")
@@ -163,12 +166,12 @@ def _csv_chunks(session, timezone: str, where, order):
     yield buffer.getvalue().encode("utf-8")
 
 
-def write_xlsx(session, timezone: str, where, order):
+def write_xlsx(session, timezone: str, where, order, *, phone_region: str):
     """An .xlsx in a temporary file (openpyxl's write-only mode keeps rows out of memory)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Customers")
     sheet.append(list(COLUMNS))
-    for row in export_rows(session, timezone, where, order):
+    for row in export_rows(session, timezone, where, order, phone_region=phone_region):
         # control characters are not allowed in an .xlsx cell; they carry nothing anyway
         sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
     spool = tempfile.TemporaryFile()  # noqa: SIM115 (send_file closes it after streaming)

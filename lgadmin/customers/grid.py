@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from math import ceil
 
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import and_, func, literal, select, true
 
 from ..catalog.models import GrowerProfile
 from ..extensions import db
@@ -16,6 +16,7 @@ from ..payments.models import PaymentMethod
 from ..segments.criteria import criteria_clause
 from ..timeutil import market_today, utcnow
 from .models import Account
+from .search_text import fold_for_search
 
 SORTS = {
     "first_name": Account.first_name,
@@ -58,18 +59,15 @@ def _like_pattern(word: str) -> str:
 
 
 def search_clause(words: list[str]):
-    """Every word must match the first name, the last name or the email."""
-    clauses = []
-    for word in words:
-        pattern = _like_pattern(word)
-        clauses.append(
-            or_(
-                Account.first_name.ilike(pattern, escape="\\"),
-                Account.last_name.ilike(pattern, escape="\\"),
-                Account.email.ilike(pattern, escape="\\"),
-            )
-        )
-    return and_(*clauses)
+    """Every word must match the first name, the last name or the email, ignoring case
+    and accents: the words are folded as the account's stored `search_text` is."""
+    # Folding can split a word (a lone "¨" decomposes to a space) or empty it (a lone
+    # combining accent): only what is left of it has to match.
+    parts = [part for word in words for part in fold_for_search(word).split()]
+    return and_(
+        true(),
+        *(Account.search_text.like(_like_pattern(part), escape="\\") for part in parts),
+    )
 
 
 # The Type and Verified filters (spec 002: Registered / Guest; spec 001: Verified / Unverified).

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    inspect,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -18,6 +19,7 @@ from ..extensions import db, enum_column
 from ..markets.models import Market, PickupLocation
 from ..staff.roles import StaffRole
 from ..timeutil import market_today, utcnow
+from .search_text import account_search_text
 
 
 class LinePosition(enum.StrEnum):
@@ -43,6 +45,9 @@ class Account(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254))
     first_name: Mapped[str] = mapped_column(String(80), default="")
     last_name: Mapped[str] = mapped_column(String(80), default="")
+    # The names and email folded for search (lower-case, no accents): see search_text.py.
+    # Kept by the mapper events below on every insert and update; never set it by hand.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     phone: Mapped[str] = mapped_column(String(32), default="")
     address_line1: Mapped[str] = mapped_column(String(200), default="")
     address_line2: Mapped[str] = mapped_column(String(200), default="")
@@ -98,6 +103,9 @@ class Account(UserMixin, db.Model):
     staff_role: Mapped[StaffRole | None] = mapped_column(enum_column(StaffRole))
     # Set once when the customer's personal data was erased (privacy.service); never undone.
     erased_at: Mapped[datetime | None]
+    # Every session remembers the value it signed in with; bumping it ends them all
+    # (auth.sessions: sign-out, a new password, deactivation, merge, erasure).
+    session_version: Mapped[int] = mapped_column(default=0)
 
     market: Mapped[Market | None] = relationship()
     pickup_location: Mapped[PickupLocation | None] = relationship()
@@ -117,16 +125,13 @@ class Account(UserMixin, db.Model):
         Index("ix_account_market_order_count", "market_id", "order_count", "id"),
         Index("ix_account_market_total_spent", "market_id", "total_spent_cents", "id"),
         Index("ix_account_market_last_order", "market_id", "last_order_at", "id"),
-        # Partial, case-insensitive search on PostgreSQL (pg_trgm); SQLite scans.
-        *(
-            Index(
-                f"ix_account_{column}_trgm",
-                column,
-                postgresql_using="gin",
-                postgresql_ops={column: "gin_trgm_ops"},
-            ).ddl_if(dialect="postgresql")
-            for column in ("first_name", "last_name", "email")
-        ),
+        # Partial search ignoring case and accents on PostgreSQL (pg_trgm); SQLite scans.
+        Index(
+            "ix_account_search_text_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     def __str__(self) -> str:
@@ -148,6 +153,33 @@ class Account(UserMixin, db.Model):
     def is_member(self) -> bool:
         expires = self.membership_expires_on
         return expires is not None and expires >= market_today(self.market)
+
+    def end_sessions(self) -> None:
+        """Sign the account out everywhere: every session signed in with an older
+        session_version is refused from its next request (auth.sessions)."""
+        self.session_version = (self.session_version or 0) + 1
+
+
+# A new password, or an account closed (deactivated, merged away, erased), ends every
+# session of it, whichever service makes the change: here, so no path can forget.
+@event.listens_for(Account.password_hash, "set")
+def _password_changed(account, value, old_value, initiator):
+    if inspect(account).has_identity and value != old_value:
+        account.end_sessions()
+
+
+@event.listens_for(Account.active, "set")
+def _deactivated(account, value, old_value, initiator):
+    if inspect(account).has_identity and not value:
+        account.end_sessions()
+
+
+@event.listens_for(Account, "before_insert")
+@event.listens_for(Account, "before_update")
+def _keep_search_text(mapper, connection, account: Account) -> None:
+    # Every way an account is created or renamed goes through the ORM, so the folded
+    # search text can't fall behind the names and email it is made of.
+    account.search_text = account_search_text(account.first_name, account.last_name, account.email)
 
 
 event.listen(

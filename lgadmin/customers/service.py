@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 
-from email_validator import EmailNotValidError, validate_email
 from phonenumbers import NumberParseException, PhoneNumberFormat, format_number, is_valid_number
 from phonenumbers import parse as parse_phone
 from sqlalchemy import delete, exists, func, select, update
@@ -11,6 +10,7 @@ from ..addresses.models import Address
 from ..addresses.service import MAILING_COLUMNS, mailing_address_edited
 from ..audit.service import record
 from ..balance.models import LedgerAllocation, LedgerEntry, LedgerKind
+from ..contact import email_is_valid, market_region, normalize_email
 from ..deliverability.service import note_reenabled
 from ..extensions import db
 from ..loyalty.models import LoyaltyEntry
@@ -67,24 +67,11 @@ def normalize_phone(raw: str, region: str = "US") -> str:
     return format_number(number, PhoneNumberFormat.E164)
 
 
-def display_phone(stored: str, region: str = "US") -> str:
-    if not stored:
-        return ""
-    try:
-        number = parse_phone(stored, region)
-    except NumberParseException:
-        return stored
-    fmt = (
-        PhoneNumberFormat.NATIONAL if number.country_code == 1 else PhoneNumberFormat.INTERNATIONAL
-    )
-    return format_number(number, fmt)
-
-
 def normalize_account_email(raw: str) -> str:
-    try:
-        return validate_email((raw or "").strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
-        raise InvalidField("email", "Enter a valid email address.") from None
+    email = normalize_email(raw)
+    if not email_is_valid(email):
+        raise InvalidField("email", "Enter a valid email address.")
+    return email
 
 
 INFO_FIELDS = (
@@ -111,7 +98,9 @@ def update_info(
     if not (values.get("last_name") or "").strip():
         raise InvalidField("last_name", "Last name is required.")
     values["email"] = normalize_account_email(values.get("email"))
-    values["phone"] = normalize_phone(values.get("phone"), account.country or "US")
+    # Read in the region phones are shown in (contact.display_phone), so a number shown on
+    # the form and saved again unchanged reads as the same number.
+    values["phone"] = normalize_phone(values.get("phone"), market_region(account.market))
     taken = db.session.scalar(
         select(
             exists().where(

@@ -4,6 +4,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..audit.actions import ACTION_LABELS
 from ..markets.models import Market
 from ..money import format_money
 from .models import Account
@@ -36,12 +37,10 @@ CHARGE_LABELS = {
     "unknown": "Card charge with no answer yet",
     "pending": "Card charge under way",
 }
-# Audit actions with a fixed label; any other action reads as its summary.
+# Audit actions that read as their Audit Log name; any other action reads as its summary.
 AUDIT_LABELS = {
-    "account.signup": "Signed up",
-    "customer.data_exported": "Customer data downloaded",
-    "customer.erased": "Personal data erased",
-    "customer.deleted": "Account deleted",
+    code: ACTION_LABELS[code]
+    for code in ("account.signup", "customer.data_exported", "customer.erased", "customer.deleted")
 }
 AUDIT_ICONS = {
     "auth.signed_in": "fa-sign-in",

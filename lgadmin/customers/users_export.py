@@ -6,10 +6,10 @@ import io
 from sqlalchemy import select
 
 from ..audit.service import record_export
+from ..contact import display_phone, market_region
 from ..extensions import db
 from ..markets.models import Market, PickupLocation
 from ..onboarding.csv_import import COLUMNS
-from ..onboarding.values import display_phone, market_region
 from ..spreadsheet import neutralise
 from ..timeutil import market_today
 from .models import Account

@@ -8,16 +8,19 @@ import unicodedata
 from dataclasses import dataclass, field
 
 import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
+from ..contact import (
+    email_is_valid,
+    market_region,  # noqa: F401 (the import reads phones in this region)
+)
+from ..contact import normalize_email as normalize_address
 from ..customers.models import Account
 from ..extensions import db
 from ..markets.models import Market, PickupLocation
 from ..spreadsheet import restore
 
 NAME_MAX = 80
-EMAIL_MAX = 254
 ADDRESS_MAX = {
     "address_line1": 200,
     "address_line2": 200,
@@ -41,26 +44,19 @@ def clean_text(value) -> str:
 
 
 def normalize_email(value) -> str:
-    """The stored form of an address: trimmed and lower-cased."""
-    return clean_text(value).lower()
+    """An address typed in a form or read from an import cell, in its stored form: the cell
+    cleaned as every cell is (clean_text: a spreadsheet's formula apostrophe taken off),
+    then contact.normalize_email, the one rule for addresses."""
+    return normalize_address(clean_text(value))
 
 
 def email_problem(email: str) -> str | None:
     """Why `email` (already normalized) is not a usable address, or None."""
     if not email:
         return "missing email"
-    if len(email) > EMAIL_MAX:
-        return "invalid email"
-    try:
-        validate_email(email, check_deliverability=False)
-    except EmailNotValidError:
+    if not email_is_valid(email):
         return "invalid email"
     return None
-
-
-def market_region(market: Market) -> str:
-    """The region phones without a country code are read in (markets are all US for now)."""
-    return getattr(market, "country", None) or "US"
 
 
 def parse_phone(value, region: str) -> tuple[str, str | None]:
@@ -75,23 +71,6 @@ def parse_phone(value, region: str) -> tuple[str, str | None]:
     if not phonenumbers.is_valid_number(number):
         return "", "invalid phone number"
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
-
-
-def display_phone(e164: str, region: str) -> str:
-    """A stored phone as people write it: national form at home, international abroad."""
-    if not e164:
-        return ""
-    try:
-        number = phonenumbers.parse(e164, region)
-    except phonenumbers.NumberParseException:
-        return e164
-    same_region = phonenumbers.region_code_for_number(number) == region
-    style = (
-        phonenumbers.PhoneNumberFormat.NATIONAL
-        if same_region
-        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
-    )
-    return phonenumbers.format_number(number, style)
 
 
 def pickup_locations_by_name(market: Market) -> dict[str, PickupLocation]:

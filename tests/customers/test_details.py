@@ -542,3 +542,53 @@ def test_turning_mail_back_on_after_a_hard_bounce_is_noted_with_who(client, mark
     assert account.receives_mailings and account.email_bounced_at is None
     comments = section(details(client, account), "comments")
     assert "Receives Mailings re-enabled on" in comments and "by Maria Lopez." in comments
+
+
+def test_a_phone_reads_the_same_on_the_details_the_edit_form_and_every_export(
+    client, market, customer
+):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    abroad = AccountFactory(market=market, email="abroad@example.org", phone="+442079460958")
+    html = details(client, customer)
+    assert "(706) 555-0123" in section(html, "account-information")
+    edit = html.split('id="edit-info"')[1].split("</form>")[0]
+    assert re.search(r'name="phone"[^>]*value="\(706\) 555-0123"', edit), edit
+    assert "+44 20 7946 0958" in section(details(client, abroad), "account-information")
+
+    def as_read(cell):
+        # A cell starting with "+" carries the exports' formula-neutralising apostrophe.
+        return cell[1:] if cell.startswith("'+") else cell
+
+    def csv_phones(url):
+        text = client.get(url).get_data().decode("utf-8-sig")
+        return {row["email"]: as_read(row["phone"]) for row in csv.DictReader(io.StringIO(text))}
+
+    expected = {"robin@example.org": "(706) 555-0123", "abroad@example.org": "+44 20 7946 0958"}
+    for url in ("/admin/customers/export/csv", "/admin/customers/export.csv"):
+        phones = csv_phones(url)
+        assert {email: phones[email] for email in expected} == expected, url
+    sheet = load_workbook(io.BytesIO(client.get("/admin/customers/export/xlsx").get_data())).active
+    rows = list(sheet.iter_rows(values_only=True))
+    email_at, phone_at = rows[0].index("email"), rows[0].index("phone")
+    phones = {row[email_at]: as_read(row[phone_at] or "") for row in rows[1:]}
+    assert {email: phones[email] for email in expected} == expected
+
+    # Saved back as shown, the number is the same number: nothing changed.
+    post(
+        client,
+        customer,
+        "edit-info",
+        {
+            "version": "1",
+            "first_name": "Robin",
+            "last_name": "Hayes",
+            "email": "robin@example.org",
+            "phone": "(706) 555-0123",
+        },
+    )
+    db.session.expire_all()
+    assert db.session.get(Account, customer.id).phone == "+17065550123"

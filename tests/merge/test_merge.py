@@ -564,6 +564,14 @@ def test_the_picker_finds_only_this_markets_mergeable_customers(
         assert absent not in page
 
 
+def test_the_picker_search_ignores_accents(signed_in, manager, market, rob):
+    AccountFactory(market=market, first_name="Siobhán", last_name="Núñez", email="sn@example.org")
+    client = signed_in(manager)
+    for query in ("siobhan", "NUNEZ", "Siobhán núñez"):
+        page = client.get(f"/admin/customers/{rob.id}/merge", query_string={"q": query})
+        assert "sn@example.org" in page.get_data(as_text=True), query
+
+
 def test_another_markets_account_as_target_is_refused_and_changes_nothing(
     signed_in, manager, market, rob
 ):

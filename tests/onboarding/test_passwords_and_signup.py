@@ -249,6 +249,8 @@ def test_links_in_mail_use_the_configured_public_address_not_the_host_header(
     app, monkeypatch, mailbox
 ):
     monkeypatch.setitem(app.config, "LGADMIN_BASE_URL", "https://shop.example.org/")
+    # As in production, where every Host is served unless LGADMIN_TRUSTED_HOSTS lists them.
+    monkeypatch.setitem(app.config, "TRUSTED_HOSTS", None)
     market = MarketFactory()
     AccountFactory(market=market, email="known@example.org")
     client, path = app.test_client(), f"/m/{market.slug}/forgot-password"

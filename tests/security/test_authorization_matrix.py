@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from flask import current_app
+from sqlalchemy import update
 
 from lgadmin.act_as.models import ActAsSession
 from lgadmin.addresses.models import Address
@@ -299,7 +300,14 @@ def _restorer(model, key: str, **defaults):
     return restore
 
 
+def _sessions_back(world) -> None:
+    """Signing out ends every session of the account: let the roles' cookies work again."""
+    db.session.execute(update(Account).values(session_version=0))
+    db.session.commit()
+
+
 RESTORE_AFTER = {
+    "auth.sign_out": _sessions_back,
     "segments.delete_view": _restorer(Segment, "segment_id", name="Restored", criteria={}),
     "customer_groups.delete": _restorer(CustomerGroup, "group_id", name="Restored"),
     "customers.delete_address_view": _restorer(

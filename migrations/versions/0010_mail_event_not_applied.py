@@ -3,7 +3,7 @@
 A report lgadmin stores but does not apply (not understood, nothing to change, no account of
 the market has the address) keeps the reason, shown in Mail Events.
 
-Revision ID: 0010_h_mailevents
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-01 01:40:00.000000
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0010_h_mailevents'
+revision = '0010'
 down_revision = '0009'
 branch_labels = None
 depends_on = None
