@@ -13,6 +13,7 @@ from .admin.templates import serve_flask_admin_templates_without_javascript_urls
 from .config import LOCAL_HOSTS
 from .extensions import csrf, db, limiter, login_manager, mail
 from .groups.service import format_percent
+from .mail import paragraphs as mail_paragraphs
 from .markets.service import all_markets
 from .money import format_money
 from .security import csp_nonce, init_security_headers
@@ -206,6 +207,7 @@ class LGAdmin:
     def _register_template_helpers(self, app: Flask) -> None:
         app.add_template_filter(format_money, "money")
         app.add_template_filter(format_percent, "percent")
+        app.add_template_filter(mail_paragraphs, "mail_paragraphs")
         app.add_template_filter(format_datetime, "market_time")
         app.add_template_filter(format_date, "market_date")
 

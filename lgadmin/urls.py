@@ -1,6 +1,7 @@
 import re
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
+from flask import current_app, has_request_context, request
 from werkzeug.routing import IntegerConverter
 
 # The largest id a BIGINT (or SQLite INTEGER) column holds: a longer number is no row's id.
@@ -45,3 +46,21 @@ def safe_next_url(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def mail_link_root(root: str | None = None) -> str:
+    """Where links in mail point, ending in "/": LGADMIN_BASE_URL, else `root` or this
+    request's address (development). Always https in production, whatever was configured
+    or asked for: a link in a mail must not send a shopper's token over plain http."""
+    configured = current_app.config.get("LGADMIN_BASE_URL")
+    chosen = configured or root or (request.host_url if has_request_context() else "")
+    if not chosen:
+        raise RuntimeError("set LGADMIN_BASE_URL to send mail with links outside a request")
+    return https_in_production(chosen).rstrip("/") + "/"
+
+
+def https_in_production(url: str) -> str:
+    parts = urlsplit(url)
+    if current_app.config.get("LGADMIN_ENV") == "production" and parts.scheme != "https":
+        return urlunsplit(("https", *parts[1:]))
+    return url

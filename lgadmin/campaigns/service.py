@@ -2,18 +2,19 @@
 
 from dataclasses import dataclass
 
-from flask import current_app, has_request_context, request
+from flask import current_app, has_request_context
 from sqlalchemy import and_, func, insert, literal, select
 
 from ..audit.service import record
 from ..customers.models import Account
 from ..extensions import db
 from ..jobs import enqueue
-from ..mail import send_to_account
+from ..mail import header_problem, send_to_account
 from ..markets.models import Market
 from ..segments.models import Segment
 from ..segments.service import segment_criteria, segment_where
 from ..timeutil import utcnow
+from ..urls import mail_link_root
 from .models import Campaign, CampaignRecipient, RecipientStatus
 
 BATCH = 200
@@ -43,6 +44,11 @@ def check_campaign(subject: str, message: str) -> dict[str, str]:
     errors = {}
     if not subject.strip():
         errors["subject"] = "Write a subject."
+    elif header_problem(subject.strip()) == "line break":
+        # A line break would let the subject write headers of its own (Bcc:...).
+        errors["subject"] = "Keep the subject to one line, without line breaks."
+    elif header_problem(subject):
+        errors["subject"] = "Remove the control characters from the subject."
     elif len(subject) > MAX_SUBJECT:
         errors["subject"] = f"Keep the subject under {MAX_SUBJECT} characters."
     if not message.strip():
@@ -131,8 +137,10 @@ def _record_and_queue(manager, market: Market, campaign: Campaign, where, audien
     )
     db.session.commit()
     # Links in the mail (unsubscribe) must be absolute, and the jobs have no request to ask.
-    root = current_app.config.get("LGADMIN_BASE_URL") or (
-        request.host_url if has_request_context() else ""
+    root = (
+        mail_link_root()
+        if current_app.config.get("LGADMIN_BASE_URL") or has_request_context()
+        else ""
     )
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]

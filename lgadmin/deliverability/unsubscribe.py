@@ -1,12 +1,13 @@
 """lgadmin's own unsubscribe link: a signed token per account, in every bulk mail's body and
 in its List-Unsubscribe / List-Unsubscribe-Post headers (RFC 8058 one-click)."""
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import escape
 
 from ..customers.models import Account
 from ..extensions import db
+from ..urls import mail_link_root
 
 SALT = "lgadmin.unsubscribe"
 ENDPOINT = "deliverability.unsubscribe"
@@ -35,20 +36,15 @@ def account_for_token(token: str) -> Account | None:
 def unsubscribe_url(account: Account) -> str:
     """The absolute link; LGADMIN_BASE_URL when set (jobs have no request to take it from)."""
     values = {"market_slug": account.market.slug, "token": unsubscribe_token(account)}
-    base = current_app.config.get("LGADMIN_BASE_URL")
-    if base:
-        path = current_app.url_map.bind("localhost").build(ENDPOINT, values)
-        return base.rstrip("/") + path
-    try:
-        return url_for(ENDPOINT, _external=True, **values)
-    except RuntimeError:
-        raise RuntimeError(
-            "set LGADMIN_BASE_URL (or SERVER_NAME) to send bulk mail outside a request"
-        ) from None
+    path = current_app.url_map.bind("localhost").build(ENDPOINT, values)
+    return mail_link_root().rstrip("/") + path
 
 
-def list_unsubscribe_headers(url: str) -> dict:
-    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+def list_unsubscribe_headers(url: str, mailto: str | None = None) -> dict:
+    """RFC 2369 / RFC 8058, as mailbox providers read them: the market's mailto: first when
+    it has one, then the one-click https link. lgadmin.mail writes them literally."""
+    targets = ", ".join(f"<{target}>" for target in (mailto, url) if target)
+    return {"List-Unsubscribe": targets, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
 def with_unsubscribe_link(text: str, html: str | None, url: str) -> tuple[str, str | None]:

@@ -24,6 +24,14 @@ class Market(db.Model):
     loyalty_point_value_cents: Mapped[int] = mapped_column(default=1)
     # Shoppers may sign in by an emailed single-use link (spec 004).
     sign_in_link_enabled: Mapped[bool] = mapped_column(default=False)
+    # How the market's mail reads (Market Settings); empty means the default: the market's
+    # name as the sender, and its managers' addresses to reply to (lgadmin.mail).
+    mail_sender_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    mail_reply_to: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    # A mailbox that unsubscribes whoever writes to it: the mailto: in List-Unsubscribe.
+    mail_unsubscribe_mailbox: Mapped[str] = mapped_column(
+        String(254), default="", server_default=""
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     pickup_locations: Mapped[list["PickupLocation"]] = relationship(

@@ -10,15 +10,16 @@ from dataclasses import dataclass, field
 from smtplib import SMTPException, SMTPRecipientsRefused
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template
+from flask import current_app
 from sqlalchemy import select
 
 from ..customers.models import Account
 from ..extensions import db
 from ..jobs import enqueue_many, ran_inline
-from ..mail import MARKET_HEADER, send_mail, send_to_account
+from ..mail import metadata_headers, render_parts, send_mail, send_to_account
 from ..markets.models import Market
 from ..timeutil import utcnow
+from ..urls import https_in_production, mail_link_root
 from .models import Invitation, TokenPurpose
 from .tokens import new_token
 
@@ -31,15 +32,12 @@ RESETS_PER_HOUR = 5
 
 def base_url() -> str:
     """Where links in emails point: LGADMIN_BASE_URL, else the address of this request."""
-    from flask import request
-
-    configured = current_app.config.get("LGADMIN_BASE_URL")
-    return (configured or request.host_url).rstrip("/") + "/"
+    return mail_link_root()
 
 
 def external_url(root: str, endpoint: str, **values) -> str:
     """An absolute URL under `root`, built without a request (jobs run in workers)."""
-    parts = urlsplit(root)
+    parts = urlsplit(https_in_production(root))
     adapter = current_app.url_map.bind(
         parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https"
     )
@@ -203,12 +201,15 @@ def send_invitation_email(invitation_id: int, root: str) -> bool:
             root, "onboarding.signup", market_slug=market.slug, invitation=raw
         ),
     }
+    text, html = render_parts(INVITATION_TEMPLATE, **context)
     send_mail(
         invitation.email,
         f"You're invited to shop at {market.name}",
-        render_template(f"{INVITATION_TEMPLATE}.txt", **context),
-        render_template(f"{INVITATION_TEMPLATE}.html", **context),
-        {MARKET_HEADER: str(market.id)},
+        text,
+        html,
+        # No account yet: reports match the market and the invitation.
+        metadata_headers(market.id, invitation=invitation.id),
+        market,
     )
     invitation.sent_at = utcnow()
     db.session.commit()

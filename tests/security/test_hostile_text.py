@@ -381,3 +381,32 @@ def test_payloads_in_names_show_as_text_on_the_duplicates_merge_timeline_and_dat
     assert group_step.status_code == 200
     assert "Add 2 customers to the chosen group?" in group_step.get_data(as_text=True)
     assert_inert(group_step.get_data(as_text=True), "bulk Add to group step")
+
+
+def test_a_campaign_full_of_payloads_shows_as_text_in_both_parts_of_its_email(
+    app, client, market, mailbox
+):
+    from lgadmin.segments.models import Segment
+
+    AccountFactory(market=market, email="hostile@example.org", first_name=SCRIPT)
+    segment = Segment(market_id=market.id, name="Everyone", criteria={"active": "yes"})
+    db.session.add(segment)
+    db.session.commit()
+    form = client.get(f"/admin/campaigns/new?segment={segment.id}").get_data(as_text=True)
+    response = client.post(
+        "/admin/campaigns/new",
+        data={
+            "csrf_token": csrf_token_from(form),
+            "segment": segment.id,
+            "subject": ALL,
+            "message": f"{ALL}\n\n{IMG}",
+        },
+    )
+    assert response.status_code == 302
+    page(client, response.headers["Location"])
+    (campaign,) = mailbox.to("hostile@example.org")
+    html = campaign.get_body(("html",)).get_content()
+    assert_inert(html, "campaign email")  # the manager's text is escaped, never raw HTML
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    text = campaign.get_body(("plain",)).get_content()
+    assert SCRIPT in text and TEMPLATE in text and IMG in text
