@@ -3,8 +3,8 @@
 Empty means the default: the market's name as the sender, its managers' addresses
 to reply to, and no mailto: in List-Unsubscribe.
 
-Revision ID: 0013_h_mail
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-01 01:30:00
 
 """
@@ -12,8 +12,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0013_h_mail'
-down_revision = '0012'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
