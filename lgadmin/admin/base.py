@@ -1,8 +1,11 @@
 """What every lgadmin admin view shares: who may enter, safe URL arguments, the market filter."""
 
+from datetime import date, datetime
+
 from flask import abort, g, redirect, request, url_for
 from flask_admin import BaseView
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.model import typefmt
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -10,6 +13,7 @@ from ..customers.grid import MAX_PAGE, MAX_SEARCH_CHARS, MAX_SEARCH_WORDS
 from ..extensions import db
 from ..staff.roles import can, is_staff
 from ..tenancy import require_market
+from ..timeutil import format_date, format_datetime
 from ..urls import parse_id, safe_next_url
 
 UNSAFE_RETURN_URL = "That return address is not a page of this site."
@@ -88,6 +92,13 @@ class MarketModelView(AdminAccessMixin, ModelView):
 
     model_class: type  # the market-owned model this view lists
     form_base_class = FlaskForm  # CSRF on every form, delete and action
+    # Stored instants are naive UTC: every list and details page shows them as the market's
+    # date and time, in the one format the other screens use.
+    column_type_formatters = {
+        **typefmt.BASE_FORMATTERS,
+        datetime: lambda view, value, name: format_datetime(value, require_market()),
+        date: lambda view, value, name: format_date(value),
+    }
     page_size = 50
     can_set_page_size = True
     page_size_options = (50, 100, 200, 500, 1000)

@@ -185,3 +185,27 @@ def test_a_market_with_an_unknown_zone_in_the_database_still_shows_its_pages(
         "/admin/market-settings/",
     ):
         assert manager_client.get(path).status_code == 200, path
+
+
+def test_mail_events_and_the_audit_log_show_the_markets_date_and_time(
+    late_evening, market, manager_client
+):
+    from lgadmin.deliverability.models import MailEvent
+
+    db.session.add(
+        MailEvent(
+            provider="mailgun",
+            provider_event_id="evening-1",
+            kind=MailEventKind.HARD_BOUNCE,
+            email="robin@example.org",
+            market_id=market.id,
+            received_at=utcnow(),
+            processed_at=utcnow(),
+            raw="{}",
+        )
+    )
+    db.session.commit()
+    for path in ("/admin/mail-events/", "/admin/audit-log/"):
+        page = manager_client.get(path).get_data(as_text=True)
+        assert "11/30/2026, 7:36 PM" in page, path
+        assert "2026-12-01 00:36" not in page, path
