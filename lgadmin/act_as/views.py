@@ -13,10 +13,11 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_user
+from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 
 from .. import tenancy
+from ..auth import sessions
 from ..customers.models import Account
 from ..extensions import db
 from ..jobs import enqueue, ran_inline
@@ -38,6 +39,8 @@ bp = Blueprint("act_as", __name__)
 
 SESSION_KEY = "lgadmin_act_as_id"
 RETURN_MARKET_KEY = "lgadmin_act_as_return_market"
+MANAGER_VERSION_KEY = "lgadmin_act_as_manager_version"
+MANAGER_SIGNED_IN_KEY = "lgadmin_act_as_manager_signed_in_at"
 # What a manager may not do in the shopper's seat, by endpoint (a host app may add its own).
 _PASSWORD = "Changing the customer's password or sign-in"
 _CARDS = "Changing the customer's payment methods"
@@ -73,22 +76,38 @@ def storefront_url(market_slug: str) -> str:
 def take_seat(manager: Account, shopper: Account, record: ActAsSession):
     """Sign the manager in as the shopper, in a brand-new session."""
     return_market = session.get(tenancy.SESSION_KEY) if manager.is_superuser else None
+    # The manager's own session, as it was: leaving the seat must not renew it.
+    manager_version = session.get(sessions.VERSION_KEY)
+    manager_signed_in_at = session.get(sessions.SIGNED_IN_KEY)
     session.clear()
     login_user(shopper)
     session[SESSION_KEY] = record.id
     session[RETURN_MARKET_KEY] = return_market
+    session[MANAGER_VERSION_KEY] = manager_version
+    session[MANAGER_SIGNED_IN_KEY] = manager_signed_in_at
     g.pop("lgadmin_market", None)
 
 
 def leave_seat(record: ActAsSession) -> None:
-    """Restore the manager's own identity, exactly, in a brand-new session."""
+    """Restore the manager's own identity, exactly, in a brand-new session.
+
+    Not when the manager's sessions were ended meanwhile (a new password, deactivation,
+    signing out elsewhere): they leave the seat signed out. The manager's admin session keeps
+    the age it had, so acting as a customer never extends it."""
     return_market = session.get(RETURN_MARKET_KEY)
+    manager_version = session.get(MANAGER_VERSION_KEY)
+    manager_signed_in_at = session.get(MANAGER_SIGNED_IN_KEY)
     session.clear()
+    g.pop("lgadmin_market", None)
     manager = db.session.get(Account, record.manager_id)
+    if manager is None or not sessions.session_is_current(manager, manager_version):
+        logout_user()
+        return
     login_user(manager)
+    if manager_signed_in_at:
+        session[sessions.SIGNED_IN_KEY] = manager_signed_in_at
     if return_market:
         session[tenancy.SESSION_KEY] = return_market
-    g.pop("lgadmin_market", None)
 
 
 def current_session() -> ActAsSession | None:

@@ -330,3 +330,27 @@ def test_the_customers_data_requests_and_copy_are_refused_in_the_seat(client, sh
     from lgadmin.privacy.models import DataRequest
 
     assert db.session.query(DataRequest).count() == 0
+
+
+def test_a_manager_whose_sessions_ended_meanwhile_leaves_the_seat_signed_out(
+    client, manager, shopper
+):
+    assert start(client, shopper).status_code == 302
+    manager.end_sessions()  # e.g. their password was reset from another browser
+    db.session.commit()
+    end(client)
+    response = client.get("/admin/customers/")
+    assert response.status_code == 302 and "sign-in" in response.headers["Location"]
+
+
+def test_leaving_the_seat_does_not_renew_the_managers_admin_session(
+    app, client, shopper, time_machine
+):
+    for _ in range(14):  # busy for 11 hours 40 minutes, never idle for an hour
+        time_machine.move_to(timeutil.utcnow() + timedelta(minutes=50))
+        assert client.get("/admin/customers/").status_code == 200
+    assert start(client, shopper).status_code == 302
+    end(client)
+    time_machine.move_to(timeutil.utcnow() + timedelta(minutes=25))
+    response = client.get("/admin/customers/")
+    assert response.status_code == 302 and "sign-in" in response.headers["Location"]
