@@ -11,6 +11,7 @@ from .admin.dashboard import DashboardView
 from .admin.outbox import OutboxView
 from .admin.templates import serve_flask_admin_templates_without_javascript_urls
 from .config import LOCAL_HOSTS
+from .contact import display_phone, market_region
 from .extensions import csrf, db, limiter, login_manager, mail
 from .groups.service import format_percent
 from .mail import paragraphs as mail_paragraphs
@@ -210,6 +211,9 @@ class LGAdmin:
         app.add_template_filter(mail_paragraphs, "mail_paragraphs")
         app.add_template_filter(format_datetime, "market_time")
         app.add_template_filter(format_date, "market_date")
+        app.add_template_filter(
+            lambda stored, market: display_phone(stored, market_region(market)), "market_phone"
+        )
 
         @app.context_processor
         def lgadmin_context():

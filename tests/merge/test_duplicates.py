@@ -137,3 +137,14 @@ def test_international_numbers_and_trunk_prefixes_get_the_same_key():
     assert normalised_phone("+44 20 7946 0958") == "+442079460958"
     assert normalised_phone("+44 (0) 20 7946 0958") == "+442079460958"
     assert normalised_phone("020 7946 0958", "GB") == "+442079460958"
+
+
+def test_possible_duplicates_and_the_merge_picker_show_phones_as_the_details_do(market, signed_in):
+    manager = AccountFactory(market=market, manager=True)
+    first = AccountFactory(market=market, first_name="Ann", phone="+17065550123")
+    AccountFactory(market=market, first_name="Annie", phone="+17065550123")
+    client = signed_in(manager)
+    duplicates = client.get("/admin/customers/duplicates/").get_data(as_text=True)
+    picker = client.get(f"/admin/customers/{first.id}/merge?q=Annie").get_data(as_text=True)
+    for page in (duplicates, picker):
+        assert "(706) 555-0123" in page and "+17065550123" not in page
