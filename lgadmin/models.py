@@ -24,6 +24,7 @@ from .orders.models import CartItem, Order, OrderItem, PaymentChoice
 from .payments.models import CardCharge, PaymentMethod, StripeEvent
 from .privacy.models import DataRequest, DataRequestKind
 from .segments.models import Segment
+from .submissions import FormSubmission
 
 __all__ = [
     "Account",
@@ -38,6 +39,7 @@ __all__ = [
     "CartItem",
     "Comment",
     "CustomerGroup",
+    "FormSubmission",
     "DataRequest",
     "DataRequestKind",
     "GrowerApproval",

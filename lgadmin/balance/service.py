@@ -13,6 +13,7 @@ from ..extensions import db
 from ..money import format_money
 from ..orders.models import Order
 from ..staff.roles import adjusts_own_account
+from ..submissions import claim_submission
 from ..timeutil import utcnow
 from .models import LedgerAllocation, LedgerEntry, LedgerKind
 
@@ -98,8 +99,12 @@ def adjust_balance(
     *,
     apply_to_open_orders: bool = False,
     at: datetime | None = None,
+    submission_key: str | None = None,
 ) -> LedgerEntry:
-    """A manager's adjustment; payments received count as prepayments."""
+    """A manager's adjustment; payments received count as prepayments.
+
+    With the form's `submission_key`, a second submission of the same form raises
+    AlreadyApplied and writes nothing."""
     if adjusts_own_account(actor, account_id):
         raise BalanceError(OWN_BALANCE)
     if amount_cents == 0:
@@ -109,9 +114,11 @@ def adjust_balance(
     if reason_code not in REASONS:
         raise BalanceError("Pick a reason or type your own.")
     text = (reason_text or "").strip() or REASONS[reason_code]
-    closed = closed_reason(db.session.get(Account, account_id))
+    account = db.session.get(Account, account_id)
+    closed = closed_reason(account)
     if closed:
         raise BalanceError(closed)
+    claim_submission(account.market_id, submission_key, "balance")
     kind = LedgerKind.PREPAYMENT if reason_code in PAYMENT_REASONS else LedgerKind.ADJUSTMENT
     if reason_code == "refund":
         kind = LedgerKind.REFUND

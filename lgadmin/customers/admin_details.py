@@ -19,6 +19,7 @@ from ..orders.models import Order
 from ..payments.client import payments_enabled
 from ..staff import roles
 from ..staff.roles import can, requires
+from ..submissions import ALREADY_APPLIED, AlreadyApplied
 from ..tenancy import require_market
 from ..timeutil import format_date
 from .closed import closed_reason
@@ -128,8 +129,13 @@ class CustomerDetailsMixin:
                     text,
                     current_user,
                     apply_to_open_orders=form.apply_to_open_orders.data,
+                    submission_key=form.submission_key.data,
                 )
                 db.session.commit()
+            except AlreadyApplied:
+                db.session.rollback()
+                flash(ALREADY_APPLIED.format(what="adjustment"), "info")
+                return self._back_to(account, "balance")
             except BalanceError as error:
                 db.session.rollback()
                 form.amount.errors.append(str(error))

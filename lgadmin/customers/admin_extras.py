@@ -25,6 +25,7 @@ from ..onboarding.emails import base_url, queue_invitation_emails
 from ..segments.service import segment_criteria, segment_with_pickup_name
 from ..staff import roles
 from ..staff.roles import requires
+from ..submissions import ALREADY_APPLIED, AlreadyApplied
 from ..tenancy import require_market
 from ..urls import safe_next_url
 from .forms import (
@@ -104,9 +105,18 @@ class AccountExtrasMixin:
         if form.validate_on_submit():
             try:
                 entry = adjust_points(
-                    account, current_user, form.action.data, form.points.data, form.reason.data
+                    account,
+                    current_user,
+                    form.action.data,
+                    form.points.data,
+                    form.reason.data,
+                    submission_key=form.submission_key.data,
                 )
                 db.session.commit()
+            except AlreadyApplied:
+                db.session.rollback()
+                flash(ALREADY_APPLIED.format(what="points adjustment"), "info")
+                return redirect(back)
             except LoyaltyError as error:
                 db.session.rollback()
                 if str(error) == NO_LOYALTY_ACCOUNT or error.field not in form:

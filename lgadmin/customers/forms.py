@@ -1,5 +1,7 @@
 """The manager's forms on the customer details page, with the labels of spec 000."""
 
+import secrets
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -41,6 +43,8 @@ class AdjustBalanceForm(FlaskForm):
     )
     reason_text = StringField("Or type your own reason", validators=[Length(max=200)])
     apply_to_open_orders = BooleanField("Apply to all open orders")
+    # One key per rendered form: a double click or a resend applies once (submissions.py).
+    submission_key = HiddenField(default=lambda: secrets.token_hex(16))
     submit = SubmitField("Adjust Balance")
 
 
@@ -117,6 +121,7 @@ class AdjustLoyaltyForm(FlaskForm):
     points = StringField("Number of Points", validators=[Length(max=20)])
     reason = StringField("Reason", validators=[Length(max=200)])
     next = HiddenField()
+    submission_key = HiddenField(default=lambda: secrets.token_hex(16))
     submit = SubmitField("Adjust Points")
 
 

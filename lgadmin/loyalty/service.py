@@ -18,6 +18,7 @@ from ..customers.models import Account
 from ..extensions import db
 from ..markets.models import Market
 from ..staff.roles import adjusts_own_account
+from ..submissions import claim_submission
 from ..timeutil import utcnow
 from .models import LoyaltyEntry, LoyaltyKind
 
@@ -113,9 +114,17 @@ def record_points(
 
 
 def adjust_points(
-    account: Account, actor: Account, action: str, raw_points, reason: str
+    account: Account,
+    actor: Account,
+    action: str,
+    raw_points,
+    reason: str,
+    *,
+    submission_key: str | None = None,
 ) -> LoyaltyEntry:
-    """A manager's "Adjust loyalty points": Add Points or Deduct Points, with a reason."""
+    """A manager's "Adjust loyalty points": Add Points or Deduct Points, with a reason.
+
+    With the form's `submission_key`, a second submission raises AlreadyApplied."""
     market = account.market
     if not market.loyalty_enabled:
         raise LoyaltyError(PROGRAM_OFF, field="")
@@ -129,6 +138,7 @@ def adjust_points(
     points = parse_points(raw_points)
     reason = clean_reason(reason)
     signed = points if action == "add" else -points
+    claim_submission(account.market_id, submission_key, "loyalty")
     entry = record_points(account.id, signed, LoyaltyKind.MANUAL, reason, actor=actor)
     verb = "Added" if signed > 0 else "Deducted"
     record(

@@ -12,6 +12,7 @@ from lgadmin.customers.models import Account
 from lgadmin.extensions import db
 from lgadmin.orders.models import Order, PaymentChoice
 from lgadmin.orders.service import place_order
+from lgadmin.submissions import AlreadyApplied
 from tests.factories import AccountFactory, ProductFactory
 
 
@@ -136,3 +137,34 @@ def test_concurrent_adjustments_lose_no_update(app, postgres_url):
     assert db.session.get(Account, account_id).balance_cents == expected == _ledger_sum(account_id)
     rows = db.session.scalar(select(func.count()).where(LedgerEntry.account_id == account_id))
     assert rows == 400
+
+
+def test_the_same_form_submitted_at_once_from_many_requests_applies_once(app, postgres_url):
+    manager = AccountFactory(manager=True)
+    account = AccountFactory(market=manager.market)
+    account_id, manager_id = account.id, manager.id
+    outcomes, errors = [], []
+
+    def worker():
+        try:
+            with app.app_context():
+                actor = db.session.get(Account, manager_id)
+                try:
+                    adjust_balance(account_id, 2500, "cash", "", actor, submission_key="k-1")
+                    db.session.commit()
+                    outcomes.append("applied")
+                except AlreadyApplied:
+                    db.session.rollback()
+                    outcomes.append("already")
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert sorted(outcomes) == ["already"] * 5 + ["applied"]
+    db.session.expire_all()
+    assert db.session.get(Account, account_id).balance_cents == 2500 == _ledger_sum(account_id)

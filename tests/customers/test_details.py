@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from lgadmin.audit.models import AuditEntry
+from lgadmin.balance.models import LedgerEntry
 from lgadmin.catalog.models import GrowerApproval
 from lgadmin.customers.comments import add_comment
 from lgadmin.customers.models import Account, LinePosition
@@ -592,3 +593,19 @@ def test_a_phone_reads_the_same_on_the_details_the_edit_form_and_every_export(
     )
     db.session.expire_all()
     assert db.session.get(Account, customer.id).phone == "+17065550123"
+
+
+def test_the_same_adjust_balance_form_posted_twice_applies_once(client, customer):
+    page = details(client, customer)
+    token = csrf_token_from(page)
+    key = re.search(r'id="submission_key" name="submission_key" type="hidden" value="(\w+)"', page)
+    form = {"csrf_token": token, "amount": "25.00", "reason": "cash", "submission_key": key[1]}
+    url = f"/admin/customers/{customer.id}/adjust-balance"
+    first = client.post(url, data=form, follow_redirects=True).get_data(as_text=True)
+    second = client.post(url, data=form, follow_redirects=True).get_data(as_text=True)
+    assert "Balance adjusted by $25.00" in first
+    assert "This adjustment was saved already; it was not applied a second time." in second
+    db.session.expire_all()
+    assert db.session.get(Account, customer.id).balance_cents == 2500
+    rows = db.session.scalars(db.select(LedgerEntry).where(LedgerEntry.account_id == customer.id))
+    assert len(rows.all()) == 1

@@ -329,3 +329,15 @@ def test_bonus_points_go_to_a_whole_segment(client, market):
         data={"csrf_token": token, "points": "25", "reason": "x", "segment": str(foreign.id)},
     )
     assert refused.status_code == 404
+
+
+def test_the_same_adjust_points_form_posted_twice_applies_once(client, member):
+    first = adjust(client, member, "add", "50", submission_key="form-1").get_data(as_text=True)
+    again = adjust(client, member, "add", "50", submission_key="form-1").get_data(as_text=True)
+    assert "Successfully added 50 points." in first
+    assert "This points adjustment was saved already; it was not applied a second time." in again
+    assert points_of(member) == 50 == ledger_sum(member)
+    assert "Successfully added 50 points" in adjust(
+        client, member, "add", "50", submission_key="form-2"
+    ).get_data(as_text=True)
+    assert points_of(member) == 100
