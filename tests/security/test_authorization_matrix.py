@@ -78,6 +78,7 @@ PUBLIC = {
     "auth.sign_in",
     "auth.market_sign_in",
     "health.healthz",
+    "health.queue_health",
     "static",
     "lgadmin.static",
     "admin.static",
