@@ -17,6 +17,7 @@ from ..membership.service import is_exempt, update_membership
 from ..money import format_money
 from ..orders.models import CartItem, Order, PaymentChoice
 from ..orders.service import place_order
+from ..submissions import claim_submission
 
 MAX_QUANTITY = Decimal(999)
 
@@ -114,12 +115,17 @@ def checkout(
     placed_by: Account | None = None,
     address_id=None,
     redeem_points: bool = False,
+    submission_key: str | None = None,
 ) -> Order:
     """Turn the cart into an order. The caller commits (and charges a card order).
+
+    With the checkout form's `submission_key`, a second submission of the same form (a double
+    click, a resend, two requests at once) raises AlreadyApplied and places nothing.
 
     The customer group's discount comes off the goods (rounded half up to a cent),
     then redeemed loyalty points; the membership fee is never discounted.
     """
+    claim_submission(market.id, submission_key, "checkout")
     lines = cart_lines(account)
     if not lines:
         raise ShopError("Your cart is empty.")

@@ -3,6 +3,7 @@
 A manager acting as a customer uses exactly these pages, in the customer's seat.
 """
 
+import secrets
 from functools import wraps
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -19,6 +20,7 @@ from ..orders.models import PaymentChoice
 from ..payments.cards import default_card
 from ..payments.client import payments_enabled
 from ..payments.service import charge_order_with_saved_card, shopper_card_context
+from ..submissions import AlreadyApplied
 from .service import (
     ShopError,
     cart_lines,
@@ -115,6 +117,7 @@ def _cart_page(market, account, status=200):
         needs_membership=needs_membership(account, market),
         payment_choices=[(c.value, PAYMENT_LABELS[c]) for c in available_payments(account)],
         preselected_payment=preselected_payment(account, market, lines).value,
+        submission_key=secrets.token_hex(16),  # Place Order applies once (submissions.py)
     ), status
 
 
@@ -150,8 +153,13 @@ def place(market, account):
             placed_by=acting.manager if acting else None,
             address_id=request.form.get("address_id") or None,
             redeem_points=request.form.get("redeem_points") == "y",
+            submission_key=request.form.get("submission_key"),
         )
         db.session.commit()
+    except AlreadyApplied:
+        db.session.rollback()
+        flash("This order was placed already; it was not placed a second time.", "info")
+        return redirect(url_for("shop.orders", market_slug=market.slug))
     except ShopError as error:
         db.session.rollback()
         flash(str(error), "error")

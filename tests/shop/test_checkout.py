@@ -1,5 +1,7 @@
 """The storefront's cart and checkout, with spec 000's membership and balance rules."""
 
+import re
+import threading
 from datetime import date, timedelta
 
 import pytest
@@ -8,6 +10,7 @@ from lgadmin.customers.models import Account
 from lgadmin.extensions import db
 from lgadmin.orders.models import CartItem, Order, PaymentChoice
 from lgadmin.shop.service import ShopError, checkout, set_cart_quantity
+from lgadmin.submissions import AlreadyApplied
 from lgadmin.timeutil import market_today
 from tests.conftest import csrf_token_from
 from tests.factories import (
@@ -157,3 +160,53 @@ def test_shop_pages_belong_to_the_shoppers_own_market(signed_in, market):
 def test_anonymous_visitors_are_sent_to_the_markets_sign_in(client, market):
     response = client.get("/m/athens/cart")
     assert response.status_code == 302 and "/m/athens/sign-in" in response.headers["Location"]
+
+
+def test_place_order_pressed_twice_places_one_order(signed_in, market, product):
+    account = AccountFactory(market=market, trial_orders_left=2, balance_cents=3000)
+    client = signed_in(account)
+    fill_cart(account, market, product)
+    cart = client.get("/m/athens/cart").get_data(as_text=True)
+    form = {
+        "csrf_token": csrf_token_from(cart),
+        "payment_choice": "balance",
+        "submission_key": re.search(r'name="submission_key" value="(\w+)"', cart)[1],
+    }
+    first = client.post("/m/athens/checkout", data=form, follow_redirects=True)
+    # The cart is refilled meanwhile: the resent form still must not place it.
+    fill_cart(account, market, product)
+    again = client.post("/m/athens/checkout", data=form, follow_redirects=True)
+    assert "Order #" in first.get_data(as_text=True)
+    assert "This order was placed already" in again.get_data(as_text=True)
+    assert db.session.query(Order).filter_by(account_id=account.id).count() == 1
+    db.session.expire_all()
+    assert db.session.get(Account, account.id).balance_cents == 1000
+
+
+def test_two_checkouts_of_one_form_at_once_place_one_order(app, market, product, postgres_url):
+    account = AccountFactory(market=market, trial_orders_left=2, balance_cents=3000)
+    fill_cart(account, market, product)
+    db.session.commit()
+    account_id, outcomes, errors = account.id, [], []
+
+    def worker():
+        try:
+            with app.app_context():
+                shopper = db.session.get(Account, account_id)
+                try:
+                    checkout(shopper, shopper.market, PaymentChoice.BALANCE, submission_key="k")
+                    db.session.commit()
+                    outcomes.append("placed")
+                except AlreadyApplied:
+                    db.session.rollback()
+                    outcomes.append("already")
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and sorted(outcomes) == ["already"] * 3 + ["placed"]
+    assert db.session.query(Order).filter_by(account_id=account_id).count() == 1
