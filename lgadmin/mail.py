@@ -13,6 +13,7 @@ List-Unsubscribe into RFC 2047 encoded-words that mailbox providers don't read.
 
 import json
 import re
+import smtplib
 import textwrap
 from datetime import UTC
 from email.headerregistry import Address
@@ -49,6 +50,17 @@ REPLY_TO_MANAGERS = 3  # the default Reply-To: the market's first few active man
 
 class MailHeaderError(ValueError):
     """A header value that would break the message open (CR/LF) or not fit on a line."""
+
+
+def is_temporary_failure(error: Exception) -> bool:
+    """Would the same send succeed later? SMTP 4xx answers, a dropped or refused connection
+    and a timeout are temporary (retry with back-off); a 5xx answer is permanent."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+        return bool(codes) and all(400 <= code < 500 for code in codes)
+    if isinstance(error, smtplib.SMTPResponseException):
+        return 400 <= error.smtp_code < 500
+    return isinstance(error, smtplib.SMTPServerDisconnected | ConnectionError | TimeoutError)
 
 
 def header_problem(value) -> str | None:

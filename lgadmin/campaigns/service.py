@@ -3,13 +3,14 @@
 from dataclasses import dataclass
 
 from flask import current_app, has_request_context
+from rq import get_current_job
 from sqlalchemy import and_, func, insert, literal, select
 
 from ..audit.service import record
 from ..customers.models import Account
 from ..extensions import db
 from ..jobs import enqueue
-from ..mail import header_problem, send_to_account
+from ..mail import header_problem, is_temporary_failure, send_to_account
 from ..markets.models import Market
 from ..segments.models import Segment
 from ..segments.service import segment_criteria, segment_where
@@ -168,15 +169,36 @@ def send_campaign_batch(campaign_id: int, first_id: int, last_id: int, root: str
             CampaignRecipient.status == RecipientStatus.QUEUED,
         )
     ).all()
-    sent = 0
+    sent, waiting = 0, []
     for recipient in queued:
-        sent += _send_one(campaign, market, recipient)
+        sent += _send_one(campaign, market, recipient, waiting)
+        db.session.commit()
+    if waiting:
+        if not _last_attempt():
+            # Back to rq, which runs the batch again after its back-off (10 s, 1 min, 5 min);
+            # the recipients already sent are committed and are not mailed again.
+            raise TemporarySendFailure(f"{len(waiting)} recipients refused for now")
+        for recipient in waiting:
+            recipient.status = RecipientStatus.FAILED
+            why = recipient.reason.removeprefix("Refused for now, retrying: ")
+            recipient.reason = f"Not sent: the mail server kept refusing ({why})"[:200]
         db.session.commit()
     _finish_if_done(campaign)
     return sent
 
 
-def _send_one(campaign: Campaign, market: Market, recipient: CampaignRecipient) -> int:
+class TemporarySendFailure(Exception):
+    """Some recipients were refused for now: the batch job is retried later."""
+
+
+def _last_attempt() -> bool:
+    job = get_current_job()
+    return job is None or not job.retries_left
+
+
+def _send_one(
+    campaign: Campaign, market: Market, recipient: CampaignRecipient, waiting: list
+) -> int:
     account = recipient.account
     if account is None or account.market_id != market.id:
         recipient.status, recipient.reason = RecipientStatus.SKIPPED, "The account was deleted."
@@ -187,6 +209,10 @@ def _send_one(campaign: Campaign, market: Market, recipient: CampaignRecipient) 
         )
     except Exception as error:  # one bad address must not stop the others
         db.session.rollback()
+        if is_temporary_failure(error):
+            recipient.reason = f"Refused for now, retrying: {error}"[:200]  # stays queued
+            waiting.append(recipient)
+            return 0
         recipient.status = RecipientStatus.FAILED
         recipient.reason = f"Sending failed: {error}"[:200]
         return 0
