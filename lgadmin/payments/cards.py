@@ -41,8 +41,9 @@ def default_card(account_id: int) -> PaymentMethod | None:
 
 
 def lock_account_for_cards(account_id: int) -> Account:
-    """Serialises card changes of one account (webhooks may arrive side by side)."""
-    stmt = select(Account).where(Account.id == account_id).with_for_update()
+    """Serialises card changes of one account (webhooks may arrive side by side); NO KEY,
+    as lock_account, so rows referring to the account are not held up."""
+    stmt = select(Account).where(Account.id == account_id).with_for_update(key_share=True)
     return db.session.execute(stmt).scalar_one()
 
 

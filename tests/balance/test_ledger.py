@@ -168,3 +168,47 @@ def test_the_same_form_submitted_at_once_from_many_requests_applies_once(app, po
     assert sorted(outcomes) == ["already"] * 5 + ["applied"]
     db.session.expire_all()
     assert db.session.get(Account, account_id).balance_cents == 2500 == _ledger_sum(account_id)
+
+
+def test_a_held_balance_lock_does_not_hold_up_a_mail_event_for_the_account(app, postgres_url):
+    from sqlalchemy import text
+
+    from lgadmin.balance.service import lock_account
+    from lgadmin.deliverability.models import MailEvent, MailEventKind
+
+    account = AccountFactory()
+    account_id, market_id = account.id, account.market_id
+    db.session.commit()
+    locked, release, outcome = threading.Event(), threading.Event(), []
+
+    def adjusting():
+        with app.app_context():
+            lock_account(account_id)  # as adjust_balance holds it until it commits
+            locked.set()
+            release.wait(10)
+            db.session.rollback()
+
+    holder = threading.Thread(target=adjusting)
+    holder.start()
+    assert locked.wait(10)
+    try:
+        with app.app_context():
+            # A webhook must not wait on a manager's adjustment: give up after one second.
+            db.session.execute(text("SET LOCAL lock_timeout = '1s'"))
+            db.session.add(
+                MailEvent(
+                    provider="mailgun",
+                    provider_event_id="while-locked",
+                    kind=MailEventKind.HARD_BOUNCE,
+                    email=account.email,
+                    market_id=market_id,
+                    account_id=account_id,
+                    raw="{}",
+                )
+            )
+            db.session.commit()
+            outcome.append("stored")
+    finally:
+        release.set()
+        holder.join()
+    assert outcome == ["stored"]
