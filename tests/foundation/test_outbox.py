@@ -3,9 +3,18 @@ import email.policy
 import re
 from pathlib import Path
 
+import pytest
+
 from lgadmin.mail import send_mail
 from tests.conftest import sign_in
 from tests.factories import AccountFactory, SuperuserFactory
+
+
+@pytest.fixture(autouse=True)
+def _own_outbox(app, monkeypatch, tmp_path):
+    """An outbox of these tests' own: other tests move the clock, and the outbox lists files
+    by the time in their names, so a message written "tomorrow" would come first."""
+    monkeypatch.setitem(app.config, "LGADMIN_OUTBOX", str(tmp_path / "outbox"))
 
 
 def test_without_mail_server_messages_land_in_the_outbox(app):
