@@ -19,6 +19,9 @@ bp = Blueprint("health", __name__)
 
 # A frozen Redis must not hold a health check (or the load balancer) for long.
 REDIS_TIMEOUT_SECONDS = 1
+# One client (and connection pool) per URL and process, as jobs.redis_connection keeps: a load
+# balancer asks every few seconds, and a new client each time costs a TCP connect.
+_clients: dict[str, Redis] = {}
 
 
 def _database_ok() -> bool:
@@ -34,9 +37,11 @@ def _redis() -> Redis | None:
     url = current_app.config.get("REDIS_URL")
     if not url:
         return None
-    return Redis.from_url(
-        url, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_timeout=REDIS_TIMEOUT_SECONDS
-    )
+    if url not in _clients:
+        _clients[url] = Redis.from_url(
+            url, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_timeout=REDIS_TIMEOUT_SECONDS
+        )
+    return _clients[url]
 
 
 def _queue_state(redis: Redis | None) -> str:

@@ -20,6 +20,7 @@ from openpyxl import load_workbook
 from sqlalchemy import delete, update
 
 from ..audit.service import record
+from ..contact import market_region
 from ..customers.models import Account
 from ..extensions import db
 from ..markets.models import Market
@@ -33,7 +34,6 @@ from .values import (
     email_problem,
     existing_emails,
     market_pickup_location,
-    market_region,
     normalize_email,
     parse_phone,
     pickup_locations_by_name,

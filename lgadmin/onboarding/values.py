@@ -10,10 +10,7 @@ from dataclasses import dataclass, field
 import phonenumbers
 from sqlalchemy import select
 
-from ..contact import (
-    email_is_valid,
-    market_region,  # noqa: F401 (the import reads phones in this region)
-)
+from ..contact import email_is_valid, market_region
 from ..contact import normalize_email as normalize_address
 from ..customers.models import Account
 from ..extensions import db
