@@ -258,7 +258,7 @@ def weighted(rng: random.Random, pairs):
 
 def market_rows(rng, market_id, count, ids, now, manager_hash=None) -> dict[str, list[dict]]:
     """`count` customers of one market, with their growers, cards, orders and ledger rows."""
-    from lgadmin.customers.search_text import account_search_text
+    from lgadmin.accounts.search_text import account_search_text
 
     pick_domain = weighted(rng, DOMAINS)
     pick_brand = weighted(rng, CARD_BRANDS)
@@ -690,7 +690,7 @@ def insight_scenarios(app, client, log, requests: int) -> list[dict]:
     """Order-column sort and filter, a segment in the grid, segment previews, the metrics;
     and issue 13's screens: Possible duplicates over the whole market, a busy customer's details
     (with the first timeline page) and their full timeline."""
-    from lgadmin.customers.models import Account
+    from lgadmin.accounts.models import Account
     from lgadmin.extensions import db
     from lgadmin.markets.models import Market
     from lgadmin.segments.models import Segment

@@ -79,7 +79,7 @@ def ensure_database(url: str) -> None:
 def build(url: str, customers: int) -> tuple[int, list[int]]:
     """A fresh schema with one market and `customers` accounts; (market id, account ids)."""
     from lgadmin import create_app
-    from lgadmin.customers.models import Account
+    from lgadmin.accounts.models import Account
     from lgadmin.extensions import db
     from lgadmin.markets.models import Market
 
@@ -264,7 +264,7 @@ def run_worker(env: dict, redis_url: str) -> float:
 
 
 def verify(url: str, distinct: int, effects: int) -> dict:
-    from lgadmin.customers.models import Comment
+    from lgadmin.accounts.models import Comment
     from lgadmin.deliverability.models import MailEvent
 
     engine = create_engine(url)

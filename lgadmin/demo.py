@@ -7,12 +7,12 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from .accounts.models import Account, Comment, LinePosition
 from .addresses.models import Address
 from .auth.service import hash_password
 from .balance.service import adjust_balance
 from .catalog.models import GrowerApproval, GrowerProfile, Product
 from .customers.guests import place_guest_order
-from .customers.models import Account, Comment, LinePosition
 from .extensions import db
 from .groups.models import CustomerGroup
 from .loyalty.models import LoyaltyKind

@@ -142,7 +142,7 @@ def market_reply_to(market, *, default: bool = False) -> list[str]:
         return []
     if market.mail_reply_to and not default:
         return [market.mail_reply_to]
-    from .customers.models import Account
+    from .accounts.models import Account
 
     return list(
         db.session.scalars(

@@ -1,17 +1,16 @@
 """Every model, imported once so the metadata (and Alembic) sees them all."""
 
+from .accounts.models import Account, AccountMerge, Comment, LinePosition
 from .act_as.models import ActAsAction, ActAsSession
 from .addresses.models import Address
 from .audit.models import AuditEntry
 from .balance.models import LedgerAllocation, LedgerEntry, LedgerKind
 from .campaigns.models import Campaign, CampaignRecipient, RecipientStatus
 from .catalog.models import GrowerApproval, GrowerProfile, Product
-from .customers.models import Account, Comment, LinePosition
 from .deliverability.models import MailEvent, MailEventKind, MailSend, WebhookToken
 from .groups.models import CustomerGroup
 from .loyalty.models import LoyaltyEntry, LoyaltyKind
 from .markets.models import Market, PickupLocation
-from .merge.models import AccountMerge
 from .onboarding.models import (
     ImportPreview,
     ImportStatus,

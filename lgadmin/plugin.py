@@ -95,8 +95,8 @@ class LGAdmin:
         def load_account(account_id: str):
             from flask import session
 
+            from .accounts.models import Account
             from .auth.sessions import VERSION_KEY, session_is_current
-            from .customers.models import Account
 
             try:
                 account = db.session.get(Account, int(account_id))

@@ -5,8 +5,8 @@ from datetime import timedelta
 import factory
 from werkzeug.security import generate_password_hash
 
+from lgadmin.accounts.models import Account
 from lgadmin.catalog.models import GrowerApproval, GrowerProfile, Product
-from lgadmin.customers.models import Account
 from lgadmin.extensions import db
 from lgadmin.markets.models import Market, PickupLocation
 from lgadmin.payments.models import PaymentMethod

@@ -7,8 +7,8 @@ from flask import current_app
 from sqlalchemy import or_, select
 
 from .. import timeutil
+from ..accounts.models import Account
 from ..audit.service import record
-from ..customers.models import Account
 from ..extensions import db
 from .models import END_REASONS, ActAsAction, ActAsSession
 from .notify import send_help_notice

@@ -17,8 +17,8 @@ from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 
 from .. import tenancy
+from ..accounts.models import Account
 from ..auth import sessions
-from ..customers.models import Account
 from ..extensions import db
 from ..jobs import enqueue, ran_inline
 from ..onboarding.emails import failure_reason

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from ..customers.models import Account
+from ..accounts.models import Account
 from ..extensions import db
 from ..mail import send_to_account
 from ..markets.models import Market

@@ -3,9 +3,9 @@
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..accounts.models import Account
 from ..audit.service import record
 from ..contact import normalize_email
-from ..customers.models import Account
 from ..extensions import db
 from ..markets.models import Market
 from ..staff.roles import is_staff

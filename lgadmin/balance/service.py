@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from ..accounts.closed import closed_reason
+from ..accounts.models import Account
 from ..audit.service import record
-from ..customers.closed import closed_reason
-from ..customers.models import Account
 from ..extensions import db
 from ..money import format_money
 from ..orders.models import Order

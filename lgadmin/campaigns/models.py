@@ -4,7 +4,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..customers.models import Account
+from ..accounts.models import Account
 from ..extensions import db, enum_column
 from ..timeutil import utcnow
 

@@ -6,8 +6,8 @@ from flask import current_app, has_request_context
 from rq import get_current_job
 from sqlalchemy import and_, func, insert, literal, select
 
+from ..accounts.models import Account
 from ..audit.service import record
-from ..customers.models import Account
 from ..extensions import db
 from ..jobs import enqueue
 from ..mail import header_problem, is_temporary_failure, send_to_account

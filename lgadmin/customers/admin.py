@@ -5,6 +5,7 @@ from urllib.parse import quote
 from flask import g, url_for
 from flask_admin.model.base import ViewArgs
 
+from ..accounts.models import Account
 from ..act_as.admin import ActAsMixin
 from ..act_as.service import seat_refusal
 from ..admin.base import MarketModelView
@@ -29,7 +30,6 @@ from .grid import (
     customer_page,
 )
 from .icons import LEGEND, status_icons
-from .models import Account
 
 
 class CustomerView(

@@ -13,6 +13,7 @@ from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
 from sqlalchemy import and_
 
+from ..accounts.models import Account
 from ..campaigns.service import CampaignError
 from ..extensions import db
 from ..groups.service import format_percent, market_groups
@@ -23,7 +24,6 @@ from ..timeutil import market_today
 from .bulk import BULK_ACTIONS, BulkError, apply_bulk, customers, selected_accounts
 from .export import csv_download
 from .grid import sort_orders
-from .models import Account
 
 
 def _bulk_action(name: str):

@@ -6,6 +6,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..accounts.closed import closed_reason
+from ..accounts.models import Account
+from ..accounts.versions import StaleForm
 from ..balance.models import LedgerEntry
 from ..balance.service import BalanceError, adjust_balance, parse_amount
 from ..contact import display_phone, market_region
@@ -22,7 +25,6 @@ from ..staff.roles import can, requires
 from ..submissions import ALREADY_APPLIED, AlreadyApplied
 from ..tenancy import require_market
 from ..timeutil import format_date
-from .closed import closed_reason
 from .details import customer_details
 from .forms import (
     AdjustBalanceForm,
@@ -34,12 +36,10 @@ from .forms import (
     SpecialInfoForm,
     options,
 )
-from .models import Account
 from .service import (
     INFO_FIELDS,
     SPECIAL_FLAGS,
     InvalidField,
-    StaleForm,
     add_manager_comment,
     delete_account,
     update_info,

@@ -9,6 +9,8 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 
+from ..accounts.models import Account
+from ..accounts.versions import StaleForm
 from ..addresses.service import AddressError, address_book, address_of, delete_address, save_address
 from ..extensions import db
 from ..groups.service import GroupError, format_percent, market_groups, update_group_and_tax
@@ -40,8 +42,6 @@ from .forms import (
 )
 from .grid import matching_account_ids
 from .guests import GuestError, invite_guest
-from .models import Account
-from .service import StaleForm
 
 RECENT_POINTS = 10
 ADDRESS_FIELDS = (

@@ -3,11 +3,11 @@
 from flask import request
 from flask_admin import expose
 
+from ..accounts.models import Account
 from ..act_as.views import close_overdue_sessions
 from ..staff import roles
 from ..staff.roles import requires
 from ..tenancy import require_market
-from .models import Account
 from .timeline import GROUPS, timeline_page
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from ..accounts.models import Account
+from ..accounts.versions import StaleForm
 from ..audit.service import record, record_export
 from ..campaigns.models import Campaign
 from ..campaigns.service import CampaignError, check_campaign, send_campaign_to_accounts
@@ -25,8 +27,7 @@ from ..markets.models import Market
 from ..membership.service import MembershipError, update_membership
 from ..staff import roles
 from ..urls import parse_id
-from .models import Account
-from .service import InvalidField, StaleForm, update_special_info
+from .service import InvalidField, update_special_info
 
 # More ids than the largest grid page are not a selection anyone made by hand.
 MAX_IDS = 1000

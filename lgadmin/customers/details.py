@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from ..accounts.models import Account, Comment
 from ..balance.models import LedgerEntry
 from ..catalog.models import Product
 from ..contact import display_phone, market_region
@@ -11,7 +12,6 @@ from ..extensions import db
 from ..membership.service import MembershipStatus, membership_status
 from ..orders.models import CartItem, Order
 from ..payments.models import PaymentMethod
-from .models import Account, Comment
 from .service import DeletionCheck, may_delete
 
 RECENT_ORDERS = 25

@@ -19,6 +19,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
+from ..accounts.models import Account
 from ..audit.service import record_export
 from ..catalog.models import GrowerProfile
 from ..contact import display_phone, market_region
@@ -26,7 +27,6 @@ from ..extensions import db
 from ..markets.models import Market, PickupLocation
 from ..spreadsheet import neutralise
 from ..timeutil import market_today, to_market_time
-from .models import Account
 
 IMPORT_COLUMNS = ("first name", "last name", "email", "phone", "pickup location")
 EXTRA_COLUMNS = (

@@ -17,10 +17,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
+from ..accounts.models import LinePosition
 from ..balance.service import REASONS
 from ..membership.service import CHANGES
 from ..staff.roles import StaffRole
-from .models import LinePosition
 
 
 def options(pairs) -> list[SelectChoice]:

@@ -9,14 +9,14 @@ from math import ceil
 
 from sqlalchemy import and_, func, literal, select, true
 
+from ..accounts.models import Account
+from ..accounts.search_text import fold_for_search
 from ..catalog.models import GrowerProfile
 from ..extensions import db
 from ..markets.models import Market
 from ..payments.models import PaymentMethod
 from ..segments.criteria import criteria_clause
 from ..timeutil import market_today, utcnow
-from .models import Account
-from .search_text import fold_for_search
 
 SORTS = {
     "first_name": Account.first_name,

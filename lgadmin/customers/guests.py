@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from ..accounts.models import Account
 from ..audit.service import record
 from ..extensions import db
 from ..markets.models import Market
@@ -20,7 +21,6 @@ from ..onboarding.values import clean_text, email_problem, normalize_email
 from ..orders.models import Order, PaymentChoice
 from ..orders.service import place_order
 from ..timeutil import utcnow
-from .models import Account
 
 
 class GuestError(ValueError):

@@ -16,11 +16,11 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Integer, case, cast, exists, func, or_, select
 
+from ..accounts.models import Account
 from ..extensions import db
 from ..markets.models import Market
 from ..orders.models import Order
 from ..timeutil import market_midnight_utc, to_market_time, utcnow
-from .models import Account
 
 RETENTION_DAYS = 90
 WEEKS = 52

@@ -6,6 +6,9 @@ from phonenumbers import NumberParseException, PhoneNumberFormat, format_number,
 from phonenumbers import parse as parse_phone
 from sqlalchemy import delete, exists, func, select, update
 
+from ..accounts.comments import add_comment
+from ..accounts.models import Account, Comment, LinePosition
+from ..accounts.versions import check_version
 from ..addresses.models import Address
 from ..addresses.service import MAILING_COLUMNS, mailing_address_edited
 from ..audit.service import record
@@ -19,39 +22,12 @@ from ..onboarding.models import Token
 from ..orders.models import CartItem, Order
 from ..payments.models import PaymentMethod
 from ..staff.roles import StaffRole
-from .closed import closed_reason
-from .comments import add_comment
-from .models import Account, Comment, LinePosition
-
-STALE_MESSAGE = (
-    "This customer was changed by someone else since you opened the page. "
-    "The current values are shown; make your change again."
-)
-
-
-class StaleForm(Exception):
-    """The form was filled in against an older version of the account."""
-
-
-class AccountClosed(StaleForm):
-    """The account was erased or merged into another: nothing about it changes any more.
-
-    A StaleForm, so every form that refuses a stale version refuses this the same way."""
 
 
 class InvalidField(ValueError):
     def __init__(self, field: str, message: str):
         super().__init__(message)
         self.field = field
-
-
-def check_version(account: Account, expected_version: int | None) -> None:
-    """Refuse a change to a closed account, or one made on a form older than the account."""
-    reason = closed_reason(account)
-    if reason:
-        raise AccountClosed(reason)
-    if expected_version is not None and expected_version != account.version:
-        raise StaleForm(STALE_MESSAGE)
 
 
 def normalize_phone(raw: str, region: str = "US") -> str:

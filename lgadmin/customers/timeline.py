@@ -27,6 +27,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from ..accounts.models import Account
 from ..act_as.models import ActAsSession
 from ..audit.models import AuditEntry
 from ..balance.models import LedgerEntry, LedgerKind
@@ -36,7 +37,6 @@ from ..markets.models import Market
 from ..onboarding.models import Invitation, Token
 from ..orders.models import Order
 from ..payments.models import CardCharge
-from .models import Account
 from .timeline_text import TimelineEntry, describe
 
 PER_PAGE = 50

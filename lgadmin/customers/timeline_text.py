@@ -4,10 +4,10 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..accounts.models import Account
 from ..audit.actions import ACTION_LABELS
 from ..markets.models import Market
 from ..money import format_money
-from .models import Account
 from .service import SPECIAL_FLAGS
 
 LINK_LABELS = {

@@ -5,6 +5,7 @@ import io
 
 from sqlalchemy import select
 
+from ..accounts.models import Account
 from ..audit.service import record_export
 from ..contact import display_phone, market_region
 from ..extensions import db
@@ -12,7 +13,6 @@ from ..markets.models import Market, PickupLocation
 from ..onboarding.csv_import import COLUMNS
 from ..spreadsheet import neutralise
 from ..timeutil import market_today
-from .models import Account
 
 # Excel reads a UTF-8 file as Windows-1252 unless it starts with a byte-order mark;
 # the import reads either.

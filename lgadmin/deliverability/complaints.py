@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from ..customers.models import Account
+from ..accounts.models import Account
 from ..extensions import db
 from .models import MailEvent, MailEventKind
 

@@ -11,9 +11,9 @@ from uuid import uuid4
 
 from sqlalchemy import select, update
 
+from ..accounts.comments import add_comment
+from ..accounts.models import Account
 from ..audit.service import record
-from ..customers.comments import add_comment
-from ..customers.models import Account
 from ..extensions import db
 from ..jobs import enqueue
 from ..timeutil import format_datetime, utcnow

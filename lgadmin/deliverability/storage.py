@@ -9,7 +9,7 @@ from functools import cache
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from ..customers.models import Account
+from ..accounts.models import Account
 from ..extensions import db
 from ..markets.models import Market
 from ..timeutil import utcnow

@@ -5,7 +5,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import escape
 
-from ..customers.models import Account
+from ..accounts.models import Account
 from ..extensions import db
 from ..urls import mail_link_root
 

@@ -4,8 +4,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from sqlalchemy import func, select, update
 
+from ..accounts.models import Account
 from ..audit.service import record
-from ..customers.models import Account
 from ..extensions import db
 from ..markets.models import Market
 from .models import CustomerGroup
@@ -144,7 +144,7 @@ def update_group_and_tax(
     expected_version: int | None = None,
 ) -> list[str]:
     """The account's customer group, Tax exempt flag and VAT ID; returns what changed."""
-    from ..customers.service import check_version
+    from ..accounts.versions import check_version
 
     check_version(account, expected_version)
     group = None

@@ -3,7 +3,7 @@
 from flask import abort
 from sqlalchemy import func, select
 
-from ..customers.models import Account
+from ..accounts.models import Account
 from ..extensions import db
 from ..orders.models import Order
 from .models import Market

@@ -4,9 +4,9 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 
+from ..accounts.models import Account
+from ..accounts.versions import StaleForm, check_version
 from ..audit.service import record
-from ..customers.models import Account
-from ..customers.service import StaleForm, check_version
 from ..timeutil import format_date, market_today
 
 CHANGES = {

@@ -3,8 +3,8 @@
 from datetime import timedelta
 from decimal import Decimal
 
+from ..accounts.models import Account
 from ..balance.service import adjust_balance
-from ..customers.models import Account
 from ..extensions import db
 from ..membership.service import grant_trial_orders
 from ..orders.models import PaymentChoice

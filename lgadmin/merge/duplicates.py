@@ -15,10 +15,9 @@ from phonenumbers import NumberParseException, PhoneNumberFormat, format_number
 from phonenumbers import parse as parse_phone
 from sqlalchemy import exists, select
 
-from ..customers.models import Account
+from ..accounts.models import Account, AccountMerge
 from ..extensions import db
 from ..markets.models import Market
-from .models import AccountMerge
 
 EMAIL, PHONE, NAME = "email", "phone", "name"
 REASON_LABELS = {EMAIL: "Same email", PHONE: "Same phone", NAME: "Same name"}

@@ -10,6 +10,8 @@ from datetime import date
 
 from sqlalchemy import delete, exists, func, or_, select, update
 
+from ..accounts.comments import add_comment
+from ..accounts.models import Account, AccountMerge, Comment
 from ..act_as.models import ActAsSession
 from ..act_as.service import expiry_reason
 from ..addresses.models import Address
@@ -18,9 +20,7 @@ from ..audit.service import record
 from ..balance.models import LedgerEntry
 from ..balance.service import lock_account
 from ..catalog.models import GrowerProfile
-from ..customers.comments import add_comment
 from ..customers.grid import search_clause, search_words
-from ..customers.models import Account, Comment
 from ..extensions import db
 from ..loyalty.models import LoyaltyEntry
 from ..markets.models import Market
@@ -31,7 +31,6 @@ from ..orders.service import recount_orders
 from ..payments.models import CardCharge, PaymentMethod
 from ..privacy.models import DataRequest
 from ..timeutil import format_date, market_today, utcnow
-from .models import AccountMerge
 
 MOVE, MERGE, DELETE, LEAVE = "move", "merge", "delete", "leave"
 # Every column that points at an account, and what a merge does with the merged account's rows.

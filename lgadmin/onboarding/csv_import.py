@@ -19,9 +19,9 @@ import olefile
 from openpyxl import load_workbook
 from sqlalchemy import delete, update
 
+from ..accounts.models import Account
 from ..audit.service import record
 from ..contact import market_region
-from ..customers.models import Account
 from ..extensions import db
 from ..markets.models import Market
 from ..timeutil import utcnow

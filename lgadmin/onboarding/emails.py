@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from sqlalchemy import select
 
-from ..customers.models import Account
+from ..accounts.models import Account
 from ..extensions import db
 from ..jobs import enqueue_many, ran_inline
 from ..mail import metadata_headers, render_parts, send_mail, send_to_account

@@ -7,8 +7,8 @@ from email.utils import parseaddr
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..accounts.models import Account
 from ..audit.service import record
-from ..customers.models import Account
 from ..extensions import db
 from ..markets.models import Market
 from .models import Invitation, InvitationBatch

@@ -7,11 +7,11 @@ the audit row, which the customer's timeline shows.
 
 from sqlalchemy import select
 
+from ..accounts.closed import closed_reason
+from ..accounts.models import Account
 from ..act_as.models import ActAsSession
 from ..act_as.service import expiry_reason
 from ..audit.service import record
-from ..customers.closed import closed_reason
-from ..customers.models import Account
 from ..extensions import db
 from ..markets.models import Market
 from .emails import RESETS_PER_HOUR

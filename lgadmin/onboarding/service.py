@@ -3,9 +3,9 @@
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..accounts.models import Account
 from ..audit.service import record
 from ..auth.service import hash_password, password_problem
-from ..customers.models import Account
 from ..extensions import db
 from ..markets.models import Market
 from ..membership.service import grant_trial_orders

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from ..accounts.models import Account
 from ..audit.service import record
 from ..auth.service import hash_password
-from ..customers.models import Account
 from ..extensions import db
 from ..markets.models import Market
 from ..timeutil import utcnow

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 import phonenumbers
 from sqlalchemy import select
 
+from ..accounts.models import Account
 from ..contact import email_is_valid, market_region
 from ..contact import normalize_email as normalize_address
-from ..customers.models import Account
 from ..extensions import db
 from ..markets.models import Market, PickupLocation
 from ..spreadsheet import restore

@@ -4,8 +4,8 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_user
 
 from .. import limits
+from ..accounts.models import Account
 from ..auth.service import PASSWORD_RULES, password_problem, record_sign_in
-from ..customers.models import Account
 from ..extensions import db
 from ..markets.models import Market
 from ..markets.service import market_or_404

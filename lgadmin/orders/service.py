@@ -5,10 +5,10 @@ from decimal import Decimal
 
 from sqlalchemy import case, func, select, update
 
+from ..accounts.models import Account
 from ..balance.models import LedgerKind
 from ..balance.service import lock_account, record_entry
 from ..catalog.models import Product
-from ..customers.models import Account
 from ..extensions import db
 from ..loyalty.service import earn_for_order
 from ..timeutil import utcnow

@@ -5,9 +5,9 @@ from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..accounts.models import Account
 from ..admin.base import AdminView
 from ..audit.service import record
-from ..customers.models import Account
 from ..extensions import db
 from ..staff import roles
 from ..tenancy import require_market

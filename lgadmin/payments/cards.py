@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from ..customers.models import Account
+from ..accounts.models import Account
 from ..extensions import db
 from .models import PaymentMethod
 

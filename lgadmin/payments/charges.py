@@ -6,7 +6,7 @@ import stripe
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..customers.models import Account
+from ..accounts.models import Account
 from ..extensions import db
 from ..markets.models import Market
 from ..money import format_money

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from ..customers.models import Account
+from ..accounts.models import Account
 from ..extensions import db
 from .cards import (
     BadCardData,

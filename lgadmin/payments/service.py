@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import stripe
 
-from ..customers.models import Account
+from ..accounts.models import Account
 from ..extensions import db
 from ..timeutil import utcnow
 from .cards import (

@@ -10,7 +10,7 @@ import zipfile
 
 from flask import render_template
 
-from ..customers.models import Account
+from ..accounts.models import Account
 from ..markets.models import Market
 from ..timeutil import utcnow
 from . import records

@@ -8,16 +8,15 @@ from decimal import Decimal
 
 from sqlalchemy import or_, select
 
+from ..accounts.models import Account, AccountMerge, Comment
 from ..act_as.models import ActAsSession
 from ..addresses.models import Address
 from ..audit.models import AuditEntry
 from ..balance.models import LedgerEntry
 from ..campaigns.models import Campaign, CampaignRecipient
-from ..customers.models import Account, Comment
 from ..deliverability.models import MailEvent, MailEventKind
 from ..extensions import db
 from ..loyalty.models import LoyaltyEntry
-from ..merge.models import AccountMerge
 from ..onboarding.models import Invitation, Token
 from ..orders.models import CartItem, Order
 from ..payments.models import CardCharge, PaymentMethod

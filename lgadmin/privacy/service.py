@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..accounts.models import Account, Comment
 from ..act_as.models import ActAsSession
 from ..act_as.service import expiry_reason
 from ..addresses.models import Address
@@ -19,7 +20,6 @@ from ..audit.models import AuditEntry
 from ..audit.service import record, record_export
 from ..balance.service import lock_account
 from ..campaigns.models import CampaignRecipient
-from ..customers.models import Account, Comment
 from ..deliverability.models import MailEvent
 from ..extensions import db
 from ..jobs import enqueue_after_commit

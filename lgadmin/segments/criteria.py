@@ -14,8 +14,8 @@ from decimal import Decimal
 
 from sqlalchemy import and_, exists, false, func, or_, select
 
+from ..accounts.models import Account
 from ..catalog.models import GrowerProfile
-from ..customers.models import Account
 from ..money import format_money
 from ..orders.models import Order
 

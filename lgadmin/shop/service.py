@@ -5,9 +5,9 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 
+from ..accounts.models import Account
 from ..addresses.service import address_of, default_shipping
 from ..catalog.models import GrowerApproval, GrowerProfile, Product
-from ..customers.models import Account
 from ..extensions import db
 from ..groups.service import group_discount_cents
 from ..loyalty.models import LoyaltyKind

@@ -1,7 +1,7 @@
 """search that ignores accents: the account's folded names and email, trigram-indexed
 
 `account.search_text` holds first name, last name and email lower-cased and without
-accents (lgadmin.customers.search_text); the grid folds its search words the same way.
+accents (lgadmin.accounts.search_text); the grid folds its search words the same way.
 Existing accounts are filled here with that same function, so old and new rows fold
 alike. On PostgreSQL one trigram index on it replaces the three on the raw columns,
 which no query reads any more.
@@ -14,7 +14,7 @@ Create Date: 2026-12-01 01:30:00.000000
 from alembic import op
 import sqlalchemy as sa
 
-from lgadmin.customers.search_text import account_search_text
+from lgadmin.accounts.search_text import account_search_text
 
 
 revision = '0012'

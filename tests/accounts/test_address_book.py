@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from lgadmin.accounts.models import Account
 from lgadmin.addresses.models import Address
-from lgadmin.customers.models import Account
 from lgadmin.extensions import db
 from lgadmin.orders.models import CartItem, Order
 from tests.accounts.helpers import details, fresh, post, section

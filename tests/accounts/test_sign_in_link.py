@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from lgadmin.accounts.models import Account
 from lgadmin.auth.links import send_sign_in_link
-from lgadmin.customers.models import Account
 from lgadmin.extensions import db
 from lgadmin.onboarding.models import Token, TokenPurpose
 from lgadmin.onboarding.tokens import hash_token

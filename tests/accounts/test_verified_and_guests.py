@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from lgadmin.accounts.models import Account
 from lgadmin.customers.guests import place_guest_order
-from lgadmin.customers.models import Account
 from lgadmin.extensions import db
 from lgadmin.orders.models import Order
 from lgadmin.timeutil import utcnow

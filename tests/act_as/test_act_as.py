@@ -264,7 +264,7 @@ def test_the_shopper_is_told_afterwards_by_email_and_on_their_account_page(app, 
 def test_the_shoppers_last_sign_in_is_not_changed(client, shopper):
     start(client, shopper)
     db.session.expire_all()
-    from lgadmin.customers.models import Account
+    from lgadmin.accounts.models import Account
 
     assert db.session.get(Account, shopper.id).last_sign_in_at is None
 

@@ -3,8 +3,8 @@ page from any seat, and what is done in a seat is the manager's doing in the aud
 
 import pytest
 
+from lgadmin.accounts.models import Account
 from lgadmin.audit.models import AuditEntry
-from lgadmin.customers.models import Account
 from lgadmin.extensions import db
 from lgadmin.staff.roles import StaffRole
 from tests.act_as.test_act_as import start

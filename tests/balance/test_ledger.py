@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from lgadmin.accounts.models import Account
 from lgadmin.balance.models import LedgerEntry, LedgerKind
 from lgadmin.balance.service import BalanceError, adjust_balance, parse_amount
-from lgadmin.customers.models import Account
 from lgadmin.extensions import db
 from lgadmin.orders.models import Order, PaymentChoice
 from lgadmin.orders.service import place_order

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from lgadmin.customers.models import Account
+from lgadmin.accounts.models import Account
 from lgadmin.extensions import db
 from tests.factories import (
     PASSWORD,

@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from lgadmin.accounts.models import Account
 from lgadmin.audit.models import AuditEntry
 from lgadmin.campaigns.models import Campaign, CampaignRecipient
 from lgadmin.customers.bulk import apply_bulk
-from lgadmin.customers.models import Account
 from lgadmin.extensions import db
 from lgadmin.groups.models import CustomerGroup
 from lgadmin.membership.service import add_months

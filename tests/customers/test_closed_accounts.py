@@ -5,8 +5,8 @@ import html
 import pytest
 from sqlalchemy import func, select
 
+from lgadmin.accounts.models import Account
 from lgadmin.balance.models import LedgerEntry
-from lgadmin.customers.models import Account
 from lgadmin.extensions import db
 from lgadmin.merge.service import merge_accounts
 from lgadmin.privacy.service import erase_customer

@@ -6,11 +6,11 @@ from decimal import Decimal
 
 import pytest
 
+from lgadmin.accounts.comments import add_comment
+from lgadmin.accounts.models import Account, LinePosition
 from lgadmin.audit.models import AuditEntry
 from lgadmin.balance.models import LedgerEntry
 from lgadmin.catalog.models import GrowerApproval
-from lgadmin.customers.comments import add_comment
-from lgadmin.customers.models import Account, LinePosition
 from lgadmin.extensions import db
 from lgadmin.orders.models import CartItem, Order, PaymentChoice
 from lgadmin.orders.service import place_order

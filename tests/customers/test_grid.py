@@ -140,8 +140,8 @@ def test_the_search_index_serves_an_accent_free_search_on_postgresql(market, is_
         pytest.skip("PostgreSQL only")
     from sqlalchemy import select, text
 
+    from lgadmin.accounts.models import Account
     from lgadmin.customers.grid import search_clause, search_words
-    from lgadmin.customers.models import Account
     from lgadmin.extensions import db
 
     AccountFactory(market=market, first_name="Siobhán")
@@ -250,7 +250,7 @@ def test_page_sizes_are_offered_and_kept_while_sorting_and_searching(market, man
 
 
 def test_page_size_of_1000_shows_1000_rows(market, manager_client):
-    from lgadmin.customers.models import Account
+    from lgadmin.accounts.models import Account
     from lgadmin.extensions import db
 
     db.session.add_all(
@@ -363,7 +363,7 @@ def test_balance_is_money_and_negative_stands_out(market, manager_client):
 
 
 def test_statement_count_does_not_grow_with_the_page_size(app, market, manager_client):
-    from lgadmin.customers.models import Account
+    from lgadmin.accounts.models import Account
     from lgadmin.extensions import db
 
     db.session.add_all(
@@ -409,7 +409,7 @@ def test_statement_count_does_not_grow_with_the_page_size(app, market, manager_c
 
 
 def test_a_broad_search_counts_only_a_few_pages_ahead(market, manager_client):
-    from lgadmin.customers.models import Account
+    from lgadmin.accounts.models import Account
     from lgadmin.extensions import db
 
     db.session.add_all(

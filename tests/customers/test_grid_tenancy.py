@@ -2,7 +2,7 @@
 
 import pytest
 
-from lgadmin.customers.models import Account
+from lgadmin.accounts.models import Account
 from lgadmin.extensions import db
 from tests.conftest import csrf_token_from
 from tests.factories import AccountFactory, MarketFactory, SuperuserFactory

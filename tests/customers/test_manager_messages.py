@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from lgadmin.customers.models import Account
+from lgadmin.accounts.models import Account
 from lgadmin.deliverability.models import MailEvent, MailEventKind
 from lgadmin.extensions import db
 from lgadmin.orders.models import PaymentChoice

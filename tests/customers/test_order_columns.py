@@ -5,7 +5,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from lgadmin.customers.models import Account
+from lgadmin.accounts.models import Account
 from lgadmin.extensions import db
 from lgadmin.orders.models import Order
 from lgadmin.orders.service import recount_orders

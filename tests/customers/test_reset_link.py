@@ -2,10 +2,9 @@
 
 import pytest
 
+from lgadmin.accounts.models import Account, AccountMerge
 from lgadmin.audit.models import AuditEntry
-from lgadmin.customers.models import Account
 from lgadmin.extensions import db
-from lgadmin.merge.models import AccountMerge
 from lgadmin.staff.roles import StaffRole
 from lgadmin.timeutil import utcnow
 from tests.act_as.test_act_as import start

@@ -8,12 +8,12 @@ from decimal import Decimal
 
 import pytest
 
+from lgadmin.accounts.models import Account
 from lgadmin.act_as.models import ActAsSession
 from lgadmin.act_as.service import end_act_as, start_act_as
 from lgadmin.audit.service import record
 from lgadmin.balance.models import LedgerEntry, LedgerKind
 from lgadmin.balance.service import adjust_balance
-from lgadmin.customers.models import Account
 from lgadmin.customers.service import update_special_info
 from lgadmin.customers.timeline import timeline_page
 from lgadmin.deliverability.models import MailEvent, MailEventKind

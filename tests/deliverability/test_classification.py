@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from lgadmin.customers.models import Account
+from lgadmin.accounts.models import Account
 from lgadmin.deliverability.classification import markdown_table
 from lgadmin.deliverability.models import MailEvent, MailEventKind
 from lgadmin.extensions import db

@@ -2,8 +2,8 @@
 
 from sqlalchemy import select
 
+from lgadmin.accounts.models import Account, Comment
 from lgadmin.audit.models import AuditEntry
-from lgadmin.customers.models import Account, Comment
 from lgadmin.deliverability.models import MailEvent, MailEventKind
 from lgadmin.extensions import db
 from tests.deliverability.payloads import (

@@ -4,7 +4,7 @@ customer: Mail Events, the customer's timeline and the dashboard's bounce warnin
 import pytest
 from sqlalchemy import select
 
-from lgadmin.customers.models import Account
+from lgadmin.accounts.models import Account
 from lgadmin.deliverability.models import MailEvent, MailEventKind
 from lgadmin.extensions import db
 from lgadmin.timeutil import utcnow

@@ -7,7 +7,7 @@ from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import func, select
 
-from lgadmin.customers.models import Account, Comment
+from lgadmin.accounts.models import Account, Comment
 from lgadmin.deliverability import service
 from lgadmin.deliverability.models import MailEvent
 from lgadmin.extensions import db

@@ -4,8 +4,8 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from lgadmin.accounts.models import Comment
 from lgadmin.audit.models import AuditEntry
-from lgadmin.customers.models import Comment
 from lgadmin.deliverability.service import note_reenabled
 from lgadmin.extensions import db
 from lgadmin.mail import may_receive

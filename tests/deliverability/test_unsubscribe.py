@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from lgadmin.customers.models import Account, Comment
+from lgadmin.accounts.models import Account, Comment
 from lgadmin.deliverability.models import MailSend
 from lgadmin.deliverability.unsubscribe import unsubscribe_token, unsubscribe_url
 from lgadmin.extensions import db

@@ -5,7 +5,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from lgadmin.customers.models import Account
+from lgadmin.accounts.models import Account
 from lgadmin.deliverability.models import MailEvent
 from lgadmin.extensions import db
 from lgadmin.timeutil import epoch_seconds

@@ -3,9 +3,9 @@
 import pytest
 from sqlalchemy import select
 
+from lgadmin.accounts.models import Account
 from lgadmin.auth.service import authenticate
 from lgadmin.contact import email_is_valid, normalize_email
-from lgadmin.customers.models import Account
 from lgadmin.customers.service import InvalidField, normalize_account_email
 from lgadmin.extensions import db
 from lgadmin.onboarding import values

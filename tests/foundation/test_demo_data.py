@@ -2,9 +2,9 @@ import re
 
 from sqlalchemy import func, select
 
+from lgadmin.accounts.models import Account, Comment
 from lgadmin.balance.models import LedgerEntry
 from lgadmin.catalog.models import GrowerProfile
-from lgadmin.customers.models import Account, Comment
 from lgadmin.extensions import db
 from lgadmin.markets.models import Market
 from lgadmin.orders.models import CartItem, Order

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from lgadmin.accounts.comments import add_comment
+from lgadmin.accounts.models import Account, Comment
 from lgadmin.act_as.notify import send_help_notice
 from lgadmin.act_as.service import end_act_as, start_act_as
 from lgadmin.balance.service import adjust_balance
-from lgadmin.customers.comments import add_comment
-from lgadmin.customers.models import Account, Comment
 from lgadmin.deliverability.models import MailEventKind
 from lgadmin.deliverability.providers import ReportedEvent
 from lgadmin.deliverability.service import apply_mail_event

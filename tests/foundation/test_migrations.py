@@ -59,7 +59,7 @@ def test_migrations_match_the_models_on_postgresql(postgres_url):
 def _account_row(table, **values) -> dict:
     """A row for the account table as an older revision had it: every NOT NULL column filled
     from the model's own defaults."""
-    from lgadmin.customers.models import Account
+    from lgadmin.accounts.models import Account
 
     row = {}
     for column in table.columns:

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from lgadmin.accounts.models import Account
 from lgadmin.customers.guests import guest_account, invite_guest, place_guest_order
-from lgadmin.customers.models import Account
 from lgadmin.extensions import db
 from lgadmin.onboarding.csv_import import carry_out_import, create_preview
 from lgadmin.onboarding.invitations import send_invitations

@@ -6,17 +6,16 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from lgadmin.accounts.comments import add_comment
+from lgadmin.accounts.models import Account, AccountMerge, Comment
 from lgadmin.act_as.models import ActAsSession
 from lgadmin.addresses.models import Address
 from lgadmin.audit.models import AuditEntry
 from lgadmin.balance.models import LedgerEntry
 from lgadmin.balance.service import adjust_balance
-from lgadmin.customers.comments import add_comment
-from lgadmin.customers.models import Account, Comment
 from lgadmin.extensions import db
 from lgadmin.loyalty.models import LoyaltyEntry, LoyaltyKind
 from lgadmin.loyalty.service import enroll, record_points
-from lgadmin.merge.models import AccountMerge
 from lgadmin.merge.service import (
     ACCOUNT_REFERENCES,
     MergeRefused,

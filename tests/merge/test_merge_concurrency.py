@@ -4,12 +4,11 @@ import threading
 
 from sqlalchemy import func, select
 
+from lgadmin.accounts.models import Account, AccountMerge
 from lgadmin.balance.models import LedgerEntry
 from lgadmin.balance.service import adjust_balance
-from lgadmin.customers.models import Account
 from lgadmin.extensions import db
 from lgadmin.markets.models import Market
-from lgadmin.merge.models import AccountMerge
 from lgadmin.merge.service import MergeRefused, merge_accounts
 from tests.factories import AccountFactory
 

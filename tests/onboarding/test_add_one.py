@@ -4,8 +4,8 @@ import threading
 
 from sqlalchemy import select
 
+from lgadmin.accounts.models import Account
 from lgadmin.audit.models import AuditEntry
-from lgadmin.customers.models import Account
 from lgadmin.extensions import db
 from lgadmin.onboarding.service import AlreadyHasAccount, create_customer
 from tests.factories import AccountFactory, MarketFactory, PickupLocationFactory

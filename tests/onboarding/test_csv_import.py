@@ -10,8 +10,8 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
+from lgadmin.accounts.models import Account
 from lgadmin.audit.models import AuditEntry
-from lgadmin.customers.models import Account
 from lgadmin.extensions import db
 from lgadmin.onboarding.csv_import import (
     CsvRefused,

@@ -4,8 +4,8 @@ import re
 
 from sqlalchemy import select
 
+from lgadmin.accounts.models import Account
 from lgadmin.audit.models import AuditEntry
-from lgadmin.customers.models import Account
 from lgadmin.extensions import db
 from lgadmin.onboarding.invitations import send_invitations, split_entries
 from lgadmin.onboarding.models import Invitation

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from lgadmin.accounts.models import Account
 from lgadmin.auth.service import password_problem
-from lgadmin.customers.models import Account
 from lgadmin.extensions import db
 from lgadmin.onboarding.emails import send_welcome_email
 from lgadmin.onboarding.models import Token

@@ -5,7 +5,7 @@ import io
 
 from sqlalchemy import select
 
-from lgadmin.customers.models import Account
+from lgadmin.accounts.models import Account
 from lgadmin.extensions import db
 from tests.conftest import csrf_token_from, sign_in
 from tests.factories import AccountFactory, MarketFactory, PickupLocationFactory

@@ -7,7 +7,7 @@ from decimal import Decimal
 import requests
 from sqlalchemy import func, select
 
-from lgadmin.customers.models import Account
+from lgadmin.accounts.models import Account
 from lgadmin.extensions import db
 from lgadmin.orders.models import Order, PaymentChoice
 from lgadmin.orders.service import place_order

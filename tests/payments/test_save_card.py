@@ -4,7 +4,7 @@ import socket
 
 from sqlalchemy import select
 
-from lgadmin.customers.models import Account
+from lgadmin.accounts.models import Account
 from lgadmin.extensions import db
 from lgadmin.payments.models import PaymentMethod
 from tests.conftest import csrf_token_from

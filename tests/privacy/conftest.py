@@ -5,10 +5,10 @@ from decimal import Decimal
 
 import pytest
 
+from lgadmin.accounts.comments import add_comment
 from lgadmin.act_as.models import ActAsAction, ActAsSession
 from lgadmin.addresses.models import Address
 from lgadmin.balance.service import adjust_balance
-from lgadmin.customers.comments import add_comment
 from lgadmin.deliverability.models import MailEvent, MailEventKind
 from lgadmin.extensions import db
 from lgadmin.membership.service import update_membership

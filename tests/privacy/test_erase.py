@@ -5,12 +5,12 @@ from decimal import Decimal
 
 import pytest
 
+from lgadmin.accounts.models import Account, Comment
 from lgadmin.act_as.models import ActAsSession
 from lgadmin.addresses.models import Address
 from lgadmin.audit.models import AuditEntry
 from lgadmin.balance.models import LedgerEntry
 from lgadmin.balance.service import adjust_balance
-from lgadmin.customers.models import Account, Comment
 from lgadmin.deliverability.models import MailEvent
 from lgadmin.extensions import db
 from lgadmin.onboarding.models import Token

@@ -4,8 +4,8 @@ import io
 import json
 import zipfile
 
+from lgadmin.accounts.models import Account
 from lgadmin.audit.models import AuditEntry
-from lgadmin.customers.models import Account
 from lgadmin.extensions import db
 from lgadmin.onboarding.models import Token
 from lgadmin.privacy.export import ACCOUNT_REFERENCES

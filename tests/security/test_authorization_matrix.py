@@ -16,12 +16,12 @@ import pytest
 from flask import current_app
 from sqlalchemy import update
 
+from lgadmin.accounts.models import Account
 from lgadmin.act_as.models import ActAsSession
 from lgadmin.addresses.models import Address
 from lgadmin.audit.service import record
 from lgadmin.balance.models import LedgerEntry
 from lgadmin.campaigns.models import Campaign
-from lgadmin.customers.models import Account
 from lgadmin.deliverability.models import MailEvent, MailEventKind
 from lgadmin.extensions import db, limiter
 from lgadmin.groups.models import CustomerGroup

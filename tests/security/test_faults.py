@@ -16,10 +16,10 @@ import pytest
 from rq import SimpleWorker
 from sqlalchemy import event, func, select
 
+from lgadmin.accounts.models import Account
 from lgadmin.act_as.models import ActAsSession
 from lgadmin.audit.models import AuditEntry
 from lgadmin.balance.models import LedgerAllocation, LedgerEntry
-from lgadmin.customers.models import Account
 from lgadmin.extensions import db
 from lgadmin.jobs import queue
 from lgadmin.onboarding.models import ImportPreview, ImportStatus, Invitation

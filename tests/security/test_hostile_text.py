@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from lgadmin.customers.models import Account
+from lgadmin.accounts.models import Account
 from lgadmin.deliverability.models import MailEvent, MailEventKind
 from lgadmin.extensions import db
 from lgadmin.onboarding.models import ImportPreview

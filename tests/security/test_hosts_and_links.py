@@ -5,8 +5,8 @@ import pytest
 from flask import Flask
 
 from lgadmin import LGAdmin
+from lgadmin.accounts.models import Account
 from lgadmin.config import LOCAL_HOSTS, settings_from_environment
-from lgadmin.customers.models import Account
 from lgadmin.extensions import db
 from lgadmin.staff.roles import StaffRole
 from tests.accounts.test_sign_in_link import link_path

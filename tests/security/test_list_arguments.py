@@ -12,11 +12,11 @@ import pytest
 from flask_admin.model import BaseModelView
 from sqlalchemy import select
 
+from lgadmin.accounts.models import Account
 from lgadmin.admin.base import SEARCH_TOO_LONG, UNSAFE_RETURN_URL
 from lgadmin.audit.models import AuditEntry
 from lgadmin.audit.service import record
 from lgadmin.customers.grid import MAX_SEARCH_CHARS
-from lgadmin.customers.models import Account
 from lgadmin.deliverability.models import MailEvent, MailEventKind
 from lgadmin.extensions import db, limiter
 from lgadmin.privacy.models import DataRequest, DataRequestKind

@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from lgadmin.customers.models import Account
+from lgadmin.accounts.models import Account
 from lgadmin.extensions import db
 from tests.factories import AccountFactory, MarketFactory
 

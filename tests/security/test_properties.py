@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from lgadmin.accounts.models import Account
 from lgadmin.balance.models import LedgerAllocation, LedgerEntry
 from lgadmin.balance.service import (
     MAX_ADJUSTMENT_CENTS,
@@ -22,7 +23,6 @@ from lgadmin.balance.service import (
     parse_amount,
 )
 from lgadmin.customers.grid import MAX_SEARCH_CHARS, MAX_SEARCH_WORDS, customer_page, search_words
-from lgadmin.customers.models import Account
 from lgadmin.extensions import db, limiter
 from lgadmin.membership.service import add_months
 from lgadmin.money import format_money

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from lgadmin.customers.models import Account
+from lgadmin.accounts.models import Account
 from lgadmin.extensions import db
 from lgadmin.orders.models import CartItem, Order, PaymentChoice
 from lgadmin.shop.service import ShopError, checkout, set_cart_quantity

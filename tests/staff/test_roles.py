@@ -4,7 +4,7 @@ filter for staff. Managers keep everything; a role sees only what its template g
 import pytest
 from sqlalchemy import select
 
-from lgadmin.customers.models import Account
+from lgadmin.accounts.models import Account
 from lgadmin.extensions import db
 from lgadmin.staff.roles import ALL_PERMISSIONS, ROLE_PERMISSIONS, StaffRole
 from lgadmin.timeutil import utcnow

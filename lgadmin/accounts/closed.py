@@ -3,8 +3,7 @@
 from sqlalchemy import exists, select
 
 from ..extensions import db
-from ..merge.models import AccountMerge
-from .models import Account
+from .models import Account, AccountMerge
 
 
 def closed_reason(account: Account) -> str:
