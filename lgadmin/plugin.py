@@ -5,6 +5,7 @@ from pathlib import Path
 from flask import Blueprint, Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
+from werkzeug.exceptions import NotFound
 
 from . import models  # noqa: F401  (every model registered before mappers configure)
 from .admin.dashboard import DashboardView
@@ -19,7 +20,7 @@ from .markets.service import all_markets
 from .money import format_money
 from .security import csp_nonce, init_security_headers
 from .staff.roles import can
-from .tenancy import current_market
+from .tenancy import NotInMarket, current_market
 from .timeutil import format_date, format_datetime
 from .urls import IdConverter
 
@@ -75,6 +76,8 @@ class LGAdmin:
         app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
         app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
         limiter.init_app(app)
+        # A row asked for by id that isn't in the manager's market: the 404 page, as for no row.
+        app.register_error_handler(NotInMarket, lambda error: app.handle_http_exception(NotFound()))
         self._init_login(app)
         init_security_headers(app)
         self._register_blueprints(app)

@@ -6,10 +6,11 @@ picks one with the navbar switcher; the choice is kept in the session.
 
 from flask import abort, g, session
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from .extensions import db
 from .markets.models import Market
+from .urls import MAX_ID, parse_id
 
 SESSION_KEY = "lgadmin_market_id"
 
@@ -48,6 +49,42 @@ def switch_market(market_id: int) -> Market | None:
     return market
 
 
-def in_market(stmt, model, market: Market):
-    """`stmt` restricted to the rows of `market`."""
+class NotInMarket(LookupError):
+    """No row of that id in this market (or none at all: the two are never told apart)."""
+
+
+def in_market(stmt: Select, model, market: Market) -> Select:
+    """`stmt` restricted to the rows of `model` that belong to `market`."""
     return stmt.where(model.market_id == market.id)
+
+
+def select_in_market(model, market: Market, *columns) -> Select:
+    """`select(model)` (or of `columns`) over the rows of `market` only: every list starts here."""
+    return in_market(select(*columns) if columns else select(model), model, market)
+
+
+def find_in_market(model, record_id, market: Market):
+    """The row of `model` with `record_id` when it belongs to `market`, else None.
+
+    An id that isn't a whole number in the database's range finds nothing, like another
+    market's id, so a forged or overlong id can't tell one market's rows from another's.
+    """
+    record_id = record_id if isinstance(record_id, int) else parse_id(record_id)
+    if record_id is None or not 0 < record_id <= MAX_ID:
+        return None
+    record = db.session.get(model, record_id)
+    if record is None or record.market_id != market.id:
+        return None
+    return record
+
+
+def get_in_market(model, record_id, market: Market):
+    """`find_in_market`, raising NotInMarket: services use it where the row must exist.
+
+    Views turn NotInMarket into a 404 (registered once, in the plug-in), so a manager who
+    types another market's id learns nothing, and no service calls `abort`.
+    """
+    record = find_in_market(model, record_id, market)
+    if record is None:
+        raise NotInMarket(f"no {model.__name__} {record_id} in this market")
+    return record
