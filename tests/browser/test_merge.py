@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from lgadmin.accounts.models import Account
+from lgadmin.demo.merge import seed_duplicates
 from lgadmin.extensions import db
-from lgadmin.merge.demo import seed_duplicates
 from lgadmin.money import format_money
 from tests.factories import PASSWORD, PASSWORD_HASH, AccountFactory, MarketFactory, ProductFactory
 

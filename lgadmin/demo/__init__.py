@@ -7,25 +7,25 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from .accounts.models import Account, Comment, LinePosition
-from .addresses.models import Address
-from .auth.service import hash_password
-from .balance.service import adjust_balance
-from .catalog.models import GrowerApproval, GrowerProfile, Product
-from .customers.guests import place_guest_order
-from .extensions import db
-from .groups.models import CustomerGroup
-from .loyalty.models import LoyaltyKind
-from .loyalty.service import enroll, record_points
-from .markets.models import Market, PickupLocation
-from .membership.service import grant_trial_orders
-from .merge.demo import seed_duplicates
-from .orders.models import CartItem, PaymentChoice
-from .orders.service import place_order
-from .payments.models import PaymentMethod
-from .privacy.models import DataRequest, DataRequestKind
-from .staff.roles import StaffRole
-from .timeutil import market_today, utcnow
+from ..accounts.models import Account, Comment, LinePosition
+from ..addresses.models import Address
+from ..auth.service import hash_password
+from ..balance.service import adjust_balance
+from ..catalog.models import GrowerApproval, GrowerProfile, Product
+from ..customers.guests import place_guest_order
+from ..extensions import db
+from ..groups.models import CustomerGroup
+from ..loyalty.models import LoyaltyKind
+from ..loyalty.service import enroll, record_points
+from ..markets.models import Market, PickupLocation
+from ..membership.service import grant_trial_orders
+from ..orders.models import CartItem, PaymentChoice
+from ..orders.service import place_order
+from ..payments.models import PaymentMethod
+from ..privacy.models import DataRequest, DataRequestKind
+from ..staff.roles import StaffRole
+from ..timeutil import market_today, utcnow
+from .merge import seed_duplicates
 
 FIRST_NAMES = [
     "Robert",
