@@ -8,11 +8,10 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from .accounts.models import Account, Comment, LinePosition
+from .accounts.passwords import hash_password
 from .addresses.models import Address
-from .auth.service import hash_password
 from .balance.service import adjust_balance
 from .catalog.models import GrowerApproval, GrowerProfile, Product
-from .customers.guests import place_guest_order
 from .extensions import db
 from .groups.models import CustomerGroup
 from .loyalty.models import LoyaltyKind
@@ -20,6 +19,7 @@ from .loyalty.service import enroll, record_points
 from .markets.models import Market, PickupLocation
 from .membership.service import grant_trial_orders
 from .merge.demo import seed_duplicates
+from .onboarding.guests import place_guest_order
 from .orders.models import CartItem, PaymentChoice
 from .orders.service import place_order
 from .payments.models import PaymentMethod

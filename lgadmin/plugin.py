@@ -99,7 +99,7 @@ class LGAdmin:
             from flask import session
 
             from .accounts.models import Account
-            from .auth.sessions import VERSION_KEY, session_is_current
+            from .sessions import VERSION_KEY, session_is_current
 
             try:
                 account = db.session.get(Account, int(account_id))
@@ -110,7 +110,7 @@ class LGAdmin:
                 return None
             return account
 
-        from .auth.sessions import init_sessions
+        from .sessions import init_sessions
 
         init_sessions(app)
 

@@ -1,7 +1,5 @@
 """The shopper's seat: swapping identities, the limits on every request, and the banner."""
 
-from dataclasses import dataclass
-
 from flask import (
     Blueprint,
     abort,
@@ -16,12 +14,11 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 
-from .. import tenancy
+from .. import sessions, tenancy
 from ..accounts.models import Account
-from ..auth import sessions
 from ..extensions import db
 from ..jobs import enqueue, ran_inline
-from ..onboarding.emails import failure_reason
+from ..mail import failure_reason
 from .models import ActAsSession
 from .notify import send_help_notice
 from .service import (
@@ -153,17 +150,11 @@ def _finish(record: ActAsSession, how: str, message: str, at=None):
     return redirect(url_for("customers.details_view", id=record.shopper_id))
 
 
-@dataclass
-class SeatLeft:
-    """A seat closed by signing out: whose sign-in page follows, and what to tell them."""
-
-    manager: Account
-    notes: list[tuple[str, str]]
-
-
-def end_seat_on_sign_out() -> SeatLeft | None:
+@sessions.signing_out.connect
+def end_seat_on_sign_out(_sender) -> sessions.SignOutTurn | None:
     """Signing out in a customer's seat ends the act-as session, as "End session" does,
-    before the sign-out view clears the session; None outside a seat.
+    before the sign-out view clears the session; the manager signs out instead of the
+    customer. None outside a seat.
 
     A session already past a limit ends as it ran out (expired or idle), at that time."""
     record = g.pop("act_as", None)
@@ -171,7 +162,7 @@ def end_seat_on_sign_out() -> SeatLeft | None:
         return None
     ran_out = overdue(record)
     notes = _close(record, *ran_out) if ran_out else _close(record, "signed_out")
-    return SeatLeft(db.session.get(Account, record.manager_id), notes)
+    return sessions.SignOutTurn(db.session.get(Account, record.manager_id), notes)
 
 
 def close_overdue_sessions(**where) -> None:

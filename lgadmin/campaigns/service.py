@@ -8,9 +8,10 @@ from sqlalchemy import and_, func, insert, literal, select
 
 from ..accounts.models import Account
 from ..audit.service import record
+from ..deliverability.sends import send_to_account
 from ..extensions import db
 from ..jobs import enqueue
-from ..mail import header_problem, is_temporary_failure, send_to_account
+from ..mail import header_problem, is_temporary_failure
 from ..markets.models import Market
 from ..segments.models import Segment
 from ..segments.service import segment_criteria, segment_where
