@@ -21,7 +21,7 @@ from .membership.service import grant_trial_orders
 from .merge.demo import seed_duplicates
 from .onboarding.guests import place_guest_order
 from .orders.models import CartItem, PaymentChoice
-from .orders.service import place_order
+from .orders.service import apply_payment_to_open_orders, place_order
 from .payments.models import PaymentMethod
 from .privacy.models import DataRequest, DataRequestKind
 from .staff.roles import StaffRole
@@ -517,7 +517,7 @@ def _history(market, account, manager, products, rng) -> None:
             "cash",
             "Paid at pickup",
             manager,
-            apply_to_open_orders=True,
+            pay_orders=apply_payment_to_open_orders,
             at=now - timedelta(hours=rng.randint(1, 48)),
         )
     if rng.random() < 0.05:

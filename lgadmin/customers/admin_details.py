@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..accounts.closed import closed_reason
 from ..accounts.models import Account
 from ..accounts.versions import StaleForm
+from ..auth.resets import ResetLinkRefused, record_reset_link
 from ..balance.models import LedgerEntry
 from ..balance.service import BalanceError, adjust_balance, parse_amount
 from ..contact import display_phone, market_region
@@ -18,8 +19,8 @@ from ..mail import queue_job
 from ..membership.service import MembershipError, update_membership
 from ..money import format_money
 from ..onboarding.emails import send_password_reset
-from ..onboarding.resets import ResetLinkRefused, record_reset_link
 from ..orders.models import Order
+from ..orders.service import apply_payment_to_open_orders
 from ..payments.client import payments_enabled
 from ..staff import roles
 from ..staff.roles import can, requires
@@ -130,7 +131,9 @@ class CustomerDetailsMixin:
                     code,
                     text,
                     current_user,
-                    apply_to_open_orders=form.apply_to_open_orders.data,
+                    pay_orders=apply_payment_to_open_orders
+                    if form.apply_to_open_orders.data
+                    else None,
                     submission_key=form.submission_key.data,
                 )
                 db.session.commit()

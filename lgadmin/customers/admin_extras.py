@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from ..accounts.models import Account
 from ..accounts.versions import StaleForm
+from ..addresses.forms import AddressForm, DeleteAddressForm
 from ..addresses.service import AddressError, address_book, address_of, delete_address, save_address
 from ..extensions import db
 from ..groups.service import GroupError, format_percent, market_groups, update_group_and_tax
@@ -25,6 +26,7 @@ from ..loyalty.service import (
 )
 from ..onboarding.emails import queue_invitation_emails
 from ..onboarding.guests import GuestError, invite_guest
+from ..segments.grid import matching_account_ids
 from ..segments.service import segment_criteria, segment_with_pickup_name
 from ..staff import roles
 from ..staff.roles import requires
@@ -32,16 +34,13 @@ from ..submissions import ALREADY_APPLIED, AlreadyApplied
 from ..tenancy import require_market
 from ..urls import mail_link_root, safe_next_url
 from .forms import (
-    AddressForm,
     AdjustLoyaltyForm,
     BonusPointsForm,
-    DeleteAddressForm,
     EnrollLoyaltyForm,
     GroupTaxForm,
     InviteGuestForm,
     options,
 )
-from .grid import matching_account_ids
 
 RECENT_POINTS = 10
 ADDRESS_FIELDS = (

@@ -22,7 +22,6 @@ from lgadmin.balance.service import (
     adjust_balance,
     parse_amount,
 )
-from lgadmin.customers.grid import MAX_SEARCH_CHARS, MAX_SEARCH_WORDS, customer_page, search_words
 from lgadmin.extensions import db, limiter
 from lgadmin.membership.service import add_months
 from lgadmin.money import format_money
@@ -43,6 +42,8 @@ from lgadmin.onboarding.models import Invitation
 from lgadmin.onboarding.values import email_problem
 from lgadmin.orders.models import Order, PaymentChoice
 from lgadmin.orders.service import place_order
+from lgadmin.search import MAX_SEARCH_CHARS, MAX_SEARCH_WORDS, search_words
+from lgadmin.segments.grid import customer_page
 from tests.factories import AccountFactory, MarketFactory, PickupLocationFactory, ProductFactory
 
 # Every example of a database property makes its own market, so the examples of one

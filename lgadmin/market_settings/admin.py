@@ -12,7 +12,7 @@ from ..extensions import db
 from ..mail import platform_address
 from ..staff import roles
 from ..tenancy import require_market
-from .settings import SettingsError, update_market_settings
+from .service import SettingsError, update_market_settings
 
 
 class MarketSettingsForm(FlaskForm):
