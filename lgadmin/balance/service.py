@@ -4,7 +4,6 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from ..accounts.closed import closed_reason
 from ..accounts.locks import lock_account
@@ -16,9 +15,6 @@ from ..staff.roles import adjusts_own_account
 from ..submissions import claim_submission
 from ..timeutil import utcnow
 from .models import LedgerAllocation, LedgerEntry, LedgerKind
-
-if TYPE_CHECKING:  # a hint only: orders sit above the ledger
-    from ..orders.models import Order
 
 REASONS = {
     "cash": "Customer Paid Cash",
@@ -63,7 +59,7 @@ def record_entry(
     reason_code: str = "",
     reason_text: str = "",
     actor: Account | None = None,
-    order: "Order | None" = None,
+    order_id: int | None = None,
     at: datetime | None = None,
 ) -> LedgerEntry:
     """Add a ledger row and move the cached balance with it. The caller commits."""
@@ -78,7 +74,7 @@ def record_entry(
         reason_code=reason_code,
         reason_text=reason_text,
         created_by_id=actor.id if actor else None,
-        order_id=order.id if order else None,
+        order_id=order_id,
         created_at=at or utcnow(),
     )
     db.session.add(entry)

@@ -76,7 +76,7 @@ def place_order(
         -total,
         LedgerKind.ORDER,
         reason_text=f"Order #{order.id}",
-        order=order,
+        order_id=order.id,
         actor=placed_by,
         at=at,
     )

@@ -41,7 +41,7 @@ from lgadmin.onboarding.invitations import (
 from lgadmin.onboarding.models import Invitation
 from lgadmin.onboarding.values import email_problem
 from lgadmin.orders.models import Order, PaymentChoice
-from lgadmin.orders.service import place_order
+from lgadmin.orders.service import apply_payment_to_open_orders, place_order
 from lgadmin.search import MAX_SEARCH_CHARS, MAX_SEARCH_WORDS, search_words
 from lgadmin.segments.grid import customer_page
 from tests.factories import AccountFactory, MarketFactory, PickupLocationFactory, ProductFactory
@@ -357,7 +357,8 @@ def test_the_cached_balance_equals_the_ledger_sum_after_any_sequence(app, operat
     for operation in operations:
         if operation[0] == "adjust":
             _, cents, reason, apply = operation
-            adjust_balance(shopper.id, cents, reason, "", manager, apply_to_open_orders=apply)
+            pay = apply_payment_to_open_orders if apply else None
+            adjust_balance(shopper.id, cents, reason, "", manager, pay_orders=pay)
         else:
             _, quantity, choice, by_manager = operation
             place_order(
