@@ -5,8 +5,8 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from .accounts.models import Account
+from .accounts.passwords import hash_password
 from .act_as.service import end_overdue_sessions, send_end_notices
-from .auth.service import hash_password
 from .contact import normalize_email
 from .deliverability.cli import process_mail_events
 from .demo import DEMO_PASSWORD, seed_demo_data

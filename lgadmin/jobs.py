@@ -132,16 +132,17 @@ def run_in_app(path: str, args, kwargs):
         return func(*args, **kwargs)
 
 
+# The app a worker runs jobs in when LGADMIN_WORKER_APP doesn't name one: built by the
+# composition layer (lgadmin.worker), named here by import string because the platform
+# imports no part of the app above it.
+DEFAULT_WORKER_APP = "lgadmin.worker:app"
+
+
 def _app():
     """The app a worker process runs jobs in: LGADMIN_WORKER_APP ("module:attr") or our own."""
     global _worker_app
     if _worker_app is None:
-        target = os.environ.get("LGADMIN_WORKER_APP")
-        if target:
-            module_name, _, attr = target.partition(":")
-            _worker_app = getattr(importlib.import_module(module_name), attr or "app")
-        else:
-            from .app import create_app
-
-            _worker_app = create_app()
+        target = os.environ.get("LGADMIN_WORKER_APP") or DEFAULT_WORKER_APP
+        module_name, _, attr = target.partition(":")
+        _worker_app = getattr(importlib.import_module(module_name), attr or "app")
     return _worker_app

@@ -15,26 +15,22 @@ import json
 import re
 import smtplib
 import textwrap
+from dataclasses import dataclass, field
 from datetime import UTC
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import EmailPolicy
 from email.utils import format_datetime, formataddr, getaddresses, make_msgid, parseaddr
 from pathlib import Path
+from smtplib import SMTPException, SMTPRecipientsRefused
 from uuid import uuid4
 
 from flask import current_app, render_template
 from flask_mail import Message
 from markupsafe import Markup, escape
-from sqlalchemy import select
 
-from .deliverability.sends import record_send
-from .deliverability.unsubscribe import (
-    list_unsubscribe_headers,
-    unsubscribe_url,
-    with_unsubscribe_link,
-)
 from .extensions import db, mail
+from .jobs import enqueue_many, ran_inline
 from .timeutil import utcnow
 
 MARKET_HEADER = "X-LGAdmin-Market"
@@ -45,7 +41,6 @@ MAX_HEADER_LINE = 998
 TEXT_WIDTH = 78
 # Headers mailbox providers read literally (RFC 2369, RFC 8058): never encoded-words.
 LITERAL_HEADERS = frozenset({"list-unsubscribe", "list-unsubscribe-post"})
-REPLY_TO_MANAGERS = 3  # the default Reply-To: the market's first few active managers
 
 
 class MailHeaderError(ValueError):
@@ -133,30 +128,6 @@ def platform_domain() -> str:
 
 def market_sender_name(market) -> str:
     return (market.mail_sender_name or market.name) if market is not None else "lgadmin"
-
-
-def market_reply_to(market, *, default: bool = False) -> list[str]:
-    """Where a reply reaches the market: its own Reply-To, else its active managers
-    (only the latter with default=True)."""
-    if market is None:
-        return []
-    if market.mail_reply_to and not default:
-        return [market.mail_reply_to]
-    from .accounts.models import Account
-
-    return list(
-        db.session.scalars(
-            select(Account.email)
-            .where(
-                Account.market_id == market.id,
-                Account.is_manager.is_(True),
-                Account.active.is_(True),
-                Account.email_bounced_at.is_(None),
-            )
-            .order_by(Account.id)
-            .limit(REPLY_TO_MANAGERS)
-        )
-    )
 
 
 def market_unsubscribe_mailto(market) -> str | None:
@@ -260,25 +231,27 @@ def html_from_text(text: str) -> str:
 
 
 def build_message(
-    to: str, subject: str, text: str, html: str | None = None, headers=None, market=None
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    headers=None,
+    market=None,
+    reply_to: list[str] | None = None,
 ) -> MailMessage:
+    """`reply_to`: where replies go (deliverability.sends.market_reply_to works it out);
+    without it, the market's own Reply-To when it has one."""
+    if reply_to is None:
+        reply_to = [market.mail_reply_to] if market is not None and market.mail_reply_to else []
     return MailMessage(
         to,
         subject,
         wrap_text(text),
         html if html is not None else html_from_text(text),
         sender_name=market_sender_name(market),
-        reply_to=market_reply_to(market),
+        reply_to=reply_to,
         headers=headers,
     )
-
-
-def may_receive(account, *, bulk: bool) -> bool:
-    """Receipts and password mail go to everyone but a hard-bounced address;
-    newsletters and campaigns only to those with Receives Mailings on."""
-    if account.email_bounced_at is not None:
-        return False
-    return account.receives_mailings or not bulk
 
 
 def metadata_headers(market_id, account_id=None, **more) -> dict:
@@ -302,9 +275,16 @@ def account_headers(account) -> dict:
 
 
 def send_mail(
-    to: str, subject: str, text: str, html: str | None = None, headers=None, market=None
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    headers=None,
+    market=None,
+    *,
+    reply_to: list[str] | None = None,
 ) -> None:
-    message = build_message(to, subject, text, html, headers, market)
+    message = build_message(to, subject, text, html, headers, market, reply_to)
     outbox = current_app.config.get("LGADMIN_OUTBOX")
     if outbox:
         write_to_outbox(Path(outbox), message)
@@ -325,30 +305,6 @@ def render_parts(template: str, **context) -> tuple[str, str]:
     return text, render_template(html_name, **context)
 
 
-def send_to_account(account, subject: str, template: str, *, bulk: bool = False, **context) -> bool:
-    """Render `template` (.txt and .html) for `account` and send it as its market.
-
-    Returns False, sending nothing, when the account may not receive this kind of mail.
-    """
-    if not may_receive(account, bulk=bulk):
-        return False
-    market = account.market
-    headers = account_headers(account)
-    unsubscribe = unsubscribe_url(account) if bulk and account.market_id else None
-    if unsubscribe:
-        headers.update(list_unsubscribe_headers(unsubscribe, market_unsubscribe_mailto(market)))
-        context.setdefault("unsubscribe_url", unsubscribe)
-    context.setdefault("account", account)
-    context.setdefault("market", market)
-    text, html = render_parts(template, **context)
-    if unsubscribe:
-        text, html = with_unsubscribe_link(text, html, unsubscribe)
-    send_mail(account.email, subject, text, html, headers, market)
-    if account.market_id:
-        record_send(account.market_id)  # in the caller's transaction, like its comments
-    return True
-
-
 def write_to_outbox(outbox: Path, message: Message) -> Path:
     outbox.mkdir(parents=True, exist_ok=True)
     stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
@@ -356,3 +312,39 @@ def write_to_outbox(outbox: Path, message: Message) -> Path:
     path = outbox / f"{stamp}-{recipient}-{uuid4().hex[:8]}.eml"
     path.write_bytes(message.as_bytes())
     return path
+
+
+@dataclass
+class MailOutcome:
+    """What became of the messages a request queued, for telling the manager."""
+
+    unsent: list[str] = field(default_factory=list)  # why each message sent inline failed
+    sent_now: bool = False  # the queue was unreachable, so the request sent them itself
+
+
+def queue_job(func, *args) -> MailOutcome:
+    """Queue one message's job (inline without Redis, where a failure is logged, not raised)."""
+    return queue_jobs(func, [args])
+
+
+def queue_jobs(func, arg_lists) -> MailOutcome:
+    """One job per message, so one failing address never holds up the others."""
+    outcome = MailOutcome()
+
+    def log_failure(args, error):
+        db.session.rollback()
+        current_app.logger.error("lgadmin: %s%r failed: %s", func.__name__, args, error)
+        outcome.unsent.append(failure_reason(error))
+
+    enqueue_many(func, arg_lists, on_error=log_failure)
+    outcome.sent_now = ran_inline()
+    return outcome
+
+
+def failure_reason(error: Exception) -> str:
+    """Why a message was not sent, in words a manager can act on."""
+    if isinstance(error, SMTPRecipientsRefused):
+        return "the mail server refused " + ", ".join(error.recipients)
+    if isinstance(error, SMTPException | OSError):
+        return f"the mail server could not be reached or refused the message ({error})"
+    return f"an error: {error}"

@@ -8,11 +8,11 @@ from flask_admin.theme import Bootstrap4Theme
 from werkzeug.exceptions import NotFound
 
 from . import models  # noqa: F401  (every model registered before mappers configure)
-from .admin.dashboard import DashboardView
 from .admin.outbox import OutboxView
 from .admin.templates import serve_flask_admin_templates_without_javascript_urls
 from .config import LOCAL_HOSTS
 from .contact import display_phone, market_region
+from .dashboard.admin import DashboardView
 from .extensions import csrf, db, limiter, login_manager, mail
 from .groups.service import format_percent
 from .mail import paragraphs as mail_paragraphs
@@ -99,7 +99,7 @@ class LGAdmin:
             from flask import session
 
             from .accounts.models import Account
-            from .auth.sessions import VERSION_KEY, session_is_current
+            from .sessions import VERSION_KEY, session_is_current
 
             try:
                 account = db.session.get(Account, int(account_id))
@@ -110,7 +110,7 @@ class LGAdmin:
                 return None
             return account
 
-        from .auth.sessions import init_sessions
+        from .sessions import init_sessions
 
         init_sessions(app)
 
@@ -122,7 +122,9 @@ class LGAdmin:
         from .onboarding.views import bp as onboarding_bp
         from .payments.views import bp as payments_bp
         from .privacy.views import bp as shop_privacy_bp
+        from .privacy.views import your_data_context
         from .shop.address_book import bp as shop_addresses_bp
+        from .shop.pages import add_account_page_part
         from .shop.views import bp as shop_bp
 
         assets = Blueprint(
@@ -138,6 +140,8 @@ class LGAdmin:
         app.register_blueprint(shop_bp)
         app.register_blueprint(shop_addresses_bp)
         app.register_blueprint(shop_privacy_bp)
+        # The shopper's account page: the parts other domains add, in this order.
+        add_account_page_part(your_data_context)
         app.register_blueprint(act_as_bp)
         app.register_blueprint(payments_bp)
         app.register_blueprint(onboarding_bp)
@@ -165,7 +169,7 @@ class LGAdmin:
         from .customers.admin import CustomerView
         from .deliverability.admin import MailEventView
         from .groups.admin import CustomerGroupsView
-        from .markets.admin import MarketSettingsView
+        from .market_settings.admin import MarketSettingsView
         from .payments.admin import PaymentsView
         from .privacy.admin import DataRequestView
         from .segments.admin import SegmentView

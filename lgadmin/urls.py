@@ -64,3 +64,12 @@ def https_in_production(url: str) -> str:
     if current_app.config.get("LGADMIN_ENV") == "production" and parts.scheme != "https":
         return urlunsplit(("https", *parts[1:]))
     return url
+
+
+def external_url(root: str, endpoint: str, **values) -> str:
+    """An absolute URL under `root`, built without a request (jobs run in workers)."""
+    parts = urlsplit(https_in_production(root))
+    adapter = current_app.url_map.bind(
+        parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https"
+    )
+    return adapter.build(endpoint, values, force_external=True)

@@ -104,7 +104,7 @@ class Account(UserMixin, db.Model):
     # Set once when the customer's personal data was erased (privacy.service); never undone.
     erased_at: Mapped[datetime | None]
     # Every session remembers the value it signed in with; bumping it ends them all
-    # (auth.sessions: sign-out, a new password, deactivation, merge, erasure).
+    # (lgadmin.sessions: sign-out, a new password, deactivation, merge, erasure).
     session_version: Mapped[int] = mapped_column(default=0)
 
     market: Mapped[Market | None] = relationship()
@@ -156,7 +156,7 @@ class Account(UserMixin, db.Model):
 
     def end_sessions(self) -> None:
         """Sign the account out everywhere: every session signed in with an older
-        session_version is refused from its next request (auth.sessions)."""
+        session_version is refused from its next request (lgadmin.sessions)."""
         self.session_version = (self.session_version or 0) + 1
 
 

@@ -20,8 +20,8 @@ from ..staff import roles
 from ..tenancy import require_market
 from ..timeutil import format_datetime
 from .models import ActAsSession
+from .seat import SESSION_KEY, close_overdue_sessions, storefront_url, take_seat
 from .service import MAX_REASON, ActAsRefused, refusal, start_act_as
-from .views import SESSION_KEY, close_overdue_sessions, storefront_url, take_seat
 
 
 class ActAsForm(FlaskForm):

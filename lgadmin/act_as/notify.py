@@ -1,7 +1,7 @@
 """Telling the shopper a manager helped with their account (a manager can't turn this off)."""
 
+from ..deliverability.sends import send_to_account
 from ..extensions import db
-from ..mail import send_to_account
 from ..timeutil import format_datetime
 from .models import ActAsSession
 

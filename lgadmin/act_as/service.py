@@ -10,6 +10,7 @@ from .. import timeutil
 from ..accounts.models import Account
 from ..audit.service import record
 from ..extensions import db
+from ..mail import queue_jobs
 from .models import END_REASONS, ActAsAction, ActAsSession
 from .notify import send_help_notice
 
@@ -186,8 +187,6 @@ def end_overdue_sessions(
 
 def send_end_notices(session_ids: list[int]) -> None:
     """Queue the shopper's notice of each session closed (one job each; a failure is logged)."""
-    from ..onboarding.emails import queue_jobs
-
     queue_jobs(send_help_notice, [(session_id,) for session_id in session_ids])
 
 

@@ -1,46 +1,31 @@
 """The shopper's seat: swapping identities, the limits on every request, and the banner."""
 
-from dataclasses import dataclass
-
 from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
     g,
     redirect,
     request,
     session,
     url_for,
 )
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from .. import tenancy
-from ..accounts.models import Account
-from ..auth import sessions
 from ..extensions import db
-from ..jobs import enqueue, ran_inline
-from ..onboarding.emails import failure_reason
 from .models import ActAsSession
-from .notify import send_help_notice
+from .seat import SESSION_KEY, current_session, finish_seat
 from .service import (
-    end_act_as,
-    end_overdue_sessions,
     overdue,
     record_action,
     seat_refusal,
-    send_end_notices,
     time_left,
     touch,
 )
 
 bp = Blueprint("act_as", __name__)
 
-SESSION_KEY = "lgadmin_act_as_id"
-RETURN_MARKET_KEY = "lgadmin_act_as_return_market"
-MANAGER_VERSION_KEY = "lgadmin_act_as_manager_version"
-MANAGER_SIGNED_IN_KEY = "lgadmin_act_as_manager_signed_in_at"
 # What a manager may not do in the shopper's seat, by endpoint (a host app may add its own).
 _PASSWORD = "Changing the customer's password or sign-in"
 _CARDS = "Changing the customer's payment methods"
@@ -62,126 +47,10 @@ BLOCKED_ENDPOINTS: dict[str, str] = {
     "shop_privacy.request_erasure": _DATA,
 }
 ADMIN_CLOSED = "The admin is closed while you act as a customer: end the session first."
-# Signing out in the seat ends the act-as session; the view asks end_seat_on_sign_out.
+# Signing out in the seat ends the act-as session; the view asks seat.end_seat_on_sign_out.
 SIGN_OUT_ENDPOINT = "auth.sign_out"
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 UNTRACKED_FIELDS = {"csrf_token", "password", "password_confirm", "new_password"}
-
-
-def storefront_url(market_slug: str) -> str:
-    endpoint = current_app.config.get("LGADMIN_STOREFRONT_ENDPOINT", "shop.home")
-    return url_for(endpoint, market_slug=market_slug)
-
-
-def take_seat(manager: Account, shopper: Account, record: ActAsSession):
-    """Sign the manager in as the shopper, in a brand-new session."""
-    return_market = session.get(tenancy.SESSION_KEY) if manager.is_superuser else None
-    # The manager's own session, as it was: leaving the seat must not renew it.
-    manager_version = session.get(sessions.VERSION_KEY)
-    manager_signed_in_at = session.get(sessions.SIGNED_IN_KEY)
-    session.clear()
-    login_user(shopper)
-    session[SESSION_KEY] = record.id
-    session[RETURN_MARKET_KEY] = return_market
-    session[MANAGER_VERSION_KEY] = manager_version
-    session[MANAGER_SIGNED_IN_KEY] = manager_signed_in_at
-    g.pop("lgadmin_market", None)
-
-
-def leave_seat(record: ActAsSession) -> None:
-    """Restore the manager's own identity, exactly, in a brand-new session.
-
-    Not when the manager's sessions were ended meanwhile (a new password, deactivation,
-    signing out elsewhere): they leave the seat signed out. The manager's admin session keeps
-    the age it had, so acting as a customer never extends it."""
-    return_market = session.get(RETURN_MARKET_KEY)
-    manager_version = session.get(MANAGER_VERSION_KEY)
-    manager_signed_in_at = session.get(MANAGER_SIGNED_IN_KEY)
-    session.clear()
-    g.pop("lgadmin_market", None)
-    manager = db.session.get(Account, record.manager_id)
-    if manager is None or not sessions.session_is_current(manager, manager_version):
-        logout_user()
-        return
-    login_user(manager)
-    if manager_signed_in_at:
-        session[sessions.SIGNED_IN_KEY] = manager_signed_in_at
-    if return_market:
-        session[tenancy.SESSION_KEY] = return_market
-
-
-def current_session() -> ActAsSession | None:
-    return g.get("act_as")
-
-
-def _close(record: ActAsSession, how: str, at=None) -> list[tuple[str, str]]:
-    """End the session, commit, and tell the shopper: every way a seat is left comes here.
-    Returns what the manager should be told about the notice, as (message, category)."""
-    ended_now = end_act_as(record, how, at)
-    db.session.commit()
-    if not ended_now:
-        return []
-    try:
-        enqueue(send_help_notice, record.id)
-    except Exception as error:  # sent inline and failed: the session is over regardless
-        db.session.rollback()
-        current_app.logger.error("lgadmin: act-as notice %s failed: %s", record.id, error)
-        return [
-            (
-                f"The customer could not be emailed about this session "
-                f"({failure_reason(error)}); they still see it on their account page.",
-                "warning",
-            )
-        ]
-    if ran_inline():
-        return [
-            (
-                "The background mail queue is unreachable, so the customer's notice was sent "
-                "right away.",
-                "warning",
-            )
-        ]
-    return []
-
-
-def _finish(record: ActAsSession, how: str, message: str, at=None):
-    notes = _close(record, how, at)
-    leave_seat(record)
-    flash(message, "info")  # after leave_seat: the new session must carry it
-    for note in notes:
-        flash(*note)
-    return redirect(url_for("customers.details_view", id=record.shopper_id))
-
-
-@dataclass
-class SeatLeft:
-    """A seat closed by signing out: whose sign-in page follows, and what to tell them."""
-
-    manager: Account
-    notes: list[tuple[str, str]]
-
-
-def end_seat_on_sign_out() -> SeatLeft | None:
-    """Signing out in a customer's seat ends the act-as session, as "End session" does,
-    before the sign-out view clears the session; None outside a seat.
-
-    A session already past a limit ends as it ran out (expired or idle), at that time."""
-    record = g.pop("act_as", None)
-    if record is None:
-        return None
-    ran_out = overdue(record)
-    notes = _close(record, *ran_out) if ran_out else _close(record, "signed_out")
-    return SeatLeft(db.session.get(Account, record.manager_id), notes)
-
-
-def close_overdue_sessions(**where) -> None:
-    """Before a page lists act-as sessions: those that ran out with nobody in the seat are
-    closed first (with their reason and time, and the shopper's notice), so none is shown
-    as open once it is over. `where`: as end_overdue_sessions takes it."""
-    closed = end_overdue_sessions(**where)
-    if closed:
-        db.session.commit()
-        send_end_notices(closed)
 
 
 def is_admin_endpoint(endpoint: str | None) -> bool:
@@ -209,7 +78,7 @@ def enforce_limits():
     ran_out = None if record.ended_at else overdue(record)
     if record.ended_at or ran_out:
         how, at = ran_out or ("ended", None)
-        return _finish(
+        return finish_seat(
             record, how, "Your act-as session has ended; you are back in your own account.", at
         )
     if is_admin_endpoint(request.endpoint):
@@ -251,7 +120,7 @@ def end_session():
     if record is None:
         abort(404)
     name = str(record.shopper)
-    return _finish(
+    return finish_seat(
         record, "ended", f"You are back in your own account; the session as {name} has ended."
     )
 

@@ -5,9 +5,9 @@ address, shown and edited on the details page) mirror the default shipping addre
 
 from sqlalchemy import select, update
 
+from ..accounts.locks import lock_account
 from ..accounts.models import Account
 from ..audit.service import record
-from ..balance.service import lock_account
 from ..extensions import db
 from .models import Address
 

@@ -9,8 +9,8 @@ from flask_admin.model import typefmt
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from ..customers.grid import MAX_PAGE, MAX_SEARCH_CHARS, MAX_SEARCH_WORDS
 from ..extensions import db
+from ..search import MAX_PAGE, MAX_SEARCH_CHARS, MAX_SEARCH_WORDS
 from ..staff.roles import can, is_staff
 from ..tenancy import require_market
 from ..timeutil import format_date, format_datetime

@@ -9,14 +9,16 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from ..accounts.models import Account
+from ..deliverability.sends import send_to_account
 from ..extensions import db
-from ..mail import send_to_account
 from ..markets.models import Market
 from ..onboarding.models import Token, TokenPurpose
+from ..onboarding.service import account_by_email
 from ..onboarding.tokens import add_token, claim_token, hash_token
 from ..onboarding.verification import mark_verified
 from ..staff.roles import is_staff
 from ..timeutil import utcnow
+from ..urls import external_url
 
 SIGN_IN_LINK_VALID_FOR = timedelta(minutes=15)
 LINKS_PER_HOUR = 5
@@ -64,9 +66,6 @@ def _recent_links(account: Account) -> int:
 
 def send_sign_in_link(market_id: int, email: str, root: str) -> bool:
     """Job: mail a sign-in link to `email` when it is an active account of the market."""
-    from ..onboarding.emails import external_url
-    from ..onboarding.service import account_by_email
-
     market = db.session.get(Market, market_id)
     account = account_by_email(market, email) if market else None
     if not may_use_link(account, market) or _recent_links(account) >= LINKS_PER_HOUR:

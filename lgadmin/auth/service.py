@@ -4,12 +4,10 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..accounts.models import Account
-from ..audit.service import record
 from ..contact import normalize_email
 from ..extensions import db
 from ..markets.models import Market
 from ..staff.roles import is_staff
-from ..timeutil import utcnow
 
 # Checked when no account matches, so a wrong email costs as long as a wrong password.
 _UNKNOWN_ACCOUNT_HASH = generate_password_hash("unknown-account-placeholder")
@@ -43,10 +41,6 @@ def market_staff_sign_ins(email: str, password: str) -> list[Account]:
     ]
 
 
-def hash_password(password: str) -> str:
-    return generate_password_hash(password)
-
-
 def authenticate(market: Market | None, email: str, password: str) -> Account | None:
     """The active account that this email and password sign in to, or None.
 
@@ -66,42 +60,3 @@ def authenticate(market: Market | None, email: str, password: str) -> Account | 
     if not account.active:
         return None
     return account
-
-
-SIGN_IN_SUMMARIES = {
-    "password": "Signed in",
-    "link": "Signed in with an emailed link",
-    "signup": "Signed in after signing up",
-}
-
-
-def record_sign_in(account: Account, method: str = "password") -> None:
-    """Keep the last sign-in time and an audit row for the customer's timeline; commits."""
-    account.last_sign_in_at = utcnow()
-    record(
-        account,
-        account.market_id,
-        "auth.signed_in",
-        account,
-        SIGN_IN_SUMMARIES[method],
-        method=method,
-    )
-    db.session.commit()
-
-
-PASSWORD_RULES = "at least 8 characters, with an upper-case letter, a lower-case letter and a digit"
-
-
-def password_problem(password: str) -> str | None:
-    """Why `password` breaks the platform's rules, or None when it is good enough."""
-    password = password or ""
-    if (
-        len(password) < 8
-        or not any(c.isupper() for c in password)
-        or not any(c.islower() for c in password)
-        or not any(c.isdigit() for c in password)
-    ):
-        return f"Use {PASSWORD_RULES}."
-    if len(password) > 200:
-        return "Use at most 200 characters."
-    return None

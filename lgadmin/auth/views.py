@@ -1,20 +1,33 @@
 """Sign in (per market, or as a superuser) and sign out."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
 from .. import limits
-from ..act_as.views import end_seat_on_sign_out
+from ..accounts.sign_ins import record_sign_in
+from ..contact import normalize_email
 from ..extensions import db
+from ..mail import queue_job
 from ..markets.models import Market
 from ..markets.service import market_or_404
+from ..sessions import sign_out_turn
 from ..staff.roles import is_staff
-from ..urls import safe_next_url
+from ..urls import mail_link_root, safe_next_url
 from .forms import SignInForm, SignInLinkForm, SignOutForm, UseSignInLinkForm
 from .links import send_sign_in_link, usable_sign_in_link, use_sign_in_link
-from .service import authenticate, market_staff_sign_ins, record_sign_in
+from .service import authenticate, market_staff_sign_ins
 
 bp = Blueprint("auth", __name__)
 
@@ -95,14 +108,12 @@ def _link_market(market_slug: str) -> Market:
 )
 def request_sign_in_link(market_slug: str):
     """Email me a sign-in link: the same answer whether or not the address has an account."""
-    from ..contact import normalize_email
-    from ..onboarding.emails import base_url, queue_job
 
     market = _link_market(market_slug)
     form = SignInLinkForm()
     if form.validate_on_submit():
         email = normalize_email(form.email.data)
-        queue_job(send_sign_in_link, market.id, email, base_url())
+        queue_job(send_sign_in_link, market.id, email, mail_link_root())
         flash(LINK_SENT.format(email=email, market=market.name), "info")
         return redirect(url_for(".request_sign_in_link", market_slug=market.slug))
     status = 400 if request.method == "POST" else 200
@@ -150,8 +161,8 @@ def sign_out():
         abort(400)
     # In a customer's seat, signing out ends the act-as session too, and signs the manager
     # (never the customer) out everywhere; the manager's sign-in page follows.
-    seat = end_seat_on_sign_out()
-    account = seat.manager if seat else current_user
+    seat = sign_out_turn(current_app._get_current_object())
+    account = seat.account if seat else current_user
     market = account.market if account.is_authenticated else None
     if account.is_authenticated:
         # Signing out signs the account out everywhere (another browser, a lost phone).

@@ -1,17 +1,16 @@
 """The balance ledger: every change is a row, written with the cached balance under a row lock."""
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
-
 from ..accounts.closed import closed_reason
+from ..accounts.locks import lock_account
 from ..accounts.models import Account
 from ..audit.service import record
 from ..extensions import db
 from ..money import format_money
-from ..orders.models import Order
 from ..staff.roles import adjusts_own_account
 from ..submissions import claim_submission
 from ..timeutil import utcnow
@@ -52,17 +51,6 @@ def parse_amount(text: str) -> int:
     return cents
 
 
-def lock_account(account_id: int) -> Account:
-    """The account row, locked until the transaction ends (a no-op lock on SQLite).
-
-    FOR NO KEY UPDATE, since no balance change touches the key: it still serialises every
-    writer of the row, but rows that merely refer to the account (a mail event, a comment)
-    are inserted without waiting for it, as their foreign key check only takes KEY SHARE."""
-    stmt = select(Account).where(Account.id == account_id).with_for_update(key_share=True)
-    account = db.session.execute(stmt.execution_options(populate_existing=True)).scalar_one()
-    return account
-
-
 def record_entry(
     account_id: int,
     amount_cents: int,
@@ -71,7 +59,7 @@ def record_entry(
     reason_code: str = "",
     reason_text: str = "",
     actor: Account | None = None,
-    order: Order | None = None,
+    order_id: int | None = None,
     at: datetime | None = None,
 ) -> LedgerEntry:
     """Add a ledger row and move the cached balance with it. The caller commits."""
@@ -86,7 +74,7 @@ def record_entry(
         reason_code=reason_code,
         reason_text=reason_text,
         created_by_id=actor.id if actor else None,
-        order_id=order.id if order else None,
+        order_id=order_id,
         created_at=at or utcnow(),
     )
     db.session.add(entry)
@@ -101,12 +89,14 @@ def adjust_balance(
     reason_text: str,
     actor: Account | None,
     *,
-    apply_to_open_orders: bool = False,
+    pay_orders: Callable[[LedgerEntry], list[LedgerAllocation]] | None = None,
     at: datetime | None = None,
     submission_key: str | None = None,
 ) -> LedgerEntry:
     """A manager's adjustment; payments received count as prepayments.
 
+    `pay_orders` spends a payment on the account's open orders
+    (orders.service.apply_payment_to_open_orders: the orders domain sits above the ledger).
     With the form's `submission_key`, a second submission of the same form raises
     AlreadyApplied and writes nothing."""
     if adjusts_own_account(actor, account_id):
@@ -136,8 +126,8 @@ def adjust_balance(
         at=at,
     )
     paid_orders = []
-    if apply_to_open_orders and amount_cents > 0:
-        paid_orders = [a.order_id for a in apply_payment_to_open_orders(entry)]
+    if pay_orders is not None and amount_cents > 0:
+        paid_orders = [a.order_id for a in pay_orders(entry)]
     account = db.session.get(Account, account_id)
     record(
         actor,
@@ -152,34 +142,3 @@ def adjust_balance(
         applied_to_orders=paid_orders,
     )
     return entry
-
-
-def apply_payment_to_open_orders(entry: LedgerEntry) -> list[LedgerAllocation]:
-    """Spend a payment on the account's unpaid orders, oldest first."""
-    remaining = entry.amount_cents
-    allocations = []
-    open_orders = db.session.scalars(
-        select(Order)
-        .where(
-            Order.account_id == entry.account_id,
-            Order.amount_due_cents > 0,
-            Order.cancelled_at.is_(None),
-        )
-        .order_by(Order.placed_at, Order.id)
-        .with_for_update()
-    )
-    for order in open_orders:
-        if remaining <= 0:
-            break
-        paid = min(remaining, order.amount_due_cents)
-        order.amount_due_cents -= paid
-        # The payment reaches the order through the balance, so the order shows it as applied.
-        order.balance_applied_cents += paid
-        if order.amount_due_cents == 0:
-            order.paid_at = entry.created_at
-        remaining -= paid
-        allocation = LedgerAllocation(entry=entry, order_id=order.id, amount_cents=paid)
-        db.session.add(allocation)
-        allocations.append(allocation)
-    db.session.flush()
-    return allocations

@@ -16,6 +16,7 @@ from ..segments.service import (
 )
 from ..staff import roles
 from ..tenancy import require_market
+from ..urls import mail_link_root
 from .service import (
     CampaignError,
     campaign_in_market,
@@ -52,7 +53,9 @@ class CampaignView(AdminView):
             try:
                 if segment is None:
                     raise CampaignError({"segment": "Choose the segment to send to."})
-                campaign = send_campaign(current_user, market, segment, subject, message)
+                campaign = send_campaign(
+                    current_user, market, segment, subject, message, root=mail_link_root()
+                )
             except (CampaignError, SegmentError) as error:
                 db.session.rollback()
                 errors, status = error.errors, 400

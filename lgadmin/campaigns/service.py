@@ -2,15 +2,16 @@
 
 from dataclasses import dataclass
 
-from flask import current_app, has_request_context
+from flask import current_app
 from rq import get_current_job
 from sqlalchemy import and_, func, insert, literal, select
 
 from ..accounts.models import Account
 from ..audit.service import record
+from ..deliverability.sends import send_to_account
 from ..extensions import db
 from ..jobs import enqueue
-from ..mail import header_problem, is_temporary_failure, send_to_account
+from ..mail import header_problem, is_temporary_failure
 from ..markets.models import Market
 from ..segments.models import Segment
 from ..segments.service import segment_criteria, segment_where
@@ -59,12 +60,15 @@ def check_campaign(subject: str, message: str) -> dict[str, str]:
     return errors
 
 
-def send_campaign(manager, market: Market, segment: Segment, subject: str, message: str):
+def send_campaign(
+    manager, market: Market, segment: Segment, subject: str, message: str, *, root=None
+):
     """Record a campaign to the segment's customers as they are now and queue its sending.
 
     Commits, because the jobs (possibly on other machines) must see the recipients.
     Customers with Receives Mailings off or a hard bounce are recorded and skipped by
-    the send itself (mail.may_receive), so the rule lives in one place.
+    the send itself (deliverability.sends.may_receive), so the rule lives in one place.
+    `root`: where the mail's links point (the view passes urls.mail_link_root()).
     """
     if segment.market_id != market.id:
         raise LookupError("segment of another market")
@@ -81,10 +85,12 @@ def send_campaign(manager, market: Market, segment: Segment, subject: str, messa
         message=message.strip(),
         sent_by_id=manager.id,
     )
-    return _record_and_queue(manager, market, campaign, where, f"segment “{segment.name}”")
+    return _record_and_queue(manager, market, campaign, where, f"segment “{segment.name}”", root)
 
 
-def send_campaign_to_accounts(manager, market: Market, account_ids, subject: str, message: str):
+def send_campaign_to_accounts(
+    manager, market: Market, account_ids, subject: str, message: str, *, root=None
+):
     """The same campaign to chosen customers of the market (the grid's "Email selected").
 
     Ids of another market are ignored: the recipients are read through the market filter.
@@ -103,10 +109,10 @@ def send_campaign_to_accounts(manager, market: Market, account_ids, subject: str
         sent_by_id=manager.id,
     )
     where = and_(Account.market_id == market.id, Account.id.in_(ids))
-    return _record_and_queue(manager, market, campaign, where, campaign.segment_name)
+    return _record_and_queue(manager, market, campaign, where, campaign.segment_name, root)
 
 
-def _record_and_queue(manager, market: Market, campaign: Campaign, where, audience: str):
+def _record_and_queue(manager, market: Market, campaign: Campaign, where, audience: str, root):
     db.session.add(campaign)
     db.session.flush()
     db.session.execute(
@@ -137,12 +143,10 @@ def _record_and_queue(manager, market: Market, campaign: Campaign, where, audien
         f"Campaign “{campaign.subject}” to {audience} ({len(ids):,} customers)",
     )
     db.session.commit()
-    # Links in the mail (unsubscribe) must be absolute, and the jobs have no request to ask.
-    root = (
-        mail_link_root()
-        if current_app.config.get("LGADMIN_BASE_URL") or has_request_context()
-        else ""
-    )
+    # Links in the mail (unsubscribe) must be absolute, and the jobs have no request to ask:
+    # the caller's root, else LGADMIN_BASE_URL (read here, never the request's address).
+    if root is None:
+        root = mail_link_root() if current_app.config.get("LGADMIN_BASE_URL") else ""
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
         enqueue(send_campaign_batch, campaign.id, batch[0], batch[-1], root)

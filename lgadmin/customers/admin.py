@@ -13,6 +13,13 @@ from ..merge.admin import CustomerMergeMixin
 from ..money import format_money
 from ..onboarding.admin import OnboardingAdminMixin
 from ..privacy.admin import PrivacyAdminMixin
+from ..segments.grid import (
+    CUSTOMER_TYPES,
+    DEFAULT_SORT,
+    SORTS,
+    VERIFIED_CHOICES,
+    customer_page,
+)
 from ..staff import roles
 from ..tenancy import require_market
 from ..timeutil import format_date, market_today, to_market_time
@@ -22,13 +29,6 @@ from .admin_extras import AccountExtrasMixin, grid_filters_of_request
 from .admin_insight import ACTIVE_ONLY, CustomerInsightMixin, grid_filters
 from .admin_timeline import CustomerTimelineMixin
 from .forms import AdjustLoyaltyForm, BonusPointsForm
-from .grid import (
-    CUSTOMER_TYPES,
-    DEFAULT_SORT,
-    SORTS,
-    VERIFIED_CHOICES,
-    customer_page,
-)
 from .icons import LEGEND, status_icons
 
 
@@ -76,7 +76,7 @@ class CustomerView(
         "pickup_location": "Pickup Location",
     }
     column_sortable_list = tuple(SORTS)
-    # Searching is ours (customers.grid); this only turns Flask-Admin's search box on.
+    # Searching is ours (segments.grid); this only turns Flask-Admin's search box on.
     column_searchable_list = ("first_name", "last_name", "email")
 
     def search_placeholder(self) -> str:

@@ -17,13 +17,14 @@ from ..accounts.models import Account
 from ..campaigns.service import CampaignError
 from ..extensions import db
 from ..groups.service import format_percent, market_groups
+from ..segments.grid import sort_orders
 from ..staff import roles
 from ..staff.roles import requires
 from ..tenancy import require_market
 from ..timeutil import market_today
+from ..urls import mail_link_root
 from .bulk import BULK_ACTIONS, BulkError, apply_bulk, customers, selected_accounts
 from .export import csv_download
-from .grid import sort_orders
 
 
 def _bulk_action(name: str):
@@ -113,6 +114,7 @@ class BulkActionsMixin:
                 ids,
                 subject=subject,
                 message=message,
+                root=mail_link_root(),
             )
             db.session.commit()
         except CampaignError as error:

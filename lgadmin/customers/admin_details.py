@@ -9,22 +9,25 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..accounts.closed import closed_reason
 from ..accounts.models import Account
 from ..accounts.versions import StaleForm
+from ..auth.resets import ResetLinkRefused, record_reset_link
 from ..balance.models import LedgerEntry
 from ..balance.service import BalanceError, adjust_balance, parse_amount
 from ..contact import display_phone, market_region
 from ..deliverability.complaints import spam_complaint_on
 from ..extensions import db
+from ..mail import queue_job
 from ..membership.service import MembershipError, update_membership
 from ..money import format_money
-from ..onboarding.emails import base_url, queue_job, send_password_reset
-from ..onboarding.resets import ResetLinkRefused, record_reset_link
+from ..onboarding.emails import send_password_reset
 from ..orders.models import Order
+from ..orders.service import apply_payment_to_open_orders
 from ..payments.client import payments_enabled
 from ..staff import roles
 from ..staff.roles import can, requires
 from ..submissions import ALREADY_APPLIED, AlreadyApplied
 from ..tenancy import require_market
 from ..timeutil import format_date
+from ..urls import mail_link_root
 from .details import customer_details
 from .forms import (
     AdjustBalanceForm,
@@ -128,7 +131,9 @@ class CustomerDetailsMixin:
                     code,
                     text,
                     current_user,
-                    apply_to_open_orders=form.apply_to_open_orders.data,
+                    pay_orders=apply_payment_to_open_orders
+                    if form.apply_to_open_orders.data
+                    else None,
                     submission_key=form.submission_key.data,
                 )
                 db.session.commit()
@@ -263,7 +268,7 @@ class CustomerDetailsMixin:
             db.session.rollback()
             return self._render_details(account, 400, reset_link_error=str(error))
         # The job of the shopper's own "Forgot password": the same email, link and limits.
-        outcome = queue_job(send_password_reset, market.id, account.email, base_url())
+        outcome = queue_job(send_password_reset, market.id, account.email, mail_link_root())
         if outcome.unsent:
             flash(f"The reset link could not be emailed: {outcome.unsent[0]}.", "error")
         else:

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from ..accounts.models import Account
 from ..accounts.versions import StaleForm
+from ..addresses.forms import AddressForm, DeleteAddressForm
 from ..addresses.service import AddressError, address_book, address_of, delete_address, save_address
 from ..extensions import db
 from ..groups.service import GroupError, format_percent, market_groups, update_group_and_tax
@@ -23,25 +24,23 @@ from ..loyalty.service import (
     loyalty_history,
     parse_points,
 )
-from ..onboarding.emails import base_url, queue_invitation_emails
+from ..onboarding.emails import queue_invitation_emails
+from ..onboarding.guests import GuestError, invite_guest
+from ..segments.grid import matching_account_ids
 from ..segments.service import segment_criteria, segment_with_pickup_name
 from ..staff import roles
 from ..staff.roles import requires
 from ..submissions import ALREADY_APPLIED, AlreadyApplied
 from ..tenancy import require_market
-from ..urls import safe_next_url
+from ..urls import mail_link_root, safe_next_url
 from .forms import (
-    AddressForm,
     AdjustLoyaltyForm,
     BonusPointsForm,
-    DeleteAddressForm,
     EnrollLoyaltyForm,
     GroupTaxForm,
     InviteGuestForm,
     options,
 )
-from .grid import matching_account_ids
-from .guests import GuestError, invite_guest
 
 RECENT_POINTS = 10
 ADDRESS_FIELDS = (
@@ -293,7 +292,7 @@ class AccountExtrasMixin:
                 db.session.rollback()
                 flash(str(error), "error")
             else:
-                queue_invitation_emails([invitation.id], base_url())
+                queue_invitation_emails([invitation.id], mail_link_root())
                 flash(
                     f"Invitation sent to {account.email}. Their orders will be in their "
                     "account once they register.",

@@ -17,7 +17,9 @@ from flask_login import current_user
 
 from ..contact import market_region
 from ..extensions import db
+from ..search import search_words
 from ..segments.criteria import Criteria, describe, parse_criteria
+from ..segments.grid import CUSTOMER_TYPES, VERIFIED_CHOICES, customer_filter, sort_orders
 from ..segments.models import Segment
 from ..segments.service import pickup_name, segment_criteria, segment_with_pickup_name
 from ..staff import roles
@@ -31,7 +33,6 @@ from .export import (
     record_customers_export,
     write_xlsx,
 )
-from .grid import CUSTOMER_TYPES, VERIFIED_CHOICES, customer_filter, search_words, sort_orders
 from .metrics import DEFINITIONS, customer_metrics, weekly_activity
 
 ACTIVE_ONLY = "active"

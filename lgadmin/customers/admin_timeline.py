@@ -4,7 +4,7 @@ from flask import request
 from flask_admin import expose
 
 from ..accounts.models import Account
-from ..act_as.views import close_overdue_sessions
+from ..act_as.seat import close_overdue_sessions
 from ..staff import roles
 from ..staff.roles import requires
 from ..tenancy import require_market

@@ -219,7 +219,12 @@ def apply_bulk(manager: Account, market: Market, action: str, raw_ids, **params)
     _record_bulk(manager, market, result)
     if action == "email_selected" and result.changed:
         result.campaign = send_campaign_to_accounts(
-            manager, market, result.changed, params["subject"], params["message"]
+            manager,
+            market,
+            result.changed,
+            params["subject"],
+            params["message"],
+            root=params.get("root"),
         )
     return result
 

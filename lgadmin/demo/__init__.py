@@ -10,7 +10,7 @@ import random
 
 from sqlalchemy import select
 
-from ..auth.service import hash_password
+from ..accounts.passwords import hash_password
 from ..extensions import db
 from ..markets.models import Market
 from ..timeutil import utcnow

@@ -5,10 +5,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 from ..balance.service import adjust_balance
-from ..customers.guests import place_guest_order
 from ..extensions import db
+from ..onboarding.guests import place_guest_order
 from ..orders.models import CartItem, PaymentChoice
-from ..orders.service import place_order
+from ..orders.service import apply_payment_to_open_orders, place_order
 from ..timeutil import utcnow
 from .names import FIRST_NAMES
 
@@ -38,7 +38,7 @@ def order_history(account, manager, products, rng, now) -> None:
             "cash",
             "Paid at pickup",
             manager,
-            apply_to_open_orders=True,
+            pay_orders=apply_payment_to_open_orders,
             at=now - timedelta(hours=rng.randint(1, 48)),
         )
     if rng.random() < 0.05:

@@ -5,6 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from sqlalchemy import func, select, update
 
 from ..accounts.models import Account
+from ..accounts.versions import check_version
 from ..audit.service import record
 from ..extensions import db
 from ..markets.models import Market
@@ -144,8 +145,6 @@ def update_group_and_tax(
     expected_version: int | None = None,
 ) -> list[str]:
     """The account's customer group, Tax exempt flag and VAT ID; returns what changed."""
-    from ..accounts.versions import check_version
-
     check_version(account, expected_version)
     group = None
     if group_id not in (None, "", "None"):

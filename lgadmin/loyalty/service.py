@@ -12,9 +12,9 @@ from typing import NamedTuple
 from sqlalchemy import select
 
 from ..accounts.closed import closed_reason
+from ..accounts.locks import lock_account
 from ..accounts.models import Account
 from ..audit.service import record
-from ..balance.service import lock_account
 from ..extensions import db
 from ..markets.models import Market
 from ..staff.roles import adjusts_own_account

@@ -11,16 +11,16 @@ from datetime import date
 from sqlalchemy import delete, exists, func, or_, select, update
 
 from ..accounts.comments import add_comment
+from ..accounts.locks import lock_account
 from ..accounts.models import Account, AccountMerge, Comment
+from ..accounts.search import search_clause
 from ..act_as.models import ActAsSession
 from ..act_as.service import expiry_reason
 from ..addresses.models import Address
 from ..addresses.service import MAILING_COLUMNS, default_shipping, mirror_default_shipping
 from ..audit.service import record
 from ..balance.models import LedgerEntry
-from ..balance.service import lock_account
 from ..catalog.models import GrowerProfile
-from ..customers.grid import search_clause, search_words
 from ..extensions import db
 from ..loyalty.models import LoyaltyEntry
 from ..markets.models import Market
@@ -30,6 +30,7 @@ from ..orders.models import CartItem, Order
 from ..orders.service import recount_orders
 from ..payments.models import CardCharge, PaymentMethod
 from ..privacy.models import DataRequest
+from ..search import search_words
 from ..timeutil import format_date, market_today, utcnow
 
 MOVE, MERGE, DELETE, LEAVE = "move", "merge", "delete", "leave"

@@ -21,11 +21,12 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..customers.users_export import export_filename, users_export
 from ..extensions import db
 from ..limits import invitations_limit
+from ..mail import MailOutcome
 from ..staff import roles
 from ..tenancy import require_market
+from ..urls import mail_link_root
 from .csv_import import (
     MAX_BYTES,
     MAX_ROWS,
@@ -35,7 +36,7 @@ from .csv_import import (
     preview_totals,
     template_csv,
 )
-from .emails import MailOutcome, base_url, queue_invitation_emails, queue_welcome_emails
+from .emails import queue_invitation_emails, queue_welcome_emails
 from .forms import AddCustomerForm, ImportForm, InvitationsForm, UploadCsvForm
 from .invitations import (
     MAX_ADDRESSES,
@@ -45,6 +46,7 @@ from .invitations import (
 )
 from .models import ImportPreview, ImportStatus, InvitationBatch
 from .service import AlreadyHasAccount, InvalidDetails, create_customer
+from .users_export import export_filename, users_export
 
 
 def _wants_fragment() -> bool:
@@ -95,7 +97,9 @@ class OnboardingAdminMixin:
                     f"{form.email.data.strip()} already has an account at {market.name}.",
                 ]
             else:
-                tell_about_mail(queue_welcome_emails([created.id], base_url()), "welcome email")
+                tell_about_mail(
+                    queue_welcome_emails([created.id], mail_link_root()), "welcome email"
+                )
                 form = AddCustomerForm(formdata=None)  # cleared for the next person
                 form.set_pickup_choices(market)
         status = 400 if request.method == "POST" and created is None else 200
@@ -181,7 +185,7 @@ class OnboardingAdminMixin:
                 return redirect(url_for(".import_preview_view", preview_id=preview.id))
             if imported:
                 created = preview.result["created"]
-                outcome = queue_welcome_emails([c["account_id"] for c in created], base_url())
+                outcome = queue_welcome_emails([c["account_id"] for c in created], mail_link_root())
                 flash(f"Imported {len(created)} customers.", "success")
                 tell_about_mail(outcome, "welcome emails")
             else:
@@ -215,7 +219,7 @@ class OnboardingAdminMixin:
                 error = str(refused)
             else:
                 if is_new:
-                    outcome = queue_invitation_emails(batch_invitation_ids(batch), base_url())
+                    outcome = queue_invitation_emails(batch_invitation_ids(batch), mail_link_root())
                     tell_about_mail(outcome, "invitations")
                 return redirect(url_for(".invitations_summary_view", batch_id=batch.id))
         elif request.method == "POST":

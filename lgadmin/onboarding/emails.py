@@ -6,78 +6,25 @@ One job per message: a failing address is retried with back-off (rq's Retry)
 while the others go out.
 """
 
-from dataclasses import dataclass, field
-from smtplib import SMTPException, SMTPRecipientsRefused
-from urllib.parse import urlsplit
-
-from flask import current_app
 from sqlalchemy import select
 
 from ..accounts.models import Account
+from ..deliverability.sends import market_reply_to, send_to_account
 from ..extensions import db
-from ..jobs import enqueue_many, ran_inline
-from ..mail import metadata_headers, render_parts, send_mail, send_to_account
+from ..mail import MailOutcome, metadata_headers, queue_jobs, render_parts, send_mail
 from ..markets.models import Market
 from ..timeutil import utcnow
-from ..urls import https_in_production, mail_link_root
+from ..urls import external_url
+from .guests import invite_guest, recently_invited
 from .models import Invitation, TokenPurpose
-from .tokens import new_token
+from .service import account_by_email
+from .tokens import issue_password_token, new_token, recent_reset_count
 
 WELCOME_TEMPLATE = "lgadmin/mail/welcome"
 RESET_TEMPLATE = "lgadmin/mail/reset_password"
 INVITATION_TEMPLATE = "lgadmin/mail/invitation"
 ALREADY_REGISTERED_TEMPLATE = "lgadmin/mail/already_registered"
 RESETS_PER_HOUR = 5
-
-
-def base_url() -> str:
-    """Where links in emails point: LGADMIN_BASE_URL, else the address of this request."""
-    return mail_link_root()
-
-
-def external_url(root: str, endpoint: str, **values) -> str:
-    """An absolute URL under `root`, built without a request (jobs run in workers)."""
-    parts = urlsplit(https_in_production(root))
-    adapter = current_app.url_map.bind(
-        parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https"
-    )
-    return adapter.build(endpoint, values, force_external=True)
-
-
-@dataclass
-class MailOutcome:
-    """What became of the messages a request queued, for telling the manager."""
-
-    unsent: list[str] = field(default_factory=list)  # why each message sent inline failed
-    sent_now: bool = False  # the queue was unreachable, so the request sent them itself
-
-
-def queue_job(func, *args) -> MailOutcome:
-    """Queue one message's job (inline without Redis, where a failure is logged, not raised)."""
-    return queue_jobs(func, [args])
-
-
-def queue_jobs(func, arg_lists) -> MailOutcome:
-    """One job per message, so one failing address never holds up the others."""
-    outcome = MailOutcome()
-
-    def log_failure(args, error):
-        db.session.rollback()
-        current_app.logger.error("lgadmin: %s%r failed: %s", func.__name__, args, error)
-        outcome.unsent.append(failure_reason(error))
-
-    enqueue_many(func, arg_lists, on_error=log_failure)
-    outcome.sent_now = ran_inline()
-    return outcome
-
-
-def failure_reason(error: Exception) -> str:
-    """Why a message was not sent, in words a manager can act on."""
-    if isinstance(error, SMTPRecipientsRefused):
-        return "the mail server refused " + ", ".join(error.recipients)
-    if isinstance(error, SMTPException | OSError):
-        return f"the mail server could not be reached or refused the message ({error})"
-    return f"an error: {error}"
 
 
 def queue_welcome_emails(account_ids, root: str) -> MailOutcome:
@@ -99,8 +46,6 @@ def _sign_in_links(root: str, market: Market) -> dict:
 
 def send_welcome_email(account_id: int, root: str) -> bool:
     """Job: the welcome email with a 7-day set-password link, for an account a manager made."""
-    from .tokens import issue_password_token
-
     account = db.session.get(Account, account_id)
     if account is None or account.password_hash or not account.active:
         return False  # gone, or already has a password (signed up or reset meanwhile)
@@ -125,8 +70,6 @@ def send_password_reset(market_id: int, email: str, root: str) -> bool:
     Queued for every request, so the answer and its timing say nothing about
     whether the address has an account.
     """
-    from .service import account_by_email
-    from .tokens import issue_password_token, recent_reset_count
 
     market = db.session.get(Market, market_id)
     account = account_by_email(market, email) if market else None
@@ -154,8 +97,6 @@ def send_signup_answer(market_id: int, email: str, root: str) -> bool:
     their orders); a member gets a reminder of how to sign in. The signup page says the
     same for both, so it tells nobody which the address is.
     """
-    from ..customers.guests import invite_guest, recently_invited
-    from .service import account_by_email
 
     market = db.session.get(Market, market_id)
     account = account_by_email(market, email) if market else None
@@ -210,6 +151,7 @@ def send_invitation_email(invitation_id: int, root: str) -> bool:
         # No account yet: reports match the market and the invitation.
         metadata_headers(market.id, invitation=invitation.id),
         market,
+        reply_to=market_reply_to(market),
     )
     invitation.sent_at = utcnow()
     db.session.commit()

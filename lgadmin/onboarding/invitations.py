@@ -12,7 +12,7 @@ from ..audit.service import record
 from ..extensions import db
 from ..markets.models import Market
 from .models import Invitation, InvitationBatch
-from .tokens import new_token
+from .tokens import hash_token, new_token
 from .values import clean_text, email_problem, existing_emails, normalize_email
 
 MAX_ADDRESSES = 200
@@ -142,8 +142,6 @@ def batch_invitation_ids(batch: InvitationBatch) -> list[int]:
 
 def usable_invitation(market: Market, raw: str) -> Invitation | None:
     """The market's invitation whose link carries `raw`, while it is not yet accepted."""
-    from .tokens import hash_token
-
     if not raw or len(raw) > 200:
         return None
     invitation = db.session.scalars(

@@ -4,8 +4,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import Account
+from ..accounts.passwords import hash_password, password_problem
+from ..addresses.service import mailing_address_edited
 from ..audit.service import record
-from ..auth.service import hash_password, password_problem
 from ..extensions import db
 from ..markets.models import Market
 from ..membership.service import grant_trial_orders
@@ -173,8 +174,6 @@ def register_guest(guest: Account, values: CustomerValues, password: str) -> Acc
 
 def add_mailing_address_to_book(account: Account) -> None:
     """An address typed at signup or by a manager is the first entry of the address book."""
-    from ..addresses.service import mailing_address_edited
-
     db.session.flush()
     mailing_address_edited(account)
 

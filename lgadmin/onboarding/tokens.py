@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from ..accounts.models import Account
+from ..accounts.passwords import hash_password
 from ..audit.service import record
-from ..auth.service import hash_password
 from ..extensions import db
 from ..markets.models import Market
 from ..timeutil import utcnow

@@ -6,10 +6,11 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from ..accounts.models import Account
+from ..deliverability.sends import send_to_account
 from ..extensions import db
-from ..mail import send_to_account
 from ..markets.models import Market
 from ..timeutil import utcnow
+from ..urls import external_url
 from .models import Token, TokenPurpose
 from .tokens import add_token, hash_token
 
@@ -24,7 +25,6 @@ def mark_verified(account: Account, at=None) -> None:
 
 def send_confirmation_email(account_id: int, root: str) -> bool:
     """Job: the signup confirmation link (7 days) for an account not yet verified."""
-    from .emails import external_url
 
     account = db.session.get(Account, account_id)
     if account is None or account.is_verified or not account.active:

@@ -5,11 +5,14 @@ from flask_login import current_user, login_user
 
 from .. import limits
 from ..accounts.models import Account
-from ..auth.service import PASSWORD_RULES, password_problem, record_sign_in
+from ..accounts.passwords import PASSWORD_RULES, password_problem
+from ..accounts.sign_ins import record_sign_in
 from ..extensions import db
+from ..mail import queue_job
 from ..markets.models import Market
 from ..markets.service import market_or_404
-from .emails import base_url, queue_job, send_password_reset, send_signup_answer
+from ..urls import mail_link_root
+from .emails import send_password_reset, send_signup_answer
 from .forms import ForgotPasswordForm, SetPasswordForm, SignupForm
 from .invitations import usable_invitation
 from .service import AlreadyHasAccount, GuestMustBeInvited, InvalidDetails, sign_up
@@ -70,7 +73,7 @@ def signup(market_slug: str):
         except (GuestMustBeInvited, AlreadyHasAccount):
             # A guest's address and a member's get the same answer; the email says which.
             email = normalize_email(form.email.data)
-            queue_job(send_signup_answer, market.id, email, base_url())
+            queue_job(send_signup_answer, market.id, email, mail_link_root())
             flash(SIGNUP_EMAILED.format(email=email, market=market.name), "info")
             return redirect(url_for("auth.market_sign_in", market_slug=market.slug))
         except InvalidDetails as error:
@@ -79,7 +82,7 @@ def signup(market_slug: str):
                     form[name].errors = [*form[name].errors, problem]
         else:
             if not account.is_verified:
-                queue_job(send_confirmation_email, account.id, base_url())
+                queue_job(send_confirmation_email, account.id, mail_link_root())
             session.clear()
             login_user(account)
             record_sign_in(account, "signup")
@@ -115,7 +118,7 @@ def forgot_password(market_slug: str):
     if form.validate_on_submit():
         email = normalize_email(form.email.data)
         # Always queued, whether or not the address has an account: the job decides.
-        queue_job(send_password_reset, market.id, email, base_url())
+        queue_job(send_password_reset, market.id, email, mail_link_root())
         flash(FORGOT_SENT.format(email=email, market=market.name), "info")
         return redirect(url_for("auth.market_sign_in", market_slug=market.slug))
     return render_template("lgadmin/onboarding/forgot_password.html", form=form, market=market)

@@ -5,9 +5,10 @@ from decimal import Decimal
 
 from sqlalchemy import case, func, select, update
 
+from ..accounts.locks import lock_account
 from ..accounts.models import Account
-from ..balance.models import LedgerKind
-from ..balance.service import lock_account, record_entry
+from ..balance.models import LedgerAllocation, LedgerEntry, LedgerKind
+from ..balance.service import record_entry
 from ..catalog.models import Product
 from ..extensions import db
 from ..loyalty.service import earn_for_order
@@ -75,7 +76,7 @@ def place_order(
         -total,
         LedgerKind.ORDER,
         reason_text=f"Order #{order.id}",
-        order=order,
+        order_id=order.id,
         actor=placed_by,
         at=at,
     )
@@ -122,3 +123,34 @@ def recount_orders(account_ids=None) -> None:
         stmt = stmt.where(Account.id.in_(list(account_ids)))
     db.session.execute(stmt.execution_options(synchronize_session=False))
     db.session.expire_all()
+
+
+def apply_payment_to_open_orders(entry: LedgerEntry) -> list[LedgerAllocation]:
+    """Spend a payment on the account's unpaid orders, oldest first."""
+    remaining = entry.amount_cents
+    allocations = []
+    open_orders = db.session.scalars(
+        select(Order)
+        .where(
+            Order.account_id == entry.account_id,
+            Order.amount_due_cents > 0,
+            Order.cancelled_at.is_(None),
+        )
+        .order_by(Order.placed_at, Order.id)
+        .with_for_update()
+    )
+    for order in open_orders:
+        if remaining <= 0:
+            break
+        paid = min(remaining, order.amount_due_cents)
+        order.amount_due_cents -= paid
+        # The payment reaches the order through the balance, so the order shows it as applied.
+        order.balance_applied_cents += paid
+        if order.amount_due_cents == 0:
+            order.paid_at = entry.created_at
+        remaining -= paid
+        allocation = LedgerAllocation(entry=entry, order_id=order.id, amount_cents=paid)
+        db.session.add(allocation)
+        allocations.append(allocation)
+    db.session.flush()
+    return allocations

@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..accounts.locks import lock_account
 from ..accounts.models import Account, Comment
 from ..act_as.models import ActAsSession
 from ..act_as.service import expiry_reason
 from ..addresses.models import Address
 from ..audit.models import AuditEntry
 from ..audit.service import record, record_export
-from ..balance.service import lock_account
 from ..campaigns.models import CampaignRecipient
 from ..deliverability.models import MailEvent
 from ..extensions import db

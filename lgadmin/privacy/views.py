@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, send_file, url_for
 
 from ..extensions import db, limiter
 from ..limits import POST, by_account
-from ..shop.views import shopper_page
+from ..shop.pages import shopper_page
 from ..timeutil import format_datetime
 from .forms import DataRequestForm
 from .models import DataRequestKind

@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from sqlalchemy import String, cast, select
 
 from ..audit.service import record
-from ..customers.grid import count_customers, customer_filter, customer_page
 from ..extensions import db
 from ..markets.models import Market, PickupLocation
 from ..timeutil import utcnow
 from ..urls import parse_id
 from .criteria import Criteria, describe, parse_criteria
+from .grid import count_customers, customer_filter, customer_page
 from .models import Segment
 
 PREVIEW_ROWS = 20

@@ -5,10 +5,10 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 from wtforms.validators import Length
 
+from ..addresses.forms import AddressForm, DeleteAddressForm
 from ..addresses.service import AddressError, address_book, address_of, delete_address, save_address
-from ..customers.forms import AddressForm, DeleteAddressForm
 from ..extensions import db
-from .views import shopper_page
+from .pages import shopper_page
 
 bp = Blueprint("shop_addresses", __name__, url_prefix="/m/<market_slug>/account")
 

@@ -4,23 +4,21 @@ A manager acting as a customer uses exactly these pages, in the customer's seat.
 """
 
 import secrets
-from functools import wraps
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from ..act_as.seat import current_session
 from ..act_as.service import recent_help
-from ..act_as.views import current_session
 from ..addresses.service import address_book
 from ..extensions import db
-from ..markets.models import Market
-from ..markets.service import market_or_404
 from ..orders.models import PaymentChoice
 from ..payments.cards import default_card
 from ..payments.client import payments_enabled
 from ..payments.service import charge_order_with_saved_card, shopper_card_context
 from ..submissions import AlreadyApplied
+from .pages import ACCOUNT_PAGE_PARTS, market_page, shopper_page
 from .service import (
     ShopError,
     cart_lines,
@@ -42,31 +40,9 @@ PAYMENT_LABELS = {
 }
 
 
-def _market(slug: str) -> Market:
-    return market_or_404(slug)
-
-
-def shopper_page(view):
-    """The market's own signed-in account only; anyone else signs in at this market."""
-
-    @wraps(view)
-    def wrapper(market_slug: str, **kwargs):
-        market = _market(market_slug)
-        if not current_user.is_authenticated:
-            return redirect(
-                url_for("auth.market_sign_in", market_slug=market.slug, next=request.full_path)
-            )
-        if current_user.market_id != market.id:
-            abort(404)
-        g.shop_market = market
-        return view(market, current_user._get_current_object(), **kwargs)
-
-    return wrapper
-
-
 @bp.route("/")
 def home(market_slug: str):
-    market = _market(market_slug)
+    market = market_page(market_slug)
     signed_in = current_user.is_authenticated and current_user.market_id == market.id
     return render_template(
         "lgadmin/shop/home.html",
@@ -188,8 +164,11 @@ def account(market, account):
 
 
 def account_page(market, account, edited=None, status=200):
-    from ..privacy.views import your_data_context
     from .address_book import address_book_context
+
+    parts = {}
+    for part in ACCOUNT_PAGE_PARTS:
+        parts.update(part(account))
 
     return render_template(
         "lgadmin/shop/account.html",
@@ -199,5 +178,5 @@ def account_page(market, account, edited=None, status=200):
         helped=recent_help(account),
         **shopper_card_context(account.id),
         **address_book_context(account, edited),
-        **your_data_context(account),
+        **parts,
     ), status

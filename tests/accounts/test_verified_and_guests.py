@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from lgadmin.accounts.models import Account
-from lgadmin.customers.guests import place_guest_order
 from lgadmin.extensions import db
+from lgadmin.onboarding.guests import place_guest_order
 from lgadmin.orders.models import Order
 from lgadmin.timeutil import utcnow
 from tests.accounts.helpers import details, fresh, post, section

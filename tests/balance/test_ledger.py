@@ -11,7 +11,7 @@ from lgadmin.balance.models import LedgerEntry, LedgerKind
 from lgadmin.balance.service import BalanceError, adjust_balance, parse_amount
 from lgadmin.extensions import db
 from lgadmin.orders.models import Order, PaymentChoice
-from lgadmin.orders.service import place_order
+from lgadmin.orders.service import apply_payment_to_open_orders, place_order
 from lgadmin.submissions import AlreadyApplied
 from tests.factories import AccountFactory, ProductFactory
 
@@ -78,12 +78,14 @@ def test_payment_applied_to_open_orders_pays_oldest_first_and_keeps_the_rest():
     second = place_order(account, [(product, Decimal(2))], PaymentChoice.PAY_AT_PICKUP)
     db.session.commit()
     assert account.balance_cents == -5000
-    entry = adjust_balance(account.id, 4000, "cash", "", manager, apply_to_open_orders=True)
+    entry = adjust_balance(
+        account.id, 4000, "cash", "", manager, pay_orders=apply_payment_to_open_orders
+    )
     db.session.commit()
     assert (first.amount_due_cents, first.paid_at is not None) == (0, True)
     assert (second.amount_due_cents, second.paid_at) == (1000, None)
     assert [a.amount_cents for a in entry.allocations] == [3000, 1000]
-    adjust_balance(account.id, 3000, "check", "", manager, apply_to_open_orders=True)
+    adjust_balance(account.id, 3000, "check", "", manager, pay_orders=apply_payment_to_open_orders)
     db.session.commit()
     assert second.amount_due_cents == 0
     assert account.balance_cents == 2000  # what is left stays as balance
@@ -98,7 +100,9 @@ def test_cached_balance_always_equals_the_ledger_sum():
         lambda: place_order(account, [(product, Decimal(4))], PaymentChoice.BALANCE),
         lambda: place_order(account, [(product, Decimal(1))], PaymentChoice.PAY_AT_PICKUP),
         lambda: adjust_balance(account.id, -250, "correction", "Fee", manager),
-        lambda: adjust_balance(account.id, 5000, "cash", "", manager, apply_to_open_orders=True),
+        lambda: adjust_balance(
+            account.id, 5000, "cash", "", manager, pay_orders=apply_payment_to_open_orders
+        ),
         lambda: place_order(account, [(product, Decimal(2))], PaymentChoice.CARD),
         lambda: adjust_balance(account.id, -1200, "refund", "Returned", manager),
     ]
@@ -173,7 +177,7 @@ def test_the_same_form_submitted_at_once_from_many_requests_applies_once(app, po
 def test_a_held_balance_lock_does_not_hold_up_a_mail_event_for_the_account(app, postgres_url):
     from sqlalchemy import text
 
-    from lgadmin.balance.service import lock_account
+    from lgadmin.accounts.locks import lock_account
     from lgadmin.deliverability.models import MailEvent, MailEventKind
 
     account = AccountFactory()

@@ -141,8 +141,9 @@ def test_the_search_index_serves_an_accent_free_search_on_postgresql(market, is_
     from sqlalchemy import select, text
 
     from lgadmin.accounts.models import Account
-    from lgadmin.customers.grid import search_clause, search_words
+    from lgadmin.accounts.search import search_clause
     from lgadmin.extensions import db
+    from lgadmin.search import search_words
 
     AccountFactory(market=market, first_name="Siobhán")
     db.session.commit()

@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from lgadmin.accounts.models import Comment
 from lgadmin.audit.models import AuditEntry
+from lgadmin.deliverability.sends import may_receive
 from lgadmin.deliverability.service import note_reenabled
 from lgadmin.extensions import db
-from lgadmin.mail import may_receive
 from lgadmin.timeutil import utcnow
 from tests.factories import AccountFactory
 

@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from lgadmin.accounts.models import Account, Comment
 from lgadmin.deliverability.models import MailSend
+from lgadmin.deliverability.sends import send_to_account
 from lgadmin.deliverability.unsubscribe import unsubscribe_token, unsubscribe_url
 from lgadmin.extensions import db
-from lgadmin.mail import send_to_account
 from lgadmin.timeutil import utcnow
 from tests.factories import AccountFactory, MarketFactory
 

@@ -58,7 +58,7 @@ def _outbox_messages(app):
 
 
 def test_mail_for_an_account_names_its_market_and_account(app):
-    from lgadmin.mail import send_to_account
+    from lgadmin.deliverability.sends import send_to_account
 
     account = AccountFactory(email="pat@example.org")
     before = len(_outbox_messages(app))
@@ -71,7 +71,7 @@ def test_mail_for_an_account_names_its_market_and_account(app):
 
 
 def test_opted_out_accounts_get_receipts_but_no_newsletters(app):
-    from lgadmin.mail import send_to_account
+    from lgadmin.deliverability.sends import send_to_account
 
     account = AccountFactory(receives_mailings=False)
     with app.test_request_context():
@@ -80,7 +80,7 @@ def test_opted_out_accounts_get_receipts_but_no_newsletters(app):
 
 
 def test_a_hard_bounced_address_gets_nothing(app):
-    from lgadmin.mail import send_to_account
+    from lgadmin.deliverability.sends import send_to_account
     from lgadmin.timeutil import utcnow
 
     account = AccountFactory(email_bounced_at=utcnow())

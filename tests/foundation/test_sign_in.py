@@ -1,6 +1,6 @@
 from werkzeug.security import check_password_hash
 
-from lgadmin.auth.service import hash_password
+from lgadmin.accounts.passwords import hash_password
 from tests.conftest import csrf_token_from, sign_in
 from tests.factories import AccountFactory, MarketFactory, SuperuserFactory
 

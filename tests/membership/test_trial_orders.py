@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from lgadmin.accounts.models import Account
-from lgadmin.customers.guests import guest_account, invite_guest, place_guest_order
 from lgadmin.extensions import db
 from lgadmin.onboarding.csv_import import carry_out_import, create_preview
+from lgadmin.onboarding.guests import guest_account, invite_guest, place_guest_order
 from lgadmin.onboarding.invitations import send_invitations
 from lgadmin.onboarding.models import Invitation
 from lgadmin.onboarding.service import create_customer, sign_up

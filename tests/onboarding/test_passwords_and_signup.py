@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from lgadmin.accounts.models import Account
-from lgadmin.auth.service import password_problem
+from lgadmin.accounts.passwords import password_problem
 from lgadmin.extensions import db
 from lgadmin.onboarding.emails import send_welcome_email
 from lgadmin.onboarding.models import Token

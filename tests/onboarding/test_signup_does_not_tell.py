@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from lgadmin.accounts.models import Account
-from lgadmin.customers.guests import place_guest_order
 from lgadmin.extensions import db
+from lgadmin.onboarding.guests import place_guest_order
 from tests.factories import AccountFactory, MarketFactory, ProductFactory
 from tests.onboarding.helpers import link_in, post_form, text_of
 

@@ -15,7 +15,7 @@ from lgadmin.membership.service import update_membership
 from lgadmin.onboarding.models import TokenPurpose
 from lgadmin.onboarding.tokens import add_token
 from lgadmin.orders.models import CartItem, PaymentChoice
-from lgadmin.orders.service import place_order
+from lgadmin.orders.service import apply_payment_to_open_orders, place_order
 from lgadmin.timeutil import utcnow
 from tests.factories import AccountFactory, MarketFactory, PaymentMethodFactory, ProductFactory
 
@@ -70,7 +70,9 @@ def customer(market, manager):
     order = place_order(robin, [(product, Decimal(2))], PaymentChoice.PAY_AT_PICKUP)
     order.delivery_address = "Robin Hayes, 12 Oak St, Athens, GA 30601"
     db.session.flush()
-    adjust_balance(robin.id, order.total_cents, "cash", "", manager, apply_to_open_orders=True)
+    adjust_balance(
+        robin.id, order.total_cents, "cash", "", manager, pay_orders=apply_payment_to_open_orders
+    )
     update_membership(robin, manager, change="add_year")
     add_comment(robin, "Prefers the Saturday pickup.", author=manager)
     db.session.add(

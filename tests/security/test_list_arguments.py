@@ -16,10 +16,10 @@ from lgadmin.accounts.models import Account
 from lgadmin.admin.base import SEARCH_TOO_LONG, UNSAFE_RETURN_URL
 from lgadmin.audit.models import AuditEntry
 from lgadmin.audit.service import record
-from lgadmin.customers.grid import MAX_SEARCH_CHARS
 from lgadmin.deliverability.models import MailEvent, MailEventKind
 from lgadmin.extensions import db, limiter
 from lgadmin.privacy.models import DataRequest, DataRequestKind
+from lgadmin.search import MAX_SEARCH_CHARS
 from lgadmin.urls import safe_next_url
 from tests.conftest import csrf_token_from, sign_in
 from tests.factories import PASSWORD, AccountFactory, MarketFactory, SuperuserFactory

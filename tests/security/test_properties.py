@@ -22,7 +22,6 @@ from lgadmin.balance.service import (
     adjust_balance,
     parse_amount,
 )
-from lgadmin.customers.grid import MAX_SEARCH_CHARS, MAX_SEARCH_WORDS, customer_page, search_words
 from lgadmin.extensions import db, limiter
 from lgadmin.membership.service import add_months
 from lgadmin.money import format_money
@@ -42,7 +41,9 @@ from lgadmin.onboarding.invitations import (
 from lgadmin.onboarding.models import Invitation
 from lgadmin.onboarding.values import email_problem
 from lgadmin.orders.models import Order, PaymentChoice
-from lgadmin.orders.service import place_order
+from lgadmin.orders.service import apply_payment_to_open_orders, place_order
+from lgadmin.search import MAX_SEARCH_CHARS, MAX_SEARCH_WORDS, search_words
+from lgadmin.segments.grid import customer_page
 from tests.factories import AccountFactory, MarketFactory, PickupLocationFactory, ProductFactory
 
 # Every example of a database property makes its own market, so the examples of one
@@ -356,7 +357,8 @@ def test_the_cached_balance_equals_the_ledger_sum_after_any_sequence(app, operat
     for operation in operations:
         if operation[0] == "adjust":
             _, cents, reason, apply = operation
-            adjust_balance(shopper.id, cents, reason, "", manager, apply_to_open_orders=apply)
+            pay = apply_payment_to_open_orders if apply else None
+            adjust_balance(shopper.id, cents, reason, "", manager, pay_orders=pay)
         else:
             _, quantity, choice, by_manager = operation
             place_order(

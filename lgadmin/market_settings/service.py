@@ -6,9 +6,9 @@ import unicodedata
 
 from ..audit.service import record
 from ..mail import header_problem
+from ..markets.models import Market
 from ..onboarding.values import email_problem, normalize_email
 from ..timeutil import is_known_zone
-from .models import Market
 
 MAX_POINTS_PER_UNIT = 1000
 MAX_POINT_VALUE_CENTS = 10_000

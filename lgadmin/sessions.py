@@ -7,14 +7,39 @@ from its next request. Sessions of accounts that may enter the admin also end af
 LGADMIN_ADMIN_IDLE_MINUTES without a request and LGADMIN_ADMIN_SESSION_HOURS after sign-in.
 """
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from blinker import Namespace
 from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, logout_user, user_logged_in
 
-from .. import timeutil
-from ..staff.roles import is_staff
-from ..urls import safe_next_url
+from . import timeutil
+from .staff.roles import is_staff
+from .urls import safe_next_url
+
+_signals = Namespace()
+# Sent by the sign-out view before it clears the session. A receiver that changes who is
+# signing out (e.g. a manager leaving a customer's seat) returns a SignOutTurn. A signal,
+# so the sign-out view need not know which domains hold a seat in the session.
+signing_out = _signals.signal("lgadmin-signing-out")
+
+
+@dataclass
+class SignOutTurn:
+    """Who signs out instead of the current user, and what to tell them."""
+
+    account: object
+    notes: list[tuple[str, str]] = field(default_factory=list)
+
+
+def sign_out_turn(sender) -> SignOutTurn | None:
+    """Ask the receivers of `signing_out`; the first turn given wins (at most one seat)."""
+    for _receiver, turn in signing_out.send(sender):
+        if turn is not None:
+            return turn
+    return None
+
 
 VERSION_KEY = "lgadmin_session_version"
 SIGNED_IN_KEY = "lgadmin_signed_in_at"

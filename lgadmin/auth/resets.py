@@ -1,7 +1,7 @@
 """A manager's "Send password reset link" (spec 000, Troubleshooting: Customer Can't Login).
 
 The email is the one the shopper's own "Forgot password" sends, by the same job
-(emails.send_password_reset); this module decides whether a manager may send it and keeps
+(onboarding.emails.send_password_reset); this module decides whether a manager may send it and keeps
 the audit row, which the customer's timeline shows.
 """
 
@@ -14,8 +14,8 @@ from ..act_as.service import expiry_reason
 from ..audit.service import record
 from ..extensions import db
 from ..markets.models import Market
-from .emails import RESETS_PER_HOUR
-from .tokens import recent_reset_count
+from ..onboarding.emails import RESETS_PER_HOUR
+from ..onboarding.tokens import recent_reset_count
 
 RESET_LINK_SENT = "account.reset_link_sent"
 
@@ -57,7 +57,7 @@ def _in_a_seat(account: Account) -> bool:
 
 def record_reset_link(manager: Account, market: Market, account: Account) -> None:
     """Audit the manager's request; ResetLinkRefused when it can't be sent. The caller
-    commits, then queues emails.send_password_reset for the account's address."""
+    commits, then queues onboarding.emails.send_password_reset for the account's address."""
     if account.market_id != market.id:
         raise ResetLinkRefused("This customer is not of this market.")
     why_not = reset_link_refusal(account)

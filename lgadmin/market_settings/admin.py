@@ -7,11 +7,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, SubmitField
 
 from ..admin.base import AdminView
+from ..deliverability.sends import market_reply_to
 from ..extensions import db
-from ..mail import market_reply_to, platform_address
+from ..mail import platform_address
 from ..staff import roles
 from ..tenancy import require_market
-from .settings import SettingsError, update_market_settings
+from .service import SettingsError, update_market_settings
 
 
 class MarketSettingsForm(FlaskForm):

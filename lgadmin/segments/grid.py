@@ -1,22 +1,24 @@
 """The customer grid's query: one SELECT with every icon's data joined, plus one count.
 
-Kept out of the view so the benchmark, the export and the tests share it.
+Kept out of the view so the benchmark, the export and the tests share it; here in
+segments, below customers, because a segment is a saved grid filter and counts, pages
+and sends through this same query.
 """
 
-import re
 from dataclasses import dataclass
 from math import ceil
 
-from sqlalchemy import and_, func, literal, select, true
+from sqlalchemy import and_, func, literal, select
 
 from ..accounts.models import Account
-from ..accounts.search_text import fold_for_search
+from ..accounts.search import search_clause
 from ..catalog.models import GrowerProfile
 from ..extensions import db
 from ..markets.models import Market
 from ..payments.models import PaymentMethod
-from ..segments.criteria import criteria_clause
+from ..search import MAX_PAGE, search_words
 from ..timeutil import market_today, utcnow
+from .criteria import criteria_clause
 
 SORTS = {
     "first_name": Account.first_name,
@@ -29,14 +31,9 @@ SORTS = {
     "last_order_at": Account.last_order_at,
 }
 DEFAULT_SORT = "last_name"
-MAX_SEARCH_CHARS = 200
-MAX_SEARCH_WORDS = 8
 # Counting every match of a broad search is the most expensive part of a page;
 # it stops a few pages past the current one (at least this many) and says "200+".
 COUNT_CAP = 200
-# No market has this many pages; a larger page number is read as the last page.
-MAX_PAGE = 100_000
-_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass
@@ -45,29 +42,6 @@ class GridPage:
     count: int
     count_is_capped: bool
     page: int
-
-
-def search_words(text: str | None) -> list[str]:
-    """The words of a search: trimmed, bounded, without control characters."""
-    cleaned = _CONTROL_CHARS.sub(" ", (text or "")[:MAX_SEARCH_CHARS])
-    return cleaned.split()[:MAX_SEARCH_WORDS]
-
-
-def _like_pattern(word: str) -> str:
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def search_clause(words: list[str]):
-    """Every word must match the first name, the last name or the email, ignoring case
-    and accents: the words are folded as the account's stored `search_text` is."""
-    # Folding can split a word (a lone "¨" decomposes to a space) or empty it (a lone
-    # combining accent): only what is left of it has to match.
-    parts = [part for word in words for part in fold_for_search(word).split()]
-    return and_(
-        true(),
-        *(Account.search_text.like(_like_pattern(part), escape="\\") for part in parts),
-    )
 
 
 # The Type and Verified filters (spec 002: Registered / Guest; spec 001: Verified / Unverified).

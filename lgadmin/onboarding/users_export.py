@@ -10,9 +10,9 @@ from ..audit.service import record_export
 from ..contact import display_phone, market_region
 from ..extensions import db
 from ..markets.models import Market, PickupLocation
-from ..onboarding.csv_import import COLUMNS
 from ..spreadsheet import neutralise
 from ..timeutil import market_today
+from .csv_import import COLUMNS
 
 # Excel reads a UTF-8 file as Windows-1252 unless it starts with a byte-order mark;
 # the import reads either.

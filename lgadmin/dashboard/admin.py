@@ -6,12 +6,12 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import DataRequired
 
+from ..admin.base import AdminAccessMixin
 from ..deliverability.sends import bounce_warning
-from ..markets.service import dashboard_figures
 from ..staff.roles import VIEW_CUSTOMERS, requires, requires_superuser
 from ..tenancy import current_market, switch_market
 from ..urls import safe_next_url
-from .base import AdminAccessMixin
+from .service import dashboard_figures
 
 
 class SwitchMarketForm(FlaskForm):

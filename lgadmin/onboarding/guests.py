@@ -15,12 +15,12 @@ from ..audit.service import record
 from ..extensions import db
 from ..markets.models import Market
 from ..membership.service import grant_trial_orders
-from ..onboarding.models import Invitation
-from ..onboarding.tokens import new_token
-from ..onboarding.values import clean_text, email_problem, normalize_email
 from ..orders.models import Order, PaymentChoice
 from ..orders.service import place_order
 from ..timeutil import utcnow
+from .models import Invitation
+from .tokens import new_token
+from .values import clean_text, email_problem, normalize_email
 
 
 class GuestError(ValueError):
