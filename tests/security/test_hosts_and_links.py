@@ -9,7 +9,7 @@ from lgadmin.accounts.models import Account
 from lgadmin.config import LOCAL_HOSTS, settings_from_environment
 from lgadmin.extensions import db
 from lgadmin.staff.roles import StaffRole
-from tests.accounts.test_sign_in_link import link_path
+from tests.auth.test_sign_in_link import link_path
 from tests.conftest import DATABASE_URL, csrf_token_from
 from tests.factories import AccountFactory, MarketFactory, SuperuserFactory
 from tests.onboarding.helpers import post_form
