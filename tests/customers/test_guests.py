@@ -1,5 +1,5 @@
-"""Verified and guest customers (specs 001, 002): the grid's filters, proving an address,
-guest orders, and inviting a guest to register with their orders carried over."""
+"""Guest customers (spec 002): guest orders, the grid's type filter, and inviting a guest to
+register with their orders carried over. Proving an address: onboarding/test_verification.py."""
 
 from decimal import Decimal
 
@@ -12,7 +12,6 @@ from lgadmin.extensions import db
 from lgadmin.orders.models import Order
 from lgadmin.timeutil import utcnow
 from tests.accounts.helpers import details, fresh, post, section
-from tests.conftest import csrf_token_from
 from tests.factories import AccountFactory, MarketFactory, ProductFactory
 from tests.onboarding.helpers import link_in, local_path, post_form
 
@@ -46,67 +45,6 @@ def guest_order(market, email="guest@example.org"):
     order = place_guest_order(market, email, [(product, Decimal(1))], first_name="Gus")
     db.session.commit()
     return order
-
-
-def test_the_grid_shows_and_filters_verified_and_unverified(client, market, manager):
-    AccountFactory(market=market, email="new@example.org")
-    AccountFactory(market=market, email="proven@example.org", email_verified_at=utcnow())
-    emails, html = grid_emails(client)
-    assert "Unverified" in html and 'aria-label="Verified"' in html
-    assert grid_emails(client, "?verified=unverified")[0] == ["new@example.org"]
-    assert grid_emails(client, "?verified=verified")[0] == [
-        manager.email,
-        "proven@example.org",
-    ]
-
-
-def test_details_say_verified_or_unverified(client, market):
-    new = AccountFactory(market=market)
-    assert "Unverified" in section(details(client, new), "account-information")
-
-
-def test_the_set_password_link_verifies_the_address(app, client, market, mailbox):
-    token = csrf_token_from(client.get(GRID).get_data(as_text=True))
-    client.post(
-        "/admin/customers/add",
-        data={"csrf_token": token, "first_name": "Ann", "last_name": "Lee", "email": "ann@x.org"},
-    )
-    account = db.session.scalars(select(Account).where(Account.email == "ann@x.org")).one()
-    assert account.email_verified_at is None
-    path = local_path(link_in(mailbox.to("ann@x.org")[0], "/set-password/"))
-    shopper = app.test_client()
-    post_form(shopper, path, {"password": "Garden123", "confirm": "Garden123"})
-    assert fresh(Account, account.id).is_verified
-
-
-def test_signup_sends_a_confirmation_link_that_verifies(app, market, mailbox):
-    shopper = app.test_client()
-    post_form(
-        shopper,
-        f"/m/{market.slug}/signup",
-        {
-            "first_name": "Sam",
-            "last_name": "Green",
-            "email": "sam@example.org",
-            "password": "Garden123",
-            "confirm": "Garden123",
-        },
-    )
-    account = db.session.scalars(select(Account).where(Account.email == "sam@example.org")).one()
-    assert not account.is_verified
-    (message,) = mailbox.to("sam@example.org")
-    path = local_path(link_in(message, "/confirm-email/"))
-    html = shopper.get(path, follow_redirects=True).get_data(as_text=True)
-    assert "Thank you: sam@example.org is confirmed." in html
-    assert fresh(Account, account.id).is_verified
-    again = shopper.get(path, follow_redirects=True).get_data(as_text=True)
-    assert "That confirmation link has expired or was already used." in again
-
-
-def test_changing_the_email_makes_the_account_unverified_again(client, market):
-    customer = AccountFactory(market=market, email_verified_at=utcnow(), last_name="Hayes")
-    post(client, customer, "edit-info", {"last_name": "Hayes", "email": "other@example.org"})
-    assert not fresh(Account, customer.id).is_verified
 
 
 def test_a_guest_order_makes_a_guest_customer_listed_as_guest(client, market):
