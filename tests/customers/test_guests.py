@@ -3,34 +3,17 @@ register with their orders carried over. Proving an address: onboarding/test_ver
 
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import select
 
 from lgadmin.accounts.models import Account
 from lgadmin.customers.guests import place_guest_order
 from lgadmin.extensions import db
 from lgadmin.orders.models import Order
-from lgadmin.timeutil import utcnow
 from tests.accounts.helpers import details, fresh, post, section
-from tests.factories import AccountFactory, MarketFactory, ProductFactory
+from tests.factories import AccountFactory, ProductFactory
 from tests.onboarding.helpers import link_in, local_path, post_form
 
 GRID = "/admin/customers/"
-
-
-@pytest.fixture
-def market():
-    return MarketFactory(name="Athens Locally Grown", slug="athens")
-
-
-@pytest.fixture
-def manager(market):
-    return AccountFactory(market=market, manager=True, email_verified_at=utcnow())
-
-
-@pytest.fixture
-def client(manager, signed_in):
-    return signed_in(manager)
 
 
 def grid_emails(client, query=""):
@@ -47,17 +30,17 @@ def guest_order(market, email="guest@example.org"):
     return order
 
 
-def test_a_guest_order_makes_a_guest_customer_listed_as_guest(client, market):
+def test_a_guest_order_makes_a_guest_customer_listed_as_guest(manager_client, market):
     order = guest_order(market)
     guest = fresh(Account, order.account_id)
     assert guest.is_guest and guest.password_hash is None and guest.email == "guest@example.org"
     AccountFactory(market=market, email="member@example.org")
-    emails, html = grid_emails(client)
+    emails, html = grid_emails(manager_client)
     assert "guest@example.org" in emails and 'lg-guest">Guest<' in html
-    assert grid_emails(client, "?type=guest")[0] == ["guest@example.org"]
-    assert "guest@example.org" not in grid_emails(client, "?type=registered")[0]
+    assert grid_emails(manager_client, "?type=guest")[0] == ["guest@example.org"]
+    assert "guest@example.org" not in grid_emails(manager_client, "?type=registered")[0]
     assert "All Types" in html and ">Registered<" in html
-    info = section(details(client, guest), "account-information")
+    info = section(details(manager_client, guest), "account-information")
     assert '<dd class="col-sm-8 lg-type">Guest</dd>' in info
 
 
@@ -66,18 +49,18 @@ def test_a_second_guest_order_with_the_same_address_joins_the_first(market):
     assert first.account_id == second.account_id
 
 
-def test_a_guest_cannot_sign_in(client, market):
+def test_a_guest_cannot_sign_in(manager_client, market):
     guest = fresh(Account, guest_order(market).account_id)
     from tests.conftest import sign_in
 
-    response = sign_in(client.application.test_client(), guest, password="anything1A")
+    response = sign_in(manager_client.application.test_client(), guest, password="anything1A")
     assert response.status_code == 200 and "don" in response.get_data(as_text=True)
 
 
-def test_invite_a_guest_to_register_carries_their_orders_over(app, client, market, mailbox):
+def test_invite_a_guest_to_register_carries_their_orders_over(app, manager_client, market, mailbox):
     order = guest_order(market)
     guest = fresh(Account, order.account_id)
-    html = post(client, guest, "invite-guest", {}, follow=True).get_data(as_text=True)
+    html = post(manager_client, guest, "invite-guest", {}, follow=True).get_data(as_text=True)
     assert "Invitation sent to guest@example.org." in html
     signup_url = link_in(mailbox.to("guest@example.org")[0], "/signup")
     shopper = app.test_client()
@@ -122,14 +105,14 @@ def test_signing_up_with_a_guests_address_needs_the_emailed_invitation(app, mark
     assert len(mailbox.to("guest@example.org")) == 1  # the invitation, to the real owner
 
 
-def test_only_guests_can_be_invited(client, market):
+def test_only_guests_can_be_invited(manager_client, market):
     registered = AccountFactory(market=market)
-    html = post(client, registered, "invite-guest", {}, follow=True).get_data(as_text=True)
+    html = post(manager_client, registered, "invite-guest", {}, follow=True).get_data(as_text=True)
     assert "Only guest customers can be invited to register." in html
 
 
-def test_nobody_can_act_as_a_guest(client, market):
+def test_nobody_can_act_as_a_guest(manager_client, market):
     guest = fresh(Account, guest_order(market).account_id)
-    assert f'href="/admin/customers/{guest.id}/act-as"' not in details(client, guest)
-    page = client.get(f"/admin/customers/{guest.id}/act-as").get_data(as_text=True)
+    assert f'href="/admin/customers/{guest.id}/act-as"' not in details(manager_client, guest)
+    page = manager_client.get(f"/admin/customers/{guest.id}/act-as").get_data(as_text=True)
     assert "A guest has no account to act in; invite them to register first." in page

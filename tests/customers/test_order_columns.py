@@ -11,20 +11,10 @@ from lgadmin.orders.models import Order
 from lgadmin.orders.service import recount_orders
 from lgadmin.timeutil import utcnow
 from tests.conftest import counting_statements
-from tests.factories import AccountFactory, MarketFactory
+from tests.factories import AccountFactory
 from tests.insight import order
 
 GRID = "/admin/customers/"
-
-
-@pytest.fixture
-def market():
-    return MarketFactory(name="Athens Locally Grown", slug="athens")
-
-
-@pytest.fixture
-def manager_client(market, signed_in):
-    return signed_in(AccountFactory(market=market, manager=True, email="manager@athens.org"))
 
 
 def grid_rows(response) -> dict[str, list[str]]:

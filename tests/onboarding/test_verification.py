@@ -11,25 +11,18 @@ from lgadmin.extensions import db
 from lgadmin.timeutil import utcnow
 from tests.accounts.helpers import details, fresh, post, section
 from tests.conftest import csrf_token_from
-from tests.factories import AccountFactory, MarketFactory
+from tests.factories import AccountFactory
 from tests.onboarding.helpers import link_in, local_path, post_form
 
 GRID = "/admin/customers/"
 
 
-@pytest.fixture
-def market():
-    return MarketFactory(name="Athens Locally Grown", slug="athens")
-
-
-@pytest.fixture
-def manager(market):
-    return AccountFactory(market=market, manager=True, email_verified_at=utcnow())
-
-
-@pytest.fixture
-def client(manager, signed_in):
-    return signed_in(manager)
+@pytest.fixture(autouse=True)
+def verified_manager(manager):
+    """The manager here has proven their address: the grid lists them among the verified."""
+    manager.email_verified_at = utcnow()
+    db.session.commit()
+    return manager
 
 
 def grid_emails(client, query=""):
@@ -37,26 +30,26 @@ def grid_emails(client, query=""):
     return sorted(re.findall(r"<td>([^<@]+@[^<]+)</td>", html)), html
 
 
-def test_the_grid_shows_and_filters_verified_and_unverified(client, market, manager):
+def test_the_grid_shows_and_filters_verified_and_unverified(manager_client, market, manager):
     AccountFactory(market=market, email="new@example.org")
     AccountFactory(market=market, email="proven@example.org", email_verified_at=utcnow())
-    emails, html = grid_emails(client)
+    emails, html = grid_emails(manager_client)
     assert "Unverified" in html and 'aria-label="Verified"' in html
-    assert grid_emails(client, "?verified=unverified")[0] == ["new@example.org"]
-    assert grid_emails(client, "?verified=verified")[0] == [
+    assert grid_emails(manager_client, "?verified=unverified")[0] == ["new@example.org"]
+    assert grid_emails(manager_client, "?verified=verified")[0] == [
         manager.email,
         "proven@example.org",
     ]
 
 
-def test_details_say_verified_or_unverified(client, market):
+def test_details_say_verified_or_unverified(manager_client, market):
     new = AccountFactory(market=market)
-    assert "Unverified" in section(details(client, new), "account-information")
+    assert "Unverified" in section(details(manager_client, new), "account-information")
 
 
-def test_the_set_password_link_verifies_the_address(app, client, market, mailbox):
-    token = csrf_token_from(client.get(GRID).get_data(as_text=True))
-    client.post(
+def test_the_set_password_link_verifies_the_address(app, manager_client, market, mailbox):
+    token = csrf_token_from(manager_client.get(GRID).get_data(as_text=True))
+    manager_client.post(
         "/admin/customers/add",
         data={"csrf_token": token, "first_name": "Ann", "last_name": "Lee", "email": "ann@x.org"},
     )
@@ -92,7 +85,9 @@ def test_signup_sends_a_confirmation_link_that_verifies(app, market, mailbox):
     assert "That confirmation link has expired or was already used." in again
 
 
-def test_changing_the_email_makes_the_account_unverified_again(client, market):
+def test_changing_the_email_makes_the_account_unverified_again(manager_client, market):
     customer = AccountFactory(market=market, email_verified_at=utcnow(), last_name="Hayes")
-    post(client, customer, "edit-info", {"last_name": "Hayes", "email": "other@example.org"})
+    post(
+        manager_client, customer, "edit-info", {"last_name": "Hayes", "email": "other@example.org"}
+    )
     assert not fresh(Account, customer.id).is_verified

@@ -67,9 +67,11 @@ ACTIONS = [
 ]
 
 
-@pytest.fixture
-def market():
-    return MarketFactory(name="Athens Locally Grown", loyalty_enabled=True)
+@pytest.fixture(autouse=True)
+def loyalty_on(market):
+    """Every test here runs with the market's loyalty program on."""
+    market.loyalty_enabled = True
+    db.session.commit()
 
 
 @pytest.fixture
