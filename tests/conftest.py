@@ -10,6 +10,20 @@ whole run's clock there, ticking on; unset, the run reads the real clock.
 while the markets' day is still the previous one, a month's last day, 29
 February and a daylight-saving change. A test that needs its own instant moves
 the clock with time-machine's `time_machine` fixture.
+
+The people and places most tests need, one copy for the whole suite:
+
+- `market`: Athens Locally Grown (slug `athens`, New York time), optional features at
+  their defaults; `other_market`: Other Market (slug `other`), for tenancy checks.
+- `manager`: Maria Lopez (manager@athens.org), manager of `market`.
+- `staff`: Casey Support (casey@athens.org), customer support staff of `market`.
+- `shopper`: Sam Shopper (sam@example.org), a customer of `market`.
+- `client`: an anonymous test client; `manager_client`, `staff_client` and
+  `shopper_client`: a client signed in as that person through the real form.
+- `signed_in(account)`: a new client signed in as any other account.
+
+A test file that needs a variant (a market with a setting on, a differently named person)
+keeps a local fixture with its own descriptive name; it does not redefine these.
 """
 
 import contextvars
@@ -41,7 +55,8 @@ for name in ("DATABASE_URL", "REDIS_URL", "MAIL_SERVER", "LGADMIN_ENV"):
 
 from lgadmin import create_app  # noqa: E402
 from lgadmin.extensions import db, limiter  # noqa: E402
-from tests.factories import PASSWORD  # noqa: E402
+from lgadmin.staff.roles import StaffRole  # noqa: E402
+from tests.factories import PASSWORD, AccountFactory, MarketFactory  # noqa: E402
 
 DATABASE_URL = os.environ.get("LGADMIN_TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
 REDIS_URL = os.environ.get("LGADMIN_TEST_REDIS_URL") or None
@@ -169,6 +184,60 @@ def signed_in(app):
         return client
 
     return _sign_in
+
+
+@pytest.fixture
+def market():
+    return MarketFactory(name="Athens Locally Grown", slug="athens")
+
+
+@pytest.fixture
+def other_market():
+    return MarketFactory(name="Other Market", slug="other")
+
+
+@pytest.fixture
+def manager(market):
+    return AccountFactory(
+        market=market,
+        manager=True,
+        first_name="Maria",
+        last_name="Lopez",
+        email="manager@athens.org",
+    )
+
+
+@pytest.fixture
+def staff(market):
+    return AccountFactory(
+        market=market,
+        staff_role=StaffRole.CUSTOMER_SUPPORT,
+        first_name="Casey",
+        last_name="Support",
+        email="casey@athens.org",
+    )
+
+
+@pytest.fixture
+def shopper(market):
+    return AccountFactory(
+        market=market, first_name="Sam", last_name="Shopper", email="sam@example.org"
+    )
+
+
+@pytest.fixture
+def manager_client(manager, signed_in):
+    return signed_in(manager)
+
+
+@pytest.fixture
+def staff_client(staff, signed_in):
+    return signed_in(staff)
+
+
+@pytest.fixture
+def shopper_client(shopper, signed_in):
+    return signed_in(shopper)
 
 
 @contextmanager

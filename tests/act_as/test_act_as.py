@@ -25,31 +25,11 @@ from tests.factories import (
 
 
 @pytest.fixture
-def market():
-    return MarketFactory(name="Athens Locally Grown", slug="athens")
-
-
-@pytest.fixture
-def manager(market):
-    return AccountFactory(
-        market=market, manager=True, first_name="Maria", last_name="Lopez", email="maria@athens.org"
-    )
-
-
-@pytest.fixture
-def shopper(market):
-    return AccountFactory(
-        market=market,
-        first_name="Sam",
-        last_name="Shopper",
-        email="sam@example.org",
-        balance_cents=5000,
-    )
-
-
-@pytest.fixture
-def client(manager, signed_in):
-    return signed_in(manager)
+def shopper_with_credit(shopper):
+    """The shopper with $50.00 on account, so an order can be paid from the balance."""
+    shopper.balance_cents = 5000
+    db.session.commit()
+    return shopper
 
 
 def start(client, account, reason="Phone order", token=None):
@@ -71,13 +51,13 @@ def session_cookie(client):
     return cookie.value if cookie else None
 
 
-def test_a_manager_takes_the_shoppers_seat_and_lands_on_the_storefront(client, shopper):
-    before = session_cookie(client)
-    response = start(client, shopper)
+def test_a_manager_takes_the_shoppers_seat_and_lands_on_the_storefront(manager_client, shopper):
+    before = session_cookie(manager_client)
+    response = start(manager_client, shopper)
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/m/athens/")
-    assert session_cookie(client) != before
-    page = client.get("/m/athens/account").get_data(as_text=True)
+    assert session_cookie(manager_client) != before
+    page = manager_client.get("/m/athens/account").get_data(as_text=True)
     assert "Acting as Sam Shopper" in page and "End session" in page
     assert "minutes left" in page
     record = db.session.query(ActAsSession).one()
@@ -89,15 +69,17 @@ def test_a_manager_takes_the_shoppers_seat_and_lands_on_the_storefront(client, s
     assert record.ip_address == "127.0.0.1"
 
 
-def test_ending_restores_the_manager_exactly_on_the_customers_details(client, shopper, manager):
-    start(client, shopper)
-    acting_cookie = session_cookie(client)
-    response = end(client)
+def test_ending_restores_the_manager_exactly_on_the_customers_details(
+    manager_client, shopper, manager
+):
+    start(manager_client, shopper)
+    acting_cookie = session_cookie(manager_client)
+    response = end(manager_client)
     assert response.headers["Location"].endswith(f"/admin/customers/details/?id={shopper.id}")
-    assert session_cookie(client) != acting_cookie
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert session_cookie(manager_client) != acting_cookie
+    page = manager_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "You are back in your own account" in page
-    assert "maria@athens.org" in page  # the manager's own navbar
+    assert "manager@athens.org" in page  # the manager's own navbar
     record = db.session.query(ActAsSession).one()
     assert record.ended_at is not None and record.end_reason == "ended"
 
@@ -122,7 +104,7 @@ def test_a_superuser_gets_their_chosen_market_back(signed_in, market, shopper):
         ("self", "You can&#39;t act as yourself."),
     ],
 )
-def test_who_cannot_be_acted_as(client, market, manager, target, message):
+def test_who_cannot_be_acted_as(manager_client, market, manager, target, message):
     account = {
         "manager": lambda: AccountFactory(market=market, manager=True),
         "staff": lambda: AccountFactory(market=market, staff_role=StaffRole.VOLUNTEER_DESK),
@@ -132,19 +114,19 @@ def test_who_cannot_be_acted_as(client, market, manager, target, message):
         "inactive": lambda: AccountFactory(market=market, active=False),
         "self": lambda: manager,
     }[target]()
-    token = csrf_token_from(client.get("/admin/customers/").get_data(as_text=True))
-    response = start(client, account, token=token)
+    token = csrf_token_from(manager_client.get("/admin/customers/").get_data(as_text=True))
+    response = start(manager_client, account, token=token)
     assert response.status_code == 403
     assert message in response.get_data(as_text=True)
     assert db.session.query(ActAsSession).count() == 0
 
 
-def test_growers_and_volunteers_may_be_acted_as(client, market):
+def test_growers_and_volunteers_may_be_acted_as(manager_client, market):
     grower = GrowerFactory(account__market=market).account
     volunteer = AccountFactory(market=market, is_volunteer=True)
-    assert start(client, grower).status_code == 302
-    end(client)
-    assert start(client, volunteer).status_code == 302
+    assert start(manager_client, grower).status_code == 302
+    end(manager_client)
+    assert start(manager_client, volunteer).status_code == 302
 
 
 def test_shoppers_growers_and_volunteers_never_act_as_anyone(signed_in, market, shopper):
@@ -155,81 +137,84 @@ def test_shoppers_growers_and_volunteers_never_act_as_anyone(signed_in, market, 
     assert grower_client.get(f"/admin/customers/{shopper.id}/act-as").status_code == 403
 
 
-def test_no_chains_and_no_admin_while_acting(client, market, shopper):
+def test_no_chains_and_no_admin_while_acting(manager_client, market, shopper):
     other = AccountFactory(market=market)
-    start(client, shopper)
-    admin = client.get("/admin/customers/")
+    start(manager_client, shopper)
+    admin = manager_client.get("/admin/customers/")
     assert admin.status_code == 403
     assert "end the session first" in admin.get_data(as_text=True)
-    token = csrf_token_from(client.get("/m/athens/account").get_data(as_text=True))
-    assert start(client, other, token=token).status_code == 403
+    token = csrf_token_from(manager_client.get("/m/athens/account").get_data(as_text=True))
+    assert start(manager_client, other, token=token).status_code == 403
     assert db.session.query(ActAsSession).count() == 1
 
 
-def test_forged_starts_change_nothing(client, market, manager, shopper):
+def test_forged_starts_change_nothing(manager_client, market, manager, shopper):
     stranger = AccountFactory(market=MarketFactory())
-    token = csrf_token_from(client.get("/admin/customers/").get_data(as_text=True))
-    assert start(client, stranger, token=token).status_code == 404
-    no_token = client.post(f"/admin/customers/{shopper.id}/act-as", data={"reason": "x"})
+    token = csrf_token_from(manager_client.get("/admin/customers/").get_data(as_text=True))
+    assert start(manager_client, stranger, token=token).status_code == 404
+    no_token = manager_client.post(f"/admin/customers/{shopper.id}/act-as", data={"reason": "x"})
     assert no_token.status_code == 400
     assert db.session.query(ActAsSession).count() == 0
 
 
-def test_a_reason_over_250_characters_is_refused_with_a_message(client, shopper):
-    response = start(client, shopper, reason="x" * 251)
+def test_a_reason_over_250_characters_is_refused_with_a_message(manager_client, shopper):
+    response = start(manager_client, shopper, reason="x" * 251)
     assert response.status_code == 400
     assert "Keep the reason to 250 characters or fewer." in response.get_data(as_text=True)
     assert db.session.query(ActAsSession).count() == 0
 
 
-def test_get_never_starts_a_session(client, shopper):
-    page = client.get(f"/admin/customers/{shopper.id}/act-as")
+def test_get_never_starts_a_session(manager_client, shopper):
+    page = manager_client.get(f"/admin/customers/{shopper.id}/act-as")
     assert page.status_code == 200 and "Act as customer" in page.get_data(as_text=True)
     assert db.session.query(ActAsSession).count() == 0
 
 
-def test_the_session_ends_by_itself_after_its_time(client, shopper, monkeypatch):
-    start(client, shopper)
+def test_the_session_ends_by_itself_after_its_time(manager_client, shopper, monkeypatch):
+    start(manager_client, shopper)
     later = timeutil.utcnow() + timedelta(minutes=31)
     monkeypatch.setattr(timeutil, "utcnow", lambda: later)
     # stay active so the idle limit is not what ends it
     record = db.session.query(ActAsSession).one()
     record.last_seen_at = later - timedelta(minutes=1)
     db.session.commit()
-    response = client.get("/m/athens/cart")
+    response = manager_client.get("/m/athens/cart")
     assert response.headers["Location"].endswith(f"/admin/customers/details/?id={shopper.id}")
     db.session.expire_all()
     assert db.session.query(ActAsSession).one().end_reason == "expired"
-    assert client.get("/admin/customers/").status_code == 200
+    assert manager_client.get("/admin/customers/").status_code == 200
 
 
-def test_an_idle_session_ends_after_ten_minutes(client, shopper, monkeypatch):
-    start(client, shopper)
+def test_an_idle_session_ends_after_ten_minutes(manager_client, shopper, monkeypatch):
+    start(manager_client, shopper)
     later = timeutil.utcnow() + timedelta(minutes=11)
     monkeypatch.setattr(timeutil, "utcnow", lambda: later)
-    client.get("/m/athens/account")
+    manager_client.get("/m/athens/account")
     db.session.expire_all()
     assert db.session.query(ActAsSession).one().end_reason == "idle"
 
 
-def test_the_time_limit_is_configurable(app, client, shopper, monkeypatch):
+def test_the_time_limit_is_configurable(app, manager_client, shopper, monkeypatch):
     monkeypatch.setitem(app.config, "LGADMIN_ACT_AS_MINUTES", 5)
-    start(client, shopper)
+    start(manager_client, shopper)
     record = db.session.query(ActAsSession).one()
     assert record.expires_at - record.started_at == timedelta(minutes=5)
 
 
-def test_an_order_placed_while_acting_records_the_manager(client, market, manager, shopper):
+def test_an_order_placed_while_acting_records_the_manager(
+    manager_client, market, manager, shopper_with_credit
+):
+    shopper = shopper_with_credit
     product = ProductFactory(grower__account__market=market, price_cents=1200, name="Eggs")
-    start(client, shopper)
-    page = client.get("/m/athens/").get_data(as_text=True)
+    start(manager_client, shopper)
+    page = manager_client.get("/m/athens/").get_data(as_text=True)
     assert "Eggs" in page
     token = csrf_token_from(page)
-    client.post(
+    manager_client.post(
         "/m/athens/cart",
         data={"csrf_token": token, "product_id": product.id, "quantity": "2", "mode": "add"},
     )
-    response = client.post(
+    response = manager_client.post(
         "/m/athens/checkout", data={"csrf_token": token, "payment_choice": "balance"}
     )
     assert response.status_code == 302
@@ -240,11 +225,13 @@ def test_an_order_placed_while_acting_records_the_manager(client, market, manage
     assert "product_id=" in actions[0].description and "csrf" not in actions[0].description
 
 
-def test_the_shopper_is_told_afterwards_by_email_and_on_their_account_page(app, client, shopper):
+def test_the_shopper_is_told_afterwards_by_email_and_on_their_account_page(
+    app, manager_client, shopper
+):
     outbox = Path(app.config["LGADMIN_OUTBOX"])
     before = set(outbox.glob("*.eml")) if outbox.exists() else set()
-    start(client, shopper)
-    end(client)
+    start(manager_client, shopper)
+    end(manager_client)
     new = [p for p in outbox.glob("*.eml") if p not in before]
     messages = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in new]
     notice = [m for m in messages if m["To"] == "sam@example.org"]
@@ -261,29 +248,29 @@ def test_the_shopper_is_told_afterwards_by_email_and_on_their_account_page(app, 
     ).get_data(as_text=True)
 
 
-def test_the_shoppers_last_sign_in_is_not_changed(client, shopper):
-    start(client, shopper)
+def test_the_shoppers_last_sign_in_is_not_changed(manager_client, shopper):
+    start(manager_client, shopper)
     db.session.expire_all()
     from lgadmin.accounts.models import Account
 
     assert db.session.get(Account, shopper.id).last_sign_in_at is None
 
 
-def test_start_and_end_are_in_the_audit_log_and_the_act_as_log(client, shopper):
-    start(client, shopper)
-    end(client)
+def test_start_and_end_are_in_the_audit_log_and_the_act_as_log(manager_client, shopper):
+    start(manager_client, shopper)
+    end(manager_client)
     entries = db.session.query(AuditEntry).order_by(AuditEntry.id)
     actions = [e.action for e in entries if e.action != "auth.signed_in"]
     assert actions == ["act_as.started", "act_as.ended"]
-    log = client.get("/admin/act-as-log/").get_data(as_text=True)
+    log = manager_client.get("/admin/act-as-log/").get_data(as_text=True)
     assert "sam@example.org" in log and "Phone order" in log and "ended" in log
 
 
 def test_the_act_as_log_is_per_market_and_superusers_export_it_all(
-    app, client, signed_in, market, shopper
+    app, manager_client, signed_in, market, shopper
 ):
-    start(client, shopper)
-    end(client)
+    start(manager_client, shopper)
+    end(manager_client)
     other_market = MarketFactory()
     other_manager = AccountFactory(market=other_market, manager=True)
     other_client = signed_in(other_manager)
@@ -297,60 +284,60 @@ def test_the_act_as_log_is_per_market_and_superusers_export_it_all(
     sign_in(staff, SuperuserFactory())
     csv_text = staff.get("/admin/act-as-log/export.csv").get_data(as_text=True)
     assert csv_text.splitlines()[0].startswith("session,market,manager,customer,reason")
-    assert "maria@athens.org,sam@example.org,Phone order" in csv_text
+    assert "manager@athens.org,sam@example.org,Phone order" in csv_text
 
 
 @pytest.mark.parametrize(
     "path",
     ["/m/athens/forgot-password", "/m/athens/set-password/abc", "/m/athens/signup"],
 )
-def test_password_and_sign_in_pages_are_refused_in_the_seat(client, shopper, path):
-    start(client, shopper)
-    response = client.get(path)
+def test_password_and_sign_in_pages_are_refused_in_the_seat(manager_client, shopper, path):
+    start(manager_client, shopper)
+    response = manager_client.get(path)
     assert response.status_code == 403
     assert "is not allowed while acting as a customer" in response.get_data(as_text=True)
 
 
-def test_saving_a_card_is_refused_in_the_seat(client, shopper):
-    start(client, shopper)
-    token = csrf_token_from(client.get("/m/athens/account").get_data(as_text=True))
-    response = client.post("/m/athens/account/cards/setup", data={"csrf_token": token})
+def test_saving_a_card_is_refused_in_the_seat(manager_client, shopper):
+    start(manager_client, shopper)
+    token = csrf_token_from(manager_client.get("/m/athens/account").get_data(as_text=True))
+    response = manager_client.post("/m/athens/account/cards/setup", data={"csrf_token": token})
     assert response.status_code == 403
 
 
-def test_the_customers_data_requests_and_copy_are_refused_in_the_seat(client, shopper):
-    start(client, shopper)
-    account = client.get("/m/athens/account").get_data(as_text=True)
+def test_the_customers_data_requests_and_copy_are_refused_in_the_seat(manager_client, shopper):
+    start(manager_client, shopper)
+    account = manager_client.get("/m/athens/account").get_data(as_text=True)
     assert "Ask to erase my account" not in account and "lg-no-data-while-acting" in account
     token = csrf_token_from(account)
     for path in ("/m/athens/account/data/copy", "/m/athens/account/data/erasure"):
-        refused = client.post(path, data={"csrf_token": token})
+        refused = manager_client.post(path, data={"csrf_token": token})
         assert refused.status_code == 403, path
-    assert client.get("/m/athens/account/data/copy.zip").status_code == 403
+    assert manager_client.get("/m/athens/account/data/copy.zip").status_code == 403
     from lgadmin.privacy.models import DataRequest
 
     assert db.session.query(DataRequest).count() == 0
 
 
 def test_a_manager_whose_sessions_ended_meanwhile_leaves_the_seat_signed_out(
-    client, manager, shopper
+    manager_client, manager, shopper
 ):
-    assert start(client, shopper).status_code == 302
+    assert start(manager_client, shopper).status_code == 302
     manager.end_sessions()  # e.g. their password was reset from another browser
     db.session.commit()
-    end(client)
-    response = client.get("/admin/customers/")
+    end(manager_client)
+    response = manager_client.get("/admin/customers/")
     assert response.status_code == 302 and "sign-in" in response.headers["Location"]
 
 
 def test_leaving_the_seat_does_not_renew_the_managers_admin_session(
-    app, client, shopper, time_machine
+    app, manager_client, shopper, time_machine
 ):
     for _ in range(14):  # busy for 11 hours 40 minutes, never idle for an hour
         time_machine.move_to(timeutil.utcnow() + timedelta(minutes=50))
-        assert client.get("/admin/customers/").status_code == 200
-    assert start(client, shopper).status_code == 302
-    end(client)
+        assert manager_client.get("/admin/customers/").status_code == 200
+    assert start(manager_client, shopper).status_code == 302
+    end(manager_client)
     time_machine.move_to(timeutil.utcnow() + timedelta(minutes=25))
-    response = client.get("/admin/customers/")
+    response = manager_client.get("/admin/customers/")
     assert response.status_code == 302 and "sign-in" in response.headers["Location"]

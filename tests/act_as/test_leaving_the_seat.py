@@ -12,30 +12,10 @@ from lgadmin.audit.models import AuditEntry
 from lgadmin.extensions import db
 from tests.act_as.test_act_as import end, start
 from tests.conftest import csrf_token_from
-from tests.factories import AccountFactory, MarketFactory, SuperuserFactory
+from tests.factories import AccountFactory, SuperuserFactory
 from tests.onboarding.helpers import text_of
 
 NOTICE = "A manager of Athens Locally Grown helped with your account"
-
-
-@pytest.fixture
-def market():
-    return MarketFactory(name="Athens Locally Grown", slug="athens")
-
-
-@pytest.fixture
-def manager(market):
-    return AccountFactory(market=market, manager=True, email="maria@athens.org")
-
-
-@pytest.fixture
-def shopper(market):
-    return AccountFactory(market=market, first_name="Sam", last_name="Shopper", email="sam@x.org")
-
-
-@pytest.fixture
-def client(manager, signed_in):
-    return signed_in(manager)
 
 
 def the_session() -> ActAsSession:
@@ -56,24 +36,26 @@ def sign_out(client, page="/m/athens/account"):
 
 
 def notices(mailbox):
-    return [m for m in mailbox.to("sam@x.org") if m["Subject"] == NOTICE]
+    return [m for m in mailbox.to("sam@example.org") if m["Subject"] == NOTICE]
 
 
-def test_the_storefronts_sign_out_ends_the_session_and_tells_the_shopper(client, shopper, mailbox):
-    start(client, shopper)
-    response = sign_out(client)
+def test_the_storefronts_sign_out_ends_the_session_and_tells_the_shopper(
+    manager_client, shopper, mailbox
+):
+    start(manager_client, shopper)
+    response = sign_out(manager_client)
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/m/athens/sign-in")
     record = the_session()
     assert record.ended_at is not None and record.end_reason == "signed_out"
     ended = db.session.query(AuditEntry).filter_by(action="act_as.ended").one()
-    assert ended.summary == "Stopped acting as sam@x.org (manager signed out)"
+    assert ended.summary == "Stopped acting as sam@example.org (manager signed out)"
     [notice] = notices(mailbox)
     assert "helped with your account on" in text_of(notice)
     # Signed out for good: neither the seat nor the manager's own account is open.
-    assert "/sign-in" in client.get("/m/athens/account").headers["Location"]
-    assert "/sign-in" in client.get("/admin/customers/").headers["Location"]
-    log = sign_in_again(client, record.manager)
+    assert "/sign-in" in manager_client.get("/m/athens/account").headers["Location"]
+    assert "/sign-in" in manager_client.get("/admin/customers/").headers["Location"]
+    log = sign_in_again(manager_client, record.manager)
     assert "Manager signed out" in log and "still open" not in log
 
 
@@ -97,14 +79,16 @@ def test_sign_out_and_end_session_send_the_same_notice(app, signed_in, market, m
     assert text_of(by_end[0]) == text_of(by_sign_out[0])
 
 
-def test_the_admins_sign_out_from_a_tab_opened_before_the_seat_still_signs_out(client, shopper):
-    old_admin_page = client.get("/admin/customers/").get_data(as_text=True)
-    start(client, shopper)
-    stale = client.post("/sign-out", data={"csrf_token": csrf_token_from(old_admin_page)})
+def test_the_admins_sign_out_from_a_tab_opened_before_the_seat_still_signs_out(
+    manager_client, shopper
+):
+    old_admin_page = manager_client.get("/admin/customers/").get_data(as_text=True)
+    start(manager_client, shopper)
+    stale = manager_client.post("/sign-out", data={"csrf_token": csrf_token_from(old_admin_page)})
     assert stale.status_code == 400
     page = stale.get_data(as_text=True)
     assert "You are still signed in" in page and the_session().ended_at is None
-    again = client.post("/sign-out", data={"csrf_token": csrf_token_from(page)})
+    again = manager_client.post("/sign-out", data={"csrf_token": csrf_token_from(page)})
     assert again.headers["Location"].endswith("/m/athens/sign-in")
     assert the_session().end_reason == "signed_out"
 
@@ -123,16 +107,16 @@ def test_a_superuser_signing_out_in_the_seat_lands_on_the_platform_sign_in(
 
 
 def test_signing_out_after_the_session_idled_out_ends_it_as_idle_when_it_idled(
-    client, shopper, monkeypatch, mailbox
+    manager_client, shopper, monkeypatch, mailbox
 ):
-    start(client, shopper)
-    token = csrf_token_from(client.get("/m/athens/account").get_data(as_text=True))
+    start(manager_client, shopper)
+    token = csrf_token_from(manager_client.get("/m/athens/account").get_data(as_text=True))
     last_seen = the_session().last_seen_at
     later(monkeypatch, 25)
-    response = client.post("/sign-out", data={"csrf_token": token})
+    response = manager_client.post("/sign-out", data={"csrf_token": token})
     # Signing out signs out; it does not put the manager back in the admin.
     assert response.headers["Location"].endswith("/m/athens/sign-in")
-    assert "/sign-in" in client.get("/admin/customers/").headers["Location"]
+    assert "/sign-in" in manager_client.get("/admin/customers/").headers["Location"]
     record = the_session()
     assert record.end_reason == "idle"
     assert record.ended_at == last_seen + timedelta(minutes=10)
@@ -140,11 +124,11 @@ def test_signing_out_after_the_session_idled_out_ends_it_as_idle_when_it_idled(
 
 
 def test_a_session_left_behind_is_closed_by_the_sweep_with_its_reason_and_time(
-    app, client, shopper, monkeypatch, mailbox
+    app, manager_client, shopper, monkeypatch, mailbox
 ):
-    start(client, shopper)
+    start(manager_client, shopper)
     started = the_session()
-    client.delete_cookie("session")  # the manager closed the browser: nobody will come back
+    manager_client.delete_cookie("session")  # the manager closed the browser: nobody will come back
     later(monkeypatch, 45)
     result = app.test_cli_runner().invoke(args=["lgadmin", "end-act-as-sessions"])
     assert result.exit_code == 0, result.output
@@ -159,9 +143,9 @@ def test_a_session_left_behind_is_closed_by_the_sweep_with_its_reason_and_time(
 
 
 def test_a_session_past_its_time_limit_ends_as_expired_at_that_limit(
-    app, client, shopper, monkeypatch
+    app, manager_client, shopper, monkeypatch
 ):
-    start(client, shopper)
+    start(manager_client, shopper)
     record = the_session()
     # Busy until the very end, so the time limit, not the idle one, is what ends it.
     record.last_seen_at = record.expires_at - timedelta(minutes=1)
@@ -205,23 +189,23 @@ def test_the_customers_timeline_closes_a_session_that_ran_out(
 @pytest.mark.parametrize(
     "path", ["/sign-in", "/m/athens/sign-in", "/m/athens/sign-in/link", "/m/athens/sign-in/link/x"]
 )
-def test_sign_in_pages_are_refused_in_the_seat(client, shopper, path):
-    start(client, shopper)
-    response = client.get(path)
+def test_sign_in_pages_are_refused_in_the_seat(manager_client, shopper, path):
+    start(manager_client, shopper)
+    response = manager_client.get(path)
     assert response.status_code == 403
     assert "is not allowed while acting as a customer" in response.get_data(as_text=True)
 
 
 def test_signing_in_as_someone_else_from_the_seat_is_refused_and_the_seat_stays(
-    client, market, shopper
+    manager_client, market, shopper
 ):
     other = AccountFactory(market=market)
-    start(client, shopper)
-    token = csrf_token_from(client.get("/m/athens/account").get_data(as_text=True))
-    response = client.post(
+    start(manager_client, shopper)
+    token = csrf_token_from(manager_client.get("/m/athens/account").get_data(as_text=True))
+    response = manager_client.post(
         "/m/athens/sign-in",
         data={"csrf_token": token, "email": other.email, "password": "Secret123"},
     )
     assert response.status_code == 403
-    assert "Acting as Sam Shopper" in client.get("/m/athens/account").get_data(as_text=True)
+    assert "Acting as Sam Shopper" in manager_client.get("/m/athens/account").get_data(as_text=True)
     assert the_session().ended_at is None

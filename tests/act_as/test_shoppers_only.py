@@ -9,67 +9,49 @@ from lgadmin.extensions import db
 from lgadmin.staff.roles import StaffRole
 from tests.act_as.test_act_as import start
 from tests.conftest import csrf_token_from
-from tests.factories import AccountFactory, MarketFactory
-
-
-@pytest.fixture
-def market():
-    return MarketFactory(name="Athens Locally Grown", slug="athens")
-
-
-@pytest.fixture
-def manager(market):
-    return AccountFactory(
-        market=market, manager=True, first_name="Maria", last_name="Lopez", email="maria@a.org"
-    )
-
-
-@pytest.fixture
-def shopper(market):
-    return AccountFactory(market=market, first_name="Sam", last_name="Shopper", email="sam@x.org")
-
-
-@pytest.fixture
-def client(manager, signed_in):
-    return signed_in(manager)
+from tests.factories import AccountFactory
 
 
 @pytest.mark.parametrize("role", list(StaffRole))
-def test_the_grid_and_the_details_offer_act_as_for_shoppers_only(client, market, shopper, role):
+def test_the_grid_and_the_details_offer_act_as_for_shoppers_only(
+    manager_client, market, shopper, role
+):
     staff = AccountFactory(market=market, staff_role=role, last_name="Staffer")
-    grid = client.get("/admin/customers/").get_data(as_text=True)
+    grid = manager_client.get("/admin/customers/").get_data(as_text=True)
     assert f'href="/admin/customers/{shopper.id}/act-as"' in grid
     assert f'href="/admin/customers/{staff.id}/act-as"' not in grid
-    details = client.get(f"/admin/customers/details/?id={staff.id}").get_data(as_text=True)
+    details = manager_client.get(f"/admin/customers/details/?id={staff.id}").get_data(as_text=True)
     assert f"/admin/customers/{staff.id}/act-as" not in details
-    shoppers = client.get(f"/admin/customers/details/?id={shopper.id}").get_data(as_text=True)
+    shoppers = manager_client.get(f"/admin/customers/details/?id={shopper.id}").get_data(
+        as_text=True
+    )
     assert f"/admin/customers/{shopper.id}/act-as" in shoppers
 
 
-def test_the_start_page_of_a_staff_account_says_why_and_offers_no_button(client, market):
+def test_the_start_page_of_a_staff_account_says_why_and_offers_no_button(manager_client, market):
     staff = AccountFactory(market=market, staff_role=StaffRole.CUSTOMER_SUPPORT)
-    page = client.get(f"/admin/customers/{staff.id}/act-as").get_data(as_text=True)
+    page = manager_client.get(f"/admin/customers/{staff.id}/act-as").get_data(as_text=True)
     assert "Act as is for shoppers only" in page
     assert 'class="lg-act-as-form"' not in page
 
 
-def test_in_the_seat_the_admin_is_refused_even_if_the_account_became_staff(client, shopper):
-    start(client, shopper)
+def test_in_the_seat_the_admin_is_refused_even_if_the_account_became_staff(manager_client, shopper):
+    start(manager_client, shopper)
     account = db.session.get(Account, shopper.id)
     account.staff_role = StaffRole.CUSTOMER_SUPPORT  # given a role while the manager is in
     db.session.commit()
     for path in ("/admin/", "/admin/customers/", f"/admin/customers/details/?id={shopper.id}"):
-        response = client.get(path)
+        response = manager_client.get(path)
         assert response.status_code == 403, path
         assert "The admin is closed while you act as a customer" in response.get_data(True)
 
 
 def test_what_is_done_in_the_seat_names_the_manager_as_actor_and_the_shopper_as_subject(
-    client, manager, shopper
+    manager_client, manager, shopper
 ):
-    start(client, shopper)
-    token = csrf_token_from(client.get("/m/athens/account").get_data(as_text=True))
-    saved = client.post(
+    start(manager_client, shopper)
+    token = csrf_token_from(manager_client.get("/m/athens/account").get_data(as_text=True))
+    saved = manager_client.post(
         "/m/athens/account/addresses",
         data={
             "csrf_token": token,
@@ -84,7 +66,7 @@ def test_what_is_done_in_the_seat_names_the_manager_as_actor_and_the_shopper_as_
     assert entry.actor_id == manager.id
     assert (entry.target_type, entry.target_id) == ("account", shopper.id)
     assert entry.details["act_as_session"]
-    timeline = client_after_end(client).get(f"/admin/customers/{shopper.id}/timeline")
+    timeline = client_after_end(manager_client).get(f"/admin/customers/{shopper.id}/timeline")
     assert "Saved the address 1 Main St" in timeline.get_data(as_text=True)
     assert "by Maria Lopez" in timeline.get_data(as_text=True)
 

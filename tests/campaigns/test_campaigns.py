@@ -21,21 +21,6 @@ from tests.insight import order
 
 
 @pytest.fixture
-def market():
-    return MarketFactory(name="Athens Locally Grown", slug="athens")
-
-
-@pytest.fixture
-def manager(market):
-    return AccountFactory(market=market, manager=True, email="manager@athens.org")
-
-
-@pytest.fixture
-def client(manager, signed_in):
-    return signed_in(manager)
-
-
-@pytest.fixture
 def regulars(market):
     """Three customers with 2+ orders: one receives mailings, one opted out, one bounced."""
     people = {
@@ -78,16 +63,18 @@ def send_through_the_page(client, segment, subject, message):
     )
 
 
-def test_a_campaign_goes_only_to_customers_with_receives_mailings_on(app, client, regulars):
+def test_a_campaign_goes_only_to_customers_with_receives_mailings_on(app, manager_client, regulars):
     before = outbox_files(app)
-    response = send_through_the_page(client, regulars, "Strawberries are in", "Come <b>early</b>!")
+    response = send_through_the_page(
+        manager_client, regulars, "Strawberries are in", "Come <b>early</b>!"
+    )
     assert response.status_code == 302
     sent = outbox_messages(app, before)
     assert [m["To"] for m in sent] == ["yes@x.org"]
     assert sent[0]["Subject"] == "Strawberries are in"
     body = sent[0].get_body(("plain",)).get_content()
     assert "Hello Ana" in body and "Come <b>early</b>!" in body and "Athens Locally Grown" in body
-    summary = client.get(response.headers["Location"]).get_data(as_text=True)
+    summary = manager_client.get(response.headers["Location"]).get_data(as_text=True)
     counts = dict(re.findall(r'data-count="(\w+)">([\d,]+)<', summary))
     assert counts == {"sent": "1", "skipped": "2", "failed": "0", "queued": "0", "total": "3"}
     assert "Receives Mailings is off." in summary and "Hard bounce" in summary
@@ -114,32 +101,32 @@ def test_the_campaign_records_who_was_sent_what_and_when(
     assert rows["optedout@x.org"].sent_at is None
 
 
-def test_a_campaign_to_a_segment_that_matches_nobody_sends_nothing(app, client, market):
+def test_a_campaign_to_a_segment_that_matches_nobody_sends_nothing(app, manager_client, market):
     segment = Segment(market_id=market.id, name="Nobody", criteria={"orders_more_than": "100"})
     db.session.add(segment)
     db.session.commit()
     before = outbox_files(app)
-    response = send_through_the_page(client, segment, "Hello", "Anyone?")
+    response = send_through_the_page(manager_client, segment, "Hello", "Anyone?")
     assert response.status_code == 302
     assert outbox_messages(app, before) == []
-    summary = client.get(response.headers["Location"]).get_data(as_text=True)
+    summary = manager_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "The segment matches nobody today: nothing was sent." in summary
     assert 'data-count="total">0<' in summary
     assert db.session.scalar(select(Campaign)).recipient_count == 0
 
 
 def test_a_campaign_without_subject_or_message_is_refused_and_nothing_is_lost(
-    app, client, regulars
+    app, manager_client, regulars
 ):
     before = outbox_files(app)
-    response = send_through_the_page(client, regulars, "  ", "Keep this text")
+    response = send_through_the_page(manager_client, regulars, "  ", "Keep this text")
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and "Write a subject." in html
     assert ">Keep this text</textarea>" in html
     assert outbox_messages(app, before) == [] and db.session.scalar(select(Campaign)) is None
 
 
-def test_campaigns_are_per_market(app, client, regulars, signed_in, manager, market):
+def test_campaigns_are_per_market(app, manager_client, regulars, signed_in, manager, market):
     campaign = send_campaign(manager, market, regulars, "News", "Hello")
     other = signed_in(AccountFactory(market=MarketFactory(), manager=True))
     assert other.get(f"/admin/campaigns/{campaign.id}/").status_code == 404
@@ -155,7 +142,7 @@ def test_campaigns_are_per_market(app, client, regulars, signed_in, manager, mar
         },
     )
     assert response.status_code == 404
-    assert "News" in client.get("/admin/campaigns/").get_data(as_text=True)
+    assert "News" in manager_client.get("/admin/campaigns/").get_data(as_text=True)
 
 
 def test_with_redis_a_real_worker_sends_the_campaign(

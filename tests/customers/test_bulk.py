@@ -27,21 +27,6 @@ ACTION = "/admin/customers/action/"
 
 
 @pytest.fixture
-def market():
-    return MarketFactory(name="Athens Locally Grown", slug="athens")
-
-
-@pytest.fixture
-def manager(market):
-    return AccountFactory(market=market, manager=True, email="manager@athens.org")
-
-
-@pytest.fixture
-def client(manager, signed_in):
-    return signed_in(manager)
-
-
-@pytest.fixture
 def three(market):
     return [AccountFactory(market=market, email=f"c{n}@athens.org") for n in range(3)]
 
@@ -70,8 +55,8 @@ def bulk_entries(action):
 # -- the grid ---------------------------------------------------------------------------
 
 
-def test_the_grid_has_row_checkboxes_select_all_and_the_actions_menu(client, three):
-    html = client.get(GRID).get_data(as_text=True)
+def test_the_grid_has_row_checkboxes_select_all_and_the_actions_menu(manager_client, three):
+    html = manager_client.get(GRID).get_data(as_text=True)
     for account in three:
         assert f'name="rowid" value="{account.id}" form="lg-bulk-form"' in html
     assert 'class="lg-select-all mr-2"' in html
@@ -104,19 +89,21 @@ def test_a_role_with_no_bulk_permission_sees_no_checkboxes_or_menu(signed_in, ma
 
 
 def test_mark_inactive_skips_your_own_account_and_returns_to_the_same_grid_page(
-    client, manager, three
+    manager_client, manager, three
 ):
-    response = bulk(client, "mark_inactive", [a.id for a in three] + [manager.id])
+    response = bulk(manager_client, "mark_inactive", [a.id for a in three] + [manager.id])
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/admin/customers/?search=athens")
-    assert "3 customers marked inactive; 1 skipped (your own account)." in flashed(client)
+    assert "3 customers marked inactive; 1 skipped (your own account)." in flashed(manager_client)
     assert [fresh(Account, a.id).active for a in three] == [False, False, False]
     assert fresh(Account, manager.id).active
 
 
-def test_ids_of_another_market_change_nothing_and_are_counted_as_skipped(client, three, stranger):
-    bulk(client, "mark_inactive", [three[0].id, stranger.id, 999999, "x"])
-    assert "1 customer marked inactive; 3 skipped (not in this market)." in flashed(client)
+def test_ids_of_another_market_change_nothing_and_are_counted_as_skipped(
+    manager_client, three, stranger
+):
+    bulk(manager_client, "mark_inactive", [three[0].id, stranger.id, 999999, "x"])
+    assert "1 customer marked inactive; 3 skipped (not in this market)." in flashed(manager_client)
     assert fresh(Account, stranger.id).active
     assert not fresh(Account, three[0].id).active
     assert (
@@ -127,16 +114,18 @@ def test_ids_of_another_market_change_nothing_and_are_counted_as_skipped(client,
     )
 
 
-def test_only_ids_of_another_market_change_nothing_at_all(client, stranger):
-    bulk(client, "mailings_off", [stranger.id])
-    assert "Mailings turned off for 0 customers; 1 skipped (not in this market)." in flashed(client)
+def test_only_ids_of_another_market_change_nothing_at_all(manager_client, stranger):
+    bulk(manager_client, "mailings_off", [stranger.id])
+    assert "Mailings turned off for 0 customers; 1 skipped (not in this market)." in flashed(
+        manager_client
+    )
     assert fresh(Account, stranger.id).receives_mailings
 
 
 def test_one_audit_entry_with_the_count_and_the_ids_besides_each_customers_own(
-    client, manager, three
+    manager_client, manager, three
 ):
-    bulk(client, "mark_inactive", [a.id for a in three] + [manager.id])
+    bulk(manager_client, "mark_inactive", [a.id for a in three] + [manager.id])
     (entry,) = bulk_entries("mark_inactive")
     ids = sorted(a.id for a in three)
     assert entry.details["count"] == 3 and sorted(entry.details["ids"]) == ids
@@ -148,30 +137,30 @@ def test_one_audit_entry_with_the_count_and_the_ids_besides_each_customers_own(
     assert sorted(per_row) == ids
 
 
-def test_mark_active_counts_rows_already_active_as_unchanged(client, market):
+def test_mark_active_counts_rows_already_active_as_unchanged(manager_client, market):
     asleep = AccountFactory(market=market, active=False)
     awake = AccountFactory(market=market)
-    bulk(client, "mark_active", [asleep.id, awake.id])
-    assert "1 customer marked active; 1 unchanged (already active)." in flashed(client)
+    bulk(manager_client, "mark_active", [asleep.id, awake.id])
+    assert "1 customer marked active; 1 unchanged (already active)." in flashed(manager_client)
     assert fresh(Account, asleep.id).active
 
 
-def test_turn_off_mailings(client, three):
-    bulk(client, "mailings_off", [three[0].id, three[1].id])
-    assert "Mailings turned off for 2 customers." in flashed(client)
+def test_turn_off_mailings(manager_client, three):
+    bulk(manager_client, "mailings_off", [three[0].id, three[1].id])
+    assert "Mailings turned off for 2 customers." in flashed(manager_client)
     assert [fresh(Account, a.id).receives_mailings for a in three] == [False, False, True]
 
 
 # -- Add membership month ---------------------------------------------------------------
 
 
-def test_add_membership_month_uses_the_membership_date_arithmetic(client, market):
+def test_add_membership_month_uses_the_membership_date_arithmetic(manager_client, market):
     today = market_today(market)
     member_until = today + timedelta(days=10)
     member = AccountFactory(market=market, membership_expires_on=member_until)
     lapsed = AccountFactory(market=market, membership_expires_on=today - timedelta(days=40))
-    bulk(client, "add_membership_month", [member.id, lapsed.id])
-    assert "Membership extended by a month for 2 customers." in flashed(client)
+    bulk(manager_client, "add_membership_month", [member.id, lapsed.id])
+    assert "Membership extended by a month for 2 customers." in flashed(manager_client)
     assert fresh(Account, member.id).membership_expires_on == add_months(member_until, 1)
     assert fresh(Account, lapsed.id).membership_expires_on == add_months(today, 1)
     assert len(bulk_entries("add_membership_month")) == 1
@@ -188,21 +177,23 @@ def group(market, name, percent="10"):
 
 
 def test_add_to_group_asks_for_the_group_naming_the_count_then_adds(
-    client, market, three, stranger
+    manager_client, market, three, stranger
 ):
     wholesale = group(market, "Wholesale")
     group(MarketFactory(), "Not ours")
     ids = [three[0].id, three[1].id, stranger.id]
-    step = bulk(client, "add_to_group", ids)
+    step = bulk(manager_client, "add_to_group", ids)
     html = step.get_data(as_text=True)
     assert step.status_code == 200
     assert "Add <strong>2 customers</strong> to a customer group." in html
     assert "1 of the selected rows is not in this market" in html
     assert "Wholesale (10 % off)" in html and "Not ours" not in html
     assert 'data-confirm="Add 2 customers to the chosen group?"' in html
-    response = bulk(client, "add_to_group", ids, group_id=str(wholesale.id))
+    response = bulk(manager_client, "add_to_group", ids, group_id=str(wholesale.id))
     assert response.status_code == 302
-    assert "2 customers added to Wholesale; 1 skipped (not in this market)." in flashed(client)
+    assert "2 customers added to Wholesale; 1 skipped (not in this market)." in flashed(
+        manager_client
+    )
     assert [fresh(Account, a.id).customer_group_id for a in three] == [
         wholesale.id,
         wholesale.id,
@@ -212,10 +203,10 @@ def test_add_to_group_asks_for_the_group_naming_the_count_then_adds(
     assert bulk_entries("add_to_group")[0].details["group"] == "Wholesale"
 
 
-def test_a_group_of_another_market_is_refused_next_to_the_select(client, market, three):
+def test_a_group_of_another_market_is_refused_next_to_the_select(manager_client, market, three):
     group(market, "Ours")
     theirs = group(MarketFactory(), "Theirs")
-    response = bulk(client, "add_to_group", [three[0].id], group_id=str(theirs.id))
+    response = bulk(manager_client, "add_to_group", [three[0].id], group_id=str(theirs.id))
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'id="error-group">Choose one of this market&#39;s customer groups.' in html
@@ -227,17 +218,17 @@ def test_a_group_of_another_market_is_refused_next_to_the_select(client, market,
 
 
 def test_email_selected_composes_to_the_count_and_sends_through_the_campaign_service(
-    app, client, market, stranger
+    app, manager_client, market, stranger
 ):
     yes = AccountFactory(market=market, email="yes@athens.org", first_name="Ana")
     no = AccountFactory(market=market, email="no@athens.org", receives_mailings=False)
     AccountFactory(market=market, email="notchosen@athens.org")
     ids = [yes.id, no.id, stranger.id]
-    step = bulk(client, "email_selected", ids)
+    step = bulk(manager_client, "email_selected", ids)
     html = step.get_data(as_text=True)
     assert "To <strong>2 customers</strong>." in html and "Send to 2 customers" in html
     before = outbox_files(app)
-    response = client.post(
+    response = manager_client.post(
         "/admin/customers/bulk/email",
         data={
             "csrf_token": csrf_token_from(html),
@@ -253,15 +244,15 @@ def test_email_selected_composes_to_the_count_and_sends_through_the_campaign_ser
     assert campaign.recipient_count == 2 and campaign.segment_name == "2 selected customers"
     recipients = db.session.scalars(select(CampaignRecipient.email)).all()
     assert sorted(recipients) == ["no@athens.org", "yes@athens.org"]
-    summary = client.get(response.headers["Location"]).get_data(as_text=True)
+    summary = manager_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Sending to 2 customers; 1 skipped (not in this market)." in summary
     assert bulk_entries("email_selected")[0].details["count"] == 2
 
 
-def test_email_selected_without_a_subject_keeps_the_message(client, market):
+def test_email_selected_without_a_subject_keeps_the_message(manager_client, market):
     customer = AccountFactory(market=market)
-    html = bulk(client, "email_selected", [customer.id]).get_data(as_text=True)
-    response = client.post(
+    html = bulk(manager_client, "email_selected", [customer.id]).get_data(as_text=True)
+    response = manager_client.post(
         "/admin/customers/bulk/email",
         data={"csrf_token": csrf_token_from(html), "rowid": [customer.id], "message": "Keep me"},
     )
@@ -274,8 +265,8 @@ def test_email_selected_without_a_subject_keeps_the_message(client, market):
 # -- Export selected --------------------------------------------------------------------
 
 
-def test_export_selected_is_the_grid_csv_of_the_selected_rows_only(client, three, stranger):
-    response = bulk(client, "export_selected", [three[0].id, three[2].id, stranger.id])
+def test_export_selected_is_the_grid_csv_of_the_selected_rows_only(manager_client, three, stranger):
+    response = bulk(manager_client, "export_selected", [three[0].id, three[2].id, stranger.id])
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "selected" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
@@ -317,8 +308,8 @@ def test_sending_the_email_needs_the_campaign_permission(signed_in, market, thre
     assert response.status_code == 403 and db.session.scalar(select(Campaign)) is None
 
 
-def test_a_bulk_action_without_the_csrf_token_is_refused(client, three):
-    response = client.post(ACTION, data={"action": "mark_inactive", "rowid": [three[0].id]})
+def test_a_bulk_action_without_the_csrf_token_is_refused(manager_client, three):
+    response = manager_client.post(ACTION, data={"action": "mark_inactive", "rowid": [three[0].id]})
     assert response.status_code == 400 and "CSRF" in response.get_data(as_text=True)
     assert fresh(Account, three[0].id).active and bulk_entries("mark_inactive") == []
 
@@ -333,28 +324,32 @@ def test_the_service_reads_every_id_through_the_market_filter(manager, market, t
     assert fresh(Account, stranger.id).active
 
 
-def test_email_or_export_of_only_other_market_ids_sends_and_exports_nothing(client, stranger):
-    response = bulk(client, "email_selected", [stranger.id])
+def test_email_or_export_of_only_other_market_ids_sends_and_exports_nothing(
+    manager_client, stranger
+):
+    response = bulk(manager_client, "email_selected", [stranger.id])
     assert response.status_code == 302
     assert "None of the selected customers is in this market: nothing was changed." in flashed(
-        client
+        manager_client
     )
-    response = bulk(client, "export_selected", [stranger.id])
+    response = bulk(manager_client, "export_selected", [stranger.id])
     assert response.status_code == 302
     assert "Nothing to export: 0 customers exported; 1 skipped (not in this market)." in flashed(
-        client
+        manager_client
     )
     assert db.session.scalar(select(Campaign)) is None
 
 
-def test_more_ids_than_the_largest_page_are_refused_with_a_message(client, three):
-    bulk(client, "mark_inactive", list(range(1, 1003)))
-    assert "Select at most 1,000 customers at a time." in flashed(client)
+def test_more_ids_than_the_largest_page_are_refused_with_a_message(manager_client, three):
+    bulk(manager_client, "mark_inactive", list(range(1, 1003)))
+    assert "Select at most 1,000 customers at a time." in flashed(manager_client)
     assert fresh(Account, three[0].id).active
 
 
-def test_add_to_group_of_only_other_market_ids_goes_back_to_the_grid(client, market, stranger):
+def test_add_to_group_of_only_other_market_ids_goes_back_to_the_grid(
+    manager_client, market, stranger
+):
     group(market, "Ours")
-    response = bulk(client, "add_to_group", [stranger.id])
+    response = bulk(manager_client, "add_to_group", [stranger.id])
     assert response.status_code == 302
-    assert "None of the selected customers is in this market" in flashed(client)
+    assert "None of the selected customers is in this market" in flashed(manager_client)

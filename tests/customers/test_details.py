@@ -26,22 +26,13 @@ from tests.factories import (
 )
 
 
-@pytest.fixture
-def market():
-    market = MarketFactory(name="Athens Locally Grown", pickup_locations_enabled=True)
+@pytest.fixture(autouse=True)
+def pickup_locations(market):
+    """The market offers pickup locations: Downtown Pavilion, Eastside Co-op."""
+    market.pickup_locations_enabled = True
     PickupLocationFactory(market=market, name="Downtown Pavilion")
     PickupLocationFactory(market=market, name="Eastside Co-op")
-    return market
-
-
-@pytest.fixture
-def manager(market):
-    return AccountFactory(market=market, manager=True, first_name="Maria", last_name="Lopez")
-
-
-@pytest.fixture
-def client(manager, signed_in):
-    return signed_in(manager)
+    db.session.commit()
 
 
 @pytest.fixture
@@ -79,7 +70,7 @@ def section(html, anchor):
     return html.split(f'id="{anchor}"')[1].split("</section>")[0]
 
 
-def test_every_section_of_spec_000_is_shown(client, market, customer):
+def test_every_section_of_spec_000_is_shown(manager_client, market, customer):
     PaymentMethodFactory(account=customer, brand="visa", last4="4242")
     product = ProductFactory(
         grower__account__market=market, name="Heirloom tomatoes", price_cents=450, unit="lb"
@@ -93,7 +84,7 @@ def test_every_section_of_spec_000_is_shown(client, market, customer):
     db.session.add(CartItem(account_id=customer.id, product_id=product.id, quantity=Decimal(3)))
     add_comment(customer, "Hard bounce on 5/31/2026, 2:14 PM. Disabling email notifications.")
     db.session.commit()
-    html = details(client, customer)
+    html = details(manager_client, customer)
     account_info = section(html, "account-information")
     assert "robin@example.org" in account_info
     assert '<a href="mailto:robin@example.org">' in account_info
@@ -119,16 +110,16 @@ def test_every_section_of_spec_000_is_shown(client, market, customer):
     assert 'id="grower"' not in html
 
 
-def test_payment_information_without_a_card_and_never_a_full_number(client, customer):
-    html = details(client, customer)
+def test_payment_information_without_a_card_and_never_a_full_number(manager_client, customer):
+    html = details(manager_client, customer)
     assert "No saved payment method" in section(html, "payment-information")
     PaymentMethodFactory(account=customer, last4="1111", exp_year=2020, exp_month=3)
-    payment = section(details(client, customer), "payment-information")
+    payment = section(details(manager_client, customer), "payment-information")
     assert "•••• 1111" in payment and "(expired)" in payment
     assert not re.search(r"\d{12,}", payment)
 
 
-def test_grower_information_for_growers(client, market):
+def test_grower_information_for_growers(manager_client, market):
     grower = GrowerFactory(
         account__market=market,
         name="Sunny Hollow Farm",
@@ -137,24 +128,28 @@ def test_grower_information_for_growers(client, market):
     )
     ProductFactory(grower=grower)
     ProductFactory(grower=grower, active=False)
-    html = section(details(client, grower.account), "grower")
+    html = section(details(manager_client, grower.account), "grower")
     assert "Sunny Hollow Farm" in html and "Approved" in html
     assert '<dd class="col-sm-7">1</dd>' in html and "$123.45" in html
-    assert "Not required (approved grower)" in details(client, grower.account)
+    assert "Not required (approved grower)" in details(manager_client, grower.account)
 
 
-def test_adjust_balance_shows_the_new_balance_at_once(client, customer):
+def test_adjust_balance_shows_the_new_balance_at_once(manager_client, customer):
     response = post(
-        client, customer, "adjust-balance", {"amount": "25.00", "reason": "cash"}, follow=True
+        manager_client,
+        customer,
+        "adjust-balance",
+        {"amount": "25.00", "reason": "cash"},
+        follow=True,
     )
     html = response.get_data(as_text=True)
     assert "Balance adjusted by $25.00 (Customer Paid Cash). New balance: $25.00." in html
     assert "$25.00" in section(html, "balance")
 
 
-def test_typed_reason_and_other(client, customer):
-    post(client, customer, "adjust-balance", {"amount": "-3", "reason_text": "Bag fee"})
-    response = post(client, customer, "adjust-balance", {"amount": "5", "reason": "other"})
+def test_typed_reason_and_other(manager_client, customer):
+    post(manager_client, customer, "adjust-balance", {"amount": "-3", "reason_text": "Bag fee"})
+    response = post(manager_client, customer, "adjust-balance", {"amount": "5", "reason": "other"})
     assert response.status_code == 400
     assert "Pick a reason or type your own." in response.get_data(as_text=True)
     db.session.expire_all()
@@ -173,9 +168,11 @@ def test_typed_reason_and_other(client, customer):
     ],
 )
 def test_bad_amounts_get_a_message_beside_the_field_and_save_nothing(
-    client, customer, amount, message
+    manager_client, customer, amount, message
 ):
-    response = post(client, customer, "adjust-balance", {"amount": amount, "reason": "cash"})
+    response = post(
+        manager_client, customer, "adjust-balance", {"amount": amount, "reason": "cash"}
+    )
     assert response.status_code == 400
     balance = section(response.get_data(as_text=True), "balance")
     assert f'<div class="invalid-feedback d-block">{message}</div>' in balance
@@ -184,24 +181,24 @@ def test_bad_amounts_get_a_message_beside_the_field_and_save_nothing(
     assert db.session.query(AuditEntry).filter(AuditEntry.action != "auth.signed_in").count() == 0
 
 
-def test_apply_to_open_orders_marks_the_order_paid(client, market, customer):
+def test_apply_to_open_orders_marks_the_order_paid(manager_client, market, customer):
     product = ProductFactory(grower__account__market=market, price_cents=1500)
     order = place_order(customer, [(product, Decimal(1))], PaymentChoice.PAY_AT_PICKUP)
     db.session.commit()
     post(
-        client,
+        manager_client,
         customer,
         "adjust-balance",
         {"amount": "15", "reason": "cash", "apply_to_open_orders": "y"},
     )
     db.session.expire_all()
     assert db.session.get(Order, order.id).amount_due_cents == 0
-    assert "Paid" in section(details(client, customer), "orders")
+    assert "Paid" in section(details(manager_client, customer), "orders")
 
 
-def test_update_membership_add_a_month(client, customer):
+def test_update_membership_add_a_month(manager_client, customer):
     response = post(
-        client, customer, "membership", {"change": "add_month", "version": "1"}, follow=True
+        manager_client, customer, "membership", {"change": "add_month", "version": "1"}, follow=True
     )
     assert "Membership updated: now expires" in response.get_data(as_text=True)
     db.session.expire_all()
@@ -210,15 +207,15 @@ def test_update_membership_add_a_month(client, customer):
     )
 
 
-def test_update_membership_to_a_date_from_the_picker(client, customer):
-    post(client, customer, "membership", {"expires_on": "2031-07-04", "version": "1"})
+def test_update_membership_to_a_date_from_the_picker(manager_client, customer):
+    post(manager_client, customer, "membership", {"expires_on": "2031-07-04", "version": "1"})
     db.session.expire_all()
     assert db.session.get(Account, customer.id).membership_expires_on == date(2031, 7, 4)
 
 
-def test_edit_customer_info_saves_and_normalises(client, market, customer):
+def test_edit_customer_info_saves_and_normalises(manager_client, market, customer):
     response = post(
-        client,
+        manager_client,
         customer,
         "edit-info",
         {
@@ -257,7 +254,7 @@ def test_edit_customer_info_saves_and_normalises(client, market, customer):
     ],
 )
 def test_edit_customer_info_refuses_bad_input_beside_the_field(
-    client, market, customer, field, value, message
+    manager_client, market, customer, field, value, message
 ):
     AccountFactory(market=market, email="taken@example.org")
     data = {
@@ -268,7 +265,7 @@ def test_edit_customer_info_refuses_bad_input_beside_the_field(
         "phone": "",
         field: value,
     }
-    response = post(client, customer, "edit-info", data)
+    response = post(manager_client, customer, "edit-info", data)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     edit = html.split('id="edit-info"')[1].split("</form>")[0]
@@ -277,10 +274,10 @@ def test_edit_customer_info_refuses_bad_input_beside_the_field(
     assert db.session.get(Account, customer.id).email == "robin@example.org"
 
 
-def test_the_same_email_at_another_market_is_fine(client, customer):
+def test_the_same_email_at_another_market_is_fine(manager_client, customer):
     AccountFactory(market=MarketFactory(), email="elsewhere@example.org")
     response = post(
-        client,
+        manager_client,
         customer,
         "edit-info",
         {"version": "1", "last_name": "Hayes", "email": "elsewhere@example.org"},
@@ -288,15 +285,15 @@ def test_the_same_email_at_another_market_is_fine(client, customer):
     assert response.status_code == 302
 
 
-def test_a_stale_form_never_overwrites_newer_data(client, manager, customer):
+def test_a_stale_form_never_overwrites_newer_data(manager_client, manager, customer):
     post(
-        client,
+        manager_client,
         customer,
         "edit-info",
         {"version": "1", "last_name": "First", "email": "robin@example.org"},
     )
     response = post(
-        client,
+        manager_client,
         customer,
         "edit-info",
         {"version": "1", "last_name": "Second", "email": "robin@example.org"},
@@ -307,9 +304,9 @@ def test_a_stale_form_never_overwrites_newer_data(client, manager, customer):
     assert db.session.get(Account, customer.id).last_name == "First"
 
 
-def test_update_special_info(client, customer):
+def test_update_special_info(manager_client, customer):
     response = post(
-        client,
+        manager_client,
         customer,
         "special-info",
         {
@@ -329,9 +326,11 @@ def test_update_special_info(client, customer):
     assert "Market Volunteer on" in entry.summary
 
 
-def test_marking_an_account_inactive_stops_its_sign_in_and_keeps_its_data(app, client, customer):
+def test_marking_an_account_inactive_stops_its_sign_in_and_keeps_its_data(
+    app, manager_client, customer
+):
     post(
-        client,
+        manager_client,
         customer,
         "special-info",
         {"version": "1", "receives_mailings": "y", "line_position": "first_come"},
@@ -341,19 +340,19 @@ def test_marking_an_account_inactive_stops_its_sign_in_and_keeps_its_data(app, c
     from tests.conftest import sign_in
 
     assert sign_in(app.test_client(), customer).status_code == 200
-    assert "robin@example.org" in details(client, customer)
+    assert "robin@example.org" in details(manager_client, customer)
 
 
-def test_a_manager_cannot_demote_or_deactivate_themselves(client, manager):
+def test_a_manager_cannot_demote_or_deactivate_themselves(manager_client, manager):
     response = post(
-        client,
+        manager_client,
         manager,
         "special-info",
         {"version": "1", "active": "y", "receives_mailings": "y", "line_position": "first_come"},
     )
     assert "You can&#39;t take away your own manager access." in response.get_data(as_text=True)
     response = post(
-        client,
+        manager_client,
         manager,
         "special-info",
         {
@@ -369,17 +368,17 @@ def test_a_manager_cannot_demote_or_deactivate_themselves(client, manager):
     assert account.is_manager and account.active
 
 
-def test_delete_appears_only_when_the_rules_allow(client, market, customer):
-    assert 'id="delete"' not in details(client, customer)
+def test_delete_appears_only_when_the_rules_allow(manager_client, market, customer):
+    assert 'id="delete"' not in details(manager_client, customer)
     inactive = AccountFactory(market=market, active=False, email="gone@example.org")
     add_comment(inactive, "Moved away.")
     db.session.commit()
-    assert "Delete Account" in section(details(client, inactive), "delete")
-    refused = post(client, inactive, "delete-account", {})
+    assert "Delete Account" in section(details(manager_client, inactive), "delete")
+    refused = post(manager_client, inactive, "delete-account", {})
     assert refused.status_code == 400
     assert "Tick the box to confirm the deletion." in refused.get_data(as_text=True)
     inactive_id = inactive.id
-    response = post(client, inactive, "delete-account", {"confirm": "y"}, follow=True)
+    response = post(manager_client, inactive, "delete-account", {"confirm": "y"}, follow=True)
     assert "was permanently deleted" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Account, inactive_id) is None
@@ -387,7 +386,7 @@ def test_delete_appears_only_when_the_rules_allow(client, market, customer):
     assert "gone@example.org" in entry.summary
 
 
-def test_the_server_checks_the_deletion_rules_again(client, market, customer):
+def test_the_server_checks_the_deletion_rules_again(manager_client, market, customer):
     owing = AccountFactory(market=market, active=False)
     product = ProductFactory(grower__account__market=market)
     place_order(owing, [(product, Decimal(1))], PaymentChoice.PAY_AT_PICKUP)
@@ -397,13 +396,13 @@ def test_the_server_checks_the_deletion_rules_again(client, market, customer):
     adjust_balance(paid_ahead.id, 1000, "check", "", None)
     db.session.commit()
     for account in (customer, owing, paid_ahead):
-        response = post(client, account, "delete-account", {"confirm": "y"})
+        response = post(manager_client, account, "delete-account", {"confirm": "y"})
         assert response.status_code == 400
         assert "This account can&#39;t be deleted" in response.get_data(as_text=True)
         assert db.session.get(Account, account.id) is not None
 
 
-def test_an_empty_cart_does_not_block_deletion(client, market):
+def test_an_empty_cart_does_not_block_deletion(manager_client, market):
     account = AccountFactory(market=market, active=False)
     db.session.add(
         CartItem(
@@ -413,7 +412,7 @@ def test_an_empty_cart_does_not_block_deletion(client, market):
         )
     )
     db.session.commit()
-    assert post(client, account, "delete-account", {"confirm": "y"}).status_code == 302
+    assert post(manager_client, account, "delete-account", {"confirm": "y"}).status_code == 302
 
 
 ACTIONS = [
@@ -428,11 +427,11 @@ ACTIONS = [
 
 @pytest.mark.parametrize(("action", "data"), ACTIONS)
 def test_a_post_for_another_markets_account_is_a_404_and_changes_nothing(
-    client, customer, action, data
+    manager_client, customer, action, data
 ):
     stranger = AccountFactory(market=MarketFactory(), active=False, email="s@other.org")
-    token = csrf_token_from(details(client, customer))
-    response = client.post(
+    token = csrf_token_from(details(manager_client, customer))
+    response = manager_client.post(
         f"/admin/customers/{stranger.id}/{action}", data={"csrf_token": token, **data}
     )
     assert response.status_code == 404
@@ -443,97 +442,101 @@ def test_a_post_for_another_markets_account_is_a_404_and_changes_nothing(
 
 
 @pytest.mark.parametrize(("action", "data"), ACTIONS)
-def test_every_action_needs_a_csrf_token(client, customer, action, data):
-    response = client.post(f"/admin/customers/{customer.id}/{action}", data=data)
+def test_every_action_needs_a_csrf_token(manager_client, customer, action, data):
+    response = manager_client.post(f"/admin/customers/{customer.id}/{action}", data=data)
     assert response.status_code == 400
 
 
-def test_related_pages_stay_in_the_market(client, market, customer):
+def test_related_pages_stay_in_the_market(manager_client, market, customer):
     other_account = AccountFactory(market=MarketFactory())
     product = ProductFactory(grower__account__market=other_account.market)
     order = place_order(other_account, [(product, Decimal(1))], PaymentChoice.PAY_AT_PICKUP)
     db.session.commit()
     entry_id = order.id
-    assert client.get(f"/admin/customers/orders/{order.id}").status_code == 404
-    assert client.get(f"/admin/customers/{other_account.id}/history").status_code == 404
+    assert manager_client.get(f"/admin/customers/orders/{order.id}").status_code == 404
+    assert manager_client.get(f"/admin/customers/{other_account.id}/history").status_code == 404
     from lgadmin.balance.models import LedgerEntry
 
     entry = db.session.query(LedgerEntry).filter_by(account_id=other_account.id).one()
-    assert client.get(f"/admin/customers/adjustments/{entry.id}").status_code == 404
+    assert manager_client.get(f"/admin/customers/adjustments/{entry.id}").status_code == 404
     assert entry_id
 
 
-def test_adjustment_and_order_pages_and_the_complete_history(client, market, customer, manager):
+def test_adjustment_and_order_pages_and_the_complete_history(
+    manager_client, market, customer, manager
+):
     product = ProductFactory(grower__account__market=market, price_cents=800, name="Honey")
     order = place_order(customer, [(product, Decimal(2))], PaymentChoice.PAY_AT_PICKUP)
     db.session.commit()
     post(
-        client,
+        manager_client,
         customer,
         "adjust-balance",
         {"amount": "16", "reason": "check", "apply_to_open_orders": "y"},
     )
-    html = details(client, customer)
+    html = details(manager_client, customer)
     link = re.search(r'href="(/admin/customers/adjustments/\d+)">', section(html, "adjustments"))
-    adjustment = client.get(link.group(1)).get_data(as_text=True)
+    adjustment = manager_client.get(link.group(1)).get_data(as_text=True)
     assert "Customer Paid Check" in adjustment and "Maria Lopez" in adjustment
     assert f"Order #{order.id}</a>: $16.00" in adjustment
-    order_page = client.get(f"/admin/customers/orders/{order.id}").get_data(as_text=True)
+    order_page = manager_client.get(f"/admin/customers/orders/{order.id}").get_data(as_text=True)
     assert "Honey" in order_page and "Paid" in order_page
-    history = client.get(f"/admin/customers/{customer.id}/history").get_data(as_text=True)
+    history = manager_client.get(f"/admin/customers/{customer.id}/history").get_data(as_text=True)
     assert history.count("/admin/customers/adjustments/") == 2
 
 
-def test_comments_newest_first_and_html_shown_as_text(client, customer, manager):
+def test_comments_newest_first_and_html_shown_as_text(manager_client, customer, manager):
     add_comment(customer, "Older system note.")
     db.session.commit()
-    post(client, customer, "comments", {"body": "<b>Allergic</b> to nuts"})
-    comments = section(details(client, customer), "comments")
+    post(manager_client, customer, "comments", {"body": "<b>Allergic</b> to nuts"})
+    comments = section(details(manager_client, customer), "comments")
     assert comments.index("&lt;b&gt;Allergic&lt;/b&gt; to nuts") < comments.index("Older system")
     assert "Maria Lopez" in comments and "System" in comments
 
 
-def test_audit_log_is_viewable_for_the_market_only(client, customer, manager):
-    post(client, customer, "adjust-balance", {"amount": "5", "reason": "promo"})
-    post(client, customer, "membership", {"change": "add_year", "version": "1"})
+def test_audit_log_is_viewable_for_the_market_only(manager_client, customer, manager):
+    post(manager_client, customer, "adjust-balance", {"amount": "5", "reason": "promo"})
+    post(manager_client, customer, "membership", {"change": "add_year", "version": "1"})
     other = AccountFactory(market=MarketFactory())
     from lgadmin.audit.service import record
 
     record(other, other.market_id, "customer.deleted", other, "Secret other market entry")
     db.session.commit()
-    html = client.get("/admin/audit-log/").get_data(as_text=True)
+    html = manager_client.get("/admin/audit-log/").get_data(as_text=True)
     assert "membership.updated" in html and "Maria Lopez" in html
     assert "Secret other market entry" not in html
     foreign = db.session.query(AuditEntry).filter_by(market_id=other.market_id).one()
-    assert client.get(f"/admin/audit-log/details/?id={foreign.id}").status_code == 404
+    assert manager_client.get(f"/admin/audit-log/details/?id={foreign.id}").status_code == 404
 
 
-def test_membership_is_not_required_for_market_managers(client, manager):
-    assert "Not required (market manager)" in section(details(client, manager), "membership")
+def test_membership_is_not_required_for_market_managers(manager_client, manager):
+    assert "Not required (market manager)" in section(
+        details(manager_client, manager), "membership"
+    )
 
 
-def test_joined_and_dates_are_in_the_market_time_zone(client, market):
+def test_joined_and_dates_are_in_the_market_time_zone(manager_client, market):
     from datetime import datetime
 
     account = AccountFactory(market=market, joined_at=datetime(2026, 6, 1, 3, 30))
-    html = section(details(client, account), "account-information")
+    html = section(details(manager_client, account), "account-information")
     assert "5/31/2026, 11:30 PM" in html  # New York is four hours behind UTC in June
     assert timedelta
 
 
-def test_balance_adjustments_land_in_the_audit_log(client, customer, manager):
-    post(client, customer, "adjust-balance", {"amount": "-2.50", "reason": "correction"})
+def test_balance_adjustments_land_in_the_audit_log(manager_client, customer, manager):
+    post(manager_client, customer, "adjust-balance", {"amount": "-2.50", "reason": "correction"})
     entry = db.session.query(AuditEntry).filter_by(action="balance.adjusted").one()
     assert entry.actor_id == manager.id and entry.target_id == customer.id
     assert entry.details["amount_cents"] == -250 and "Correction" in entry.summary
 
 
-def test_turning_mail_back_on_after_a_hard_bounce_is_noted_with_who(client, market):
+def test_turning_mail_back_on_after_a_hard_bounce_is_noted_with_who(manager_client, market):
     from lgadmin.timeutil import utcnow
 
     bounced = AccountFactory(market=market, receives_mailings=False, email_bounced_at=utcnow())
     post(
-        client,
+        manager_client,
         bounced,
         "special-info",
         {"version": "1", "active": "y", "receives_mailings": "y", "line_position": "first_come"},
@@ -541,12 +544,12 @@ def test_turning_mail_back_on_after_a_hard_bounce_is_noted_with_who(client, mark
     db.session.expire_all()
     account = db.session.get(Account, bounced.id)
     assert account.receives_mailings and account.email_bounced_at is None
-    comments = section(details(client, account), "comments")
+    comments = section(details(manager_client, account), "comments")
     assert "Receives Mailings re-enabled on" in comments and "by Maria Lopez." in comments
 
 
 def test_a_phone_reads_the_same_on_the_details_the_edit_form_and_every_export(
-    client, market, customer
+    manager_client, market, customer
 ):
     import csv
     import io
@@ -554,25 +557,27 @@ def test_a_phone_reads_the_same_on_the_details_the_edit_form_and_every_export(
     from openpyxl import load_workbook
 
     abroad = AccountFactory(market=market, email="abroad@example.org", phone="+442079460958")
-    html = details(client, customer)
+    html = details(manager_client, customer)
     assert "(706) 555-0123" in section(html, "account-information")
     edit = html.split('id="edit-info"')[1].split("</form>")[0]
     assert re.search(r'name="phone"[^>]*value="\(706\) 555-0123"', edit), edit
-    assert "+44 20 7946 0958" in section(details(client, abroad), "account-information")
+    assert "+44 20 7946 0958" in section(details(manager_client, abroad), "account-information")
 
     def as_read(cell):
         # A cell starting with "+" carries the exports' formula-neutralising apostrophe.
         return cell[1:] if cell.startswith("'+") else cell
 
     def csv_phones(url):
-        text = client.get(url).get_data().decode("utf-8-sig")
+        text = manager_client.get(url).get_data().decode("utf-8-sig")
         return {row["email"]: as_read(row["phone"]) for row in csv.DictReader(io.StringIO(text))}
 
     expected = {"robin@example.org": "(706) 555-0123", "abroad@example.org": "+44 20 7946 0958"}
     for url in ("/admin/customers/export/csv", "/admin/customers/export.csv"):
         phones = csv_phones(url)
         assert {email: phones[email] for email in expected} == expected, url
-    sheet = load_workbook(io.BytesIO(client.get("/admin/customers/export/xlsx").get_data())).active
+    sheet = load_workbook(
+        io.BytesIO(manager_client.get("/admin/customers/export/xlsx").get_data())
+    ).active
     rows = list(sheet.iter_rows(values_only=True))
     email_at, phone_at = rows[0].index("email"), rows[0].index("phone")
     phones = {row[email_at]: as_read(row[phone_at] or "") for row in rows[1:]}
@@ -580,7 +585,7 @@ def test_a_phone_reads_the_same_on_the_details_the_edit_form_and_every_export(
 
     # Saved back as shown, the number is the same number: nothing changed.
     post(
-        client,
+        manager_client,
         customer,
         "edit-info",
         {
@@ -595,14 +600,14 @@ def test_a_phone_reads_the_same_on_the_details_the_edit_form_and_every_export(
     assert db.session.get(Account, customer.id).phone == "+17065550123"
 
 
-def test_the_same_adjust_balance_form_posted_twice_applies_once(client, customer):
-    page = details(client, customer)
+def test_the_same_adjust_balance_form_posted_twice_applies_once(manager_client, customer):
+    page = details(manager_client, customer)
     token = csrf_token_from(page)
     key = re.search(r'id="submission_key" name="submission_key" type="hidden" value="(\w+)"', page)
     form = {"csrf_token": token, "amount": "25.00", "reason": "cash", "submission_key": key[1]}
     url = f"/admin/customers/{customer.id}/adjust-balance"
-    first = client.post(url, data=form, follow_redirects=True).get_data(as_text=True)
-    second = client.post(url, data=form, follow_redirects=True).get_data(as_text=True)
+    first = manager_client.post(url, data=form, follow_redirects=True).get_data(as_text=True)
+    second = manager_client.post(url, data=form, follow_redirects=True).get_data(as_text=True)
     assert "Balance adjusted by $25.00" in first
     assert "This adjustment was saved already; it was not applied a second time." in second
     db.session.expire_all()

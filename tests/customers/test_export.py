@@ -14,24 +14,6 @@ from tests.insight import order
 IMPORT_HEADER = ["first name", "last name", "email", "phone", "pickup location"]
 
 
-@pytest.fixture
-def market():
-    return MarketFactory(slug="athens")
-
-
-@pytest.fixture
-def client(market, signed_in):
-    return signed_in(
-        AccountFactory(
-            market=market,
-            manager=True,
-            email="manager@athens.org",
-            first_name="Maria",
-            last_name="Lopez",
-        )
-    )
-
-
 def read_csv(response) -> list[dict]:
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     assert response.mimetype == "text/csv"
@@ -40,7 +22,7 @@ def read_csv(response) -> list[dict]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def test_csv_starts_with_the_import_template_columns(market, client):
+def test_csv_starts_with_the_import_template_columns(market, manager_client):
     pickup = PickupLocationFactory(market=market, name="Eastside Co-op")
     shopper = AccountFactory(
         market=market,
@@ -52,7 +34,7 @@ def test_csv_starts_with_the_import_template_columns(market, client):
         balance_cents=-1250,
     )
     order(shopper, 4550)
-    response = client.get("/admin/customers/export/csv")
+    response = manager_client.get("/admin/customers/export/csv")
     header = response.get_data().decode("utf-8-sig").splitlines()[0].split(",")
     assert header[:5] == IMPORT_HEADER
     rows = {r["email"]: r for r in read_csv(response)}
@@ -71,11 +53,13 @@ def test_csv_starts_with_the_import_template_columns(market, client):
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
-def test_formula_like_cells_are_neutralised(market, client, start):
+def test_formula_like_cells_are_neutralised(market, manager_client, start):
     AccountFactory(market=market, first_name=f'{start}HYPERLINK("http://evil")', email="f@x.org")
-    rows = {r["email"]: r for r in read_csv(client.get("/admin/customers/export/csv"))}
+    rows = {r["email"]: r for r in read_csv(manager_client.get("/admin/customers/export/csv"))}
     assert rows["f@x.org"]["first name"] == f'\'{start}HYPERLINK("http://evil")'
-    workbook = load_workbook(io.BytesIO(client.get("/admin/customers/export/xlsx").get_data()))
+    workbook = load_workbook(
+        io.BytesIO(manager_client.get("/admin/customers/export/xlsx").get_data())
+    )
     values = [row[0] for row in workbook.active.iter_rows(values_only=True)]
     assert any(
         str(v).startswith(f"'{start}".replace("\r", "")) or str(v).startswith("'") for v in values
@@ -83,7 +67,7 @@ def test_formula_like_cells_are_neutralised(market, client, start):
     assert all(not str(v).startswith("=") for v in values)
 
 
-def test_export_is_the_current_grid_view_search_toggle_filters_and_sort(market, client):
+def test_export_is_the_current_grid_view_search_toggle_filters_and_sort(market, manager_client):
     for n, (last, active) in enumerate(
         [("Smith", True), ("Smithers", False), ("Jones", True), ("Smithson", True)]
     ):
@@ -93,15 +77,15 @@ def test_export_is_the_current_grid_view_search_toggle_filters_and_sort(market, 
         for _ in range(n):
             order(shopper, 1000)
     rows = read_csv(
-        client.get("/admin/customers/export/csv?search=smith&status=active&sort=6&desc=1")
+        manager_client.get("/admin/customers/export/csv?search=smith&status=active&sort=6&desc=1")
     )
     assert [r["email"] for r in rows] == ["smithson@x.org", "smith@x.org"]
-    rows = read_csv(client.get("/admin/customers/export/csv?orders_more_than=1"))
+    rows = read_csv(manager_client.get("/admin/customers/export/csv?orders_more_than=1"))
     assert sorted(r["email"] for r in rows) == ["jones@x.org", "smithson@x.org"]
 
 
-def test_grid_export_links_carry_the_grid_arguments(market, client):
-    html = client.get(
+def test_grid_export_links_carry_the_grid_arguments(market, manager_client):
+    html = manager_client.get(
         "/admin/customers/?search=smith&status=active&sort=6&desc=1&orders_more_than=1"
     ).get_data(as_text=True)
     for fmt in ("csv", "xlsx"):
@@ -110,7 +94,7 @@ def test_grid_export_links_carry_the_grid_arguments(market, client):
             assert part in link, (fmt, part)
 
 
-def test_a_segment_exports_as_excel(market, client):
+def test_a_segment_exports_as_excel(market, manager_client):
     regular = AccountFactory(market=market, email="regular@x.org", first_name="Reg")
     for _ in range(3):
         order(regular, 2000)
@@ -118,7 +102,7 @@ def test_a_segment_exports_as_excel(market, client):
     segment = Segment(market_id=market.id, name="Regulars!", criteria={"orders_more_than": "2"})
     db.session.add(segment)
     db.session.commit()
-    response = client.get(f"/admin/customers/export/xlsx?segment={segment.id}")
+    response = manager_client.get(f"/admin/customers/export/xlsx?segment={segment.id}")
     assert response.status_code == 200
     assert "customers-athens-Regulars" in response.headers["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(response.get_data())).active
@@ -128,16 +112,20 @@ def test_a_segment_exports_as_excel(market, client):
     assert float(rows[1][9]) == 60.0 and rows[1][8] == 3  # numbers stay numbers
 
 
-def test_export_never_includes_another_market(market, client):
+def test_export_never_includes_another_market(market, manager_client):
     AccountFactory(market=MarketFactory(), email="elsewhere@x.org")
     AccountFactory(market=market, email="here@x.org")
-    assert "elsewhere@x.org" not in client.get("/admin/customers/export/csv").get_data(as_text=True)
-    assert client.get("/admin/customers/export/pdf").status_code == 404
+    assert "elsewhere@x.org" not in manager_client.get("/admin/customers/export/csv").get_data(
+        as_text=True
+    )
+    assert manager_client.get("/admin/customers/export/pdf").status_code == 404
 
 
-def test_refused_filters_do_not_export_everyone(market, client):
-    response = client.get("/admin/customers/export/csv?orders_more_than=5&orders_less_than=2")
+def test_refused_filters_do_not_export_everyone(market, manager_client):
+    response = manager_client.get(
+        "/admin/customers/export/csv?orders_more_than=5&orders_less_than=2"
+    )
     assert response.status_code == 302
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    page = manager_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Fix the marked filters before exporting." in page
     assert "No order count is more than 5 and less than 2." in page

@@ -11,21 +11,10 @@ from tests.conftest import counting_statements
 from tests.factories import (
     AccountFactory,
     GrowerFactory,
-    MarketFactory,
     PaymentMethodFactory,
 )
 
 GRID = "/admin/customers/"
-
-
-@pytest.fixture
-def market():
-    return MarketFactory(name="Athens Locally Grown")
-
-
-@pytest.fixture
-def manager_client(market, signed_in):
-    return signed_in(AccountFactory(market=market, manager=True, email="manager@athens.org"))
 
 
 def emails(response) -> list[str]:

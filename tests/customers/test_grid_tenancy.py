@@ -5,14 +5,19 @@ import pytest
 from lgadmin.accounts.models import Account
 from lgadmin.extensions import db
 from tests.conftest import csrf_token_from
-from tests.factories import AccountFactory, MarketFactory, SuperuserFactory
+from tests.factories import AccountFactory, SuperuserFactory
 
 GRID = "/admin/customers/"
 
 
-@pytest.fixture
-def markets():
-    own, other = MarketFactory(name="Own Market"), MarketFactory(name="Other Market")
+@pytest.fixture(autouse=True)
+def markets(market, other_market):
+    """Three Robins in each market (the other market's owing money) and Zebulon next door.
+
+    The own market is renamed "Own Market": a superuser starts in the first market by name,
+    which must be the other one."""
+    own, other = market, other_market
+    own.name = "Own Market"
     for n in range(3):
         AccountFactory(market=own, first_name="Robin", last_name=f"Own{n}", email=f"own{n}@a.org")
         AccountFactory(
@@ -24,11 +29,6 @@ def markets():
         )
     stranger = AccountFactory(market=other, first_name="Zebulon", email="zeb@b.org")
     return own, other, stranger
-
-
-@pytest.fixture
-def manager_client(markets, signed_in):
-    return signed_in(AccountFactory(market=markets[0], manager=True, email="boss@a.org"))
 
 
 @pytest.mark.parametrize(

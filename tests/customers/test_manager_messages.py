@@ -3,8 +3,6 @@
 import re
 from decimal import Decimal
 
-import pytest
-
 from lgadmin.accounts.models import Account
 from lgadmin.deliverability.models import MailEvent, MailEventKind
 from lgadmin.extensions import db
@@ -12,39 +10,35 @@ from lgadmin.orders.models import PaymentChoice
 from lgadmin.orders.service import place_order
 from lgadmin.timeutil import utcnow
 from tests.customers.test_details import details, post, section
-from tests.factories import AccountFactory, MarketFactory, ProductFactory
+from tests.factories import AccountFactory, ProductFactory
 
 
-@pytest.fixture
-def market():
-    return MarketFactory(name="Athens Locally Grown")
-
-
-@pytest.fixture
-def client(market, signed_in):
-    return signed_in(AccountFactory(market=market, manager=True))
-
-
-def test_a_typed_balance_reason_is_echoed_as_typed(client, market):
+def test_a_typed_balance_reason_is_echoed_as_typed(manager_client, market):
     customer = AccountFactory(market=market)
     reason = "Paid at the Saturday stall — thanks, Jo!"
     response = post(
-        client, customer, "adjust-balance", {"amount": "7.50", "reason_text": reason}, follow=True
+        manager_client,
+        customer,
+        "adjust-balance",
+        {"amount": "7.50", "reason_text": reason},
+        follow=True,
     )
     html = response.get_data(as_text=True)
     assert "Balance adjusted by $7.50 (Paid at the Saturday stall — thanks, Jo!)." in html
     assert "(Other)" not in html
 
 
-def test_a_refused_delete_shows_its_reasons_beside_the_button_and_at_the_top(client, market):
+def test_a_refused_delete_shows_its_reasons_beside_the_button_and_at_the_top(
+    manager_client, market
+):
     customer = AccountFactory(market=market, active=False)
-    token_page = details(client, customer)
+    token_page = details(manager_client, customer)
     assert "Delete Account" in section(token_page, "delete")
     # An order arrives between opening the page and pressing the button.
     product = ProductFactory(grower__account__market=market)
     place_order(customer, [(product, Decimal(1))], PaymentChoice.PAY_AT_PICKUP)
     db.session.commit()
-    response = post(client, customer, "delete-account", {"confirm": "y"})
+    response = post(manager_client, customer, "delete-account", {"confirm": "y"})
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     reason = "This account can&#39;t be deleted: the customer has 1 order"
@@ -81,14 +75,16 @@ def complain(account):
 SPECIAL = {"version": "1", "receives_mailings": "y", "active": "y", "line_position": "first"}
 
 
-def test_mailings_of_a_spam_complainer_come_back_only_when_the_manager_confirms(client, market):
+def test_mailings_of_a_spam_complainer_come_back_only_when_the_manager_confirms(
+    manager_client, market
+):
     customer = AccountFactory(market=market)
     complain(customer)
-    page = section(details(client, customer), "special")
+    page = section(details(manager_client, customer), "special")
     assert "Reported our mail as spam on" in page
     assert "They agreed to receive our emails again" in page
 
-    refused = post(client, customer, "special-info", SPECIAL)
+    refused = post(manager_client, customer, "special-info", SPECIAL)
     assert refused.status_code == 400
     assert "This customer reported our mail as spam." in section(
         refused.get_data(as_text=True), "special"
@@ -96,14 +92,14 @@ def test_mailings_of_a_spam_complainer_come_back_only_when_the_manager_confirms(
     db.session.expire_all()
     assert not db.session.get(Account, customer.id).receives_mailings
 
-    agreed = post(client, customer, "special-info", {**SPECIAL, "complainer_agreed": "y"})
+    agreed = post(manager_client, customer, "special-info", {**SPECIAL, "complainer_agreed": "y"})
     assert agreed.status_code == 302
     db.session.expire_all()
     account = db.session.get(Account, customer.id)
     assert account.receives_mailings and account.active
 
 
-def test_a_hard_bounce_or_an_ordinary_opt_out_asks_nothing_more(client, market):
+def test_a_hard_bounce_or_an_ordinary_opt_out_asks_nothing_more(manager_client, market):
     customer = AccountFactory(market=market, receives_mailings=False)
-    assert "They agreed to receive" not in details(client, customer)
-    assert post(client, customer, "special-info", SPECIAL).status_code == 302
+    assert "They agreed to receive" not in details(manager_client, customer)
+    assert post(manager_client, customer, "special-info", SPECIAL).status_code == 302

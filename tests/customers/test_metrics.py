@@ -14,9 +14,11 @@ from tests.insight import dollar_product, order
 NOW = datetime(2026, 6, 15, 12, 0)  # the 15th: "this month" began 14.5 days ago
 
 
-@pytest.fixture
-def market():
-    return MarketFactory(timezone="UTC", slug="athens")
+@pytest.fixture(autouse=True)
+def market_in_utc(market):
+    """The cards count days; a market in UTC keeps them whole whatever the run's clock."""
+    market.timezone = "UTC"
+    db.session.commit()
 
 
 def customer(market, email, *, signed_in_days_ago=None, joined_days_ago=400):
@@ -89,11 +91,6 @@ def test_weekly_chart_counts_new_and_active_customers_per_week(market):
     assert activity.new[-1] == 1 and activity.new[-2] == 1 and sum(activity.new) == 4 - 1
     assert activity.active[-1] == 1 and sum(activity.active) == 1
     assert activity.starts[-1] == (NOW + timedelta(days=1)).date() - timedelta(weeks=1)
-
-
-@pytest.fixture
-def manager_client(market, signed_in):
-    return signed_in(AccountFactory(market=market, manager=True, email="manager@athens.org"))
 
 
 def test_cards_show_above_the_grid_with_their_definitions_in_tooltips(hand_made, manager_client):

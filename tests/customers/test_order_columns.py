@@ -8,23 +8,12 @@ from sqlalchemy import select
 from lgadmin.accounts.models import Account
 from lgadmin.extensions import db
 from lgadmin.orders.models import Order
-from lgadmin.orders.service import recount_orders
 from lgadmin.timeutil import utcnow
 from tests.conftest import counting_statements
-from tests.factories import AccountFactory, MarketFactory
+from tests.factories import AccountFactory
 from tests.insight import order
 
 GRID = "/admin/customers/"
-
-
-@pytest.fixture
-def market():
-    return MarketFactory(name="Athens Locally Grown", slug="athens")
-
-
-@pytest.fixture
-def manager_client(market, signed_in):
-    return signed_in(AccountFactory(market=market, manager=True, email="manager@athens.org"))
 
 
 def grid_rows(response) -> dict[str, list[str]]:
@@ -42,27 +31,6 @@ def grid_rows(response) -> dict[str, list[str]]:
 
 def emails_in_order(response) -> list[str]:
     return re.findall(r"<td>([^<@]+@[^<]+)</td>", response.get_data(as_text=True))
-
-
-def test_placing_an_order_updates_total_orders_total_spent_and_last_order(market):
-    shopper = AccountFactory(market=market)
-    order(shopper, 1250, days_ago=10)
-    latest = order(shopper, 800, days_ago=2)
-    order(shopper, 300, days_ago=30)  # an older order placed later does not move Last Order
-    db.session.refresh(shopper)
-    assert (shopper.order_count, shopper.total_spent_cents) == (3, 2350)
-    assert shopper.last_order_at == latest.placed_at
-
-
-def test_recount_leaves_cancelled_orders_out(market):
-    shopper = AccountFactory(market=market)
-    order(shopper, 1000, days_ago=5)
-    cancelled = order(shopper, 500, days_ago=1)
-    cancelled.cancelled_at = utcnow()
-    recount_orders([shopper.id])
-    db.session.commit()
-    db.session.refresh(shopper)
-    assert (shopper.order_count, shopper.total_spent_cents) == (1, 1000)
 
 
 def test_grid_shows_total_orders_total_spent_and_last_order(market, manager_client):

@@ -13,26 +13,6 @@ from tests.factories import AccountFactory, MarketFactory
 from tests.onboarding.helpers import link_in, local_path, text_of
 
 
-@pytest.fixture
-def market():
-    return MarketFactory(name="Athens Locally Grown", slug="athens")
-
-
-@pytest.fixture
-def manager(market):
-    return AccountFactory(market=market, manager=True, first_name="Maria", last_name="Lopez")
-
-
-@pytest.fixture
-def shopper(market):
-    return AccountFactory(market=market, first_name="Sam", last_name="Shopper", email="sam@x.org")
-
-
-@pytest.fixture
-def client(manager, signed_in):
-    return signed_in(manager)
-
-
 def details(client, account) -> str:
     return client.get(f"/admin/customers/details/?id={account.id}").get_data(as_text=True)
 
@@ -43,14 +23,14 @@ def send_link(client, account):
 
 
 def test_the_manager_sends_the_same_reset_email_as_forgot_password(
-    app, client, manager, shopper, mailbox
+    app, manager_client, manager, shopper, mailbox
 ):
-    assert "Send password reset link" in details(client, shopper)
-    response = send_link(client, shopper)
+    assert "Send password reset link" in details(manager_client, shopper)
+    response = send_link(manager_client, shopper)
     assert response.status_code == 302
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "A password reset link is on its way to sam@x.org" in page
-    (reset,) = mailbox.to("sam@x.org")
+    page = manager_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "A password reset link is on its way to sam@example.org" in page
+    (reset,) = mailbox.to("sam@example.org")
     assert reset["Subject"] == "Reset your Athens Locally Grown password"
     assert "Someone asked to reset the password" in text_of(reset)
     path = local_path(link_in(reset, "/reset-password/"))
@@ -63,16 +43,18 @@ def test_the_manager_sends_the_same_reset_email_as_forgot_password(
     assert sign_in(app.test_client(), shopper, password="Potatoes9").status_code == 302
     entry = db.session.query(AuditEntry).filter_by(action="account.reset_link_sent").one()
     assert (entry.actor_id, entry.target_id) == (manager.id, shopper.id)
-    assert entry.summary == "Sent a password reset link to sam@x.org"
+    assert entry.summary == "Sent a password reset link to sam@example.org"
 
 
-def test_the_request_shows_on_the_customers_timeline(client, shopper):
-    send_link(client, shopper)
+def test_the_request_shows_on_the_customers_timeline(manager_client, shopper):
+    send_link(manager_client, shopper)
     for path in (
         f"/admin/customers/{shopper.id}/timeline?kind=sign_ins",
         f"/admin/customers/details/?id={shopper.id}",
     ):
-        assert "Password reset link requested by Maria Lopez" in client.get(path).get_data(True)
+        assert "Password reset link requested by Maria Lopez" in manager_client.get(path).get_data(
+            True
+        )
 
 
 def refused_account(market, manager, kind):
@@ -105,10 +87,10 @@ def refused_account(market, manager, kind):
     ],
 )
 def test_a_link_for_an_account_that_cant_use_it_is_refused_with_the_reason(
-    client, market, manager, mailbox, kind, reason
+    manager_client, market, manager, mailbox, kind, reason
 ):
     account = refused_account(market, manager, kind)
-    response = send_link(client, account)
+    response = send_link(manager_client, account)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "The reset link was not sent:" in page and reason in page
@@ -117,7 +99,7 @@ def test_a_link_for_an_account_that_cant_use_it_is_refused_with_the_reason(
 
 
 def test_refused_while_a_manager_is_acting_as_the_customer(
-    signed_in, market, client, shopper, mailbox
+    signed_in, market, manager_client, shopper, mailbox
 ):
     seat = signed_in(AccountFactory(market=market, manager=True))
     start(seat, shopper)
@@ -128,19 +110,21 @@ def test_refused_while_a_manager_is_acting_as_the_customer(
     )
     assert in_seat.status_code == 403
     # From the admin, while somebody sits in the customer's seat.
-    response = send_link(client, shopper)
+    response = send_link(manager_client, shopper)
     assert response.status_code == 400
     assert "A manager is acting as this customer right now" in response.get_data(as_text=True)
     assert mailbox.messages() == []
 
 
-def test_the_hourly_limit_of_reset_links_is_said_not_silently_applied(client, shopper, mailbox):
+def test_the_hourly_limit_of_reset_links_is_said_not_silently_applied(
+    manager_client, shopper, mailbox
+):
     for _ in range(5):
-        assert send_link(client, shopper).status_code == 302
-    response = send_link(client, shopper)
+        assert send_link(manager_client, shopper).status_code == 302
+    response = send_link(manager_client, shopper)
     assert response.status_code == 400
     assert "5 reset links were sent to this address in the last hour" in response.get_data(True)
-    assert len(mailbox.to("sam@x.org")) == 5
+    assert len(mailbox.to("sam@example.org")) == 5
 
 
 def test_staff_roles_neither_see_nor_send_it_and_other_markets_get_404(

@@ -39,19 +39,18 @@ from tests.factories import PASSWORD, AccountFactory, MarketFactory, ProductFact
 from tests.onboarding.helpers import link_in, local_path, post_form
 
 
-@pytest.fixture
-def market():
-    return MarketFactory(name="Athens Locally Grown", slug="athens", sign_in_link_enabled=True)
+@pytest.fixture(autouse=True)
+def sign_in_links_on(market):
+    """Every test here runs with sign-in links on in the market."""
+    market.sign_in_link_enabled = True
+    db.session.commit()
 
 
-@pytest.fixture
-def manager(market):
-    return AccountFactory(market=market, manager=True, first_name="Jane", last_name="Manager")
-
-
-@pytest.fixture
-def client(manager, signed_in):
-    return signed_in(manager)
+@pytest.fixture(autouse=True)
+def manager_named_jane(manager):
+    """The timeline names who did what: here the manager is Jane Manager."""
+    manager.first_name, manager.last_name = "Jane", "Manager"
+    db.session.commit()
 
 
 @pytest.fixture
@@ -116,10 +115,10 @@ def a_history(app, market, manager) -> Account:
     return robin
 
 
-def test_every_kind_reads_as_one_line_newest_first(app, client, market, manager):
+def test_every_kind_reads_as_one_line_newest_first(app, manager_client, market, manager):
     robin = a_history(app, market, manager)
     year = robin.membership_expires_on.isoformat()
-    assert timeline_texts(client, robin) == [
+    assert timeline_texts(manager_client, robin) == [
         "Tagged as a regular by Jane Manager",
         "Customer data downloaded by Jane Manager",
         "Merged account of old@example.org by Jane Manager",
@@ -140,14 +139,14 @@ def test_every_kind_reads_as_one_line_newest_first(app, client, market, manager)
 
 
 def test_an_account_a_manager_created_says_who_and_links_lead_to_the_records(
-    client, market, manager
+    manager_client, market, manager
 ):
     robin = AccountFactory(market=market, created_by=manager, joined_at=utcnow())
     entry = adjust_balance(robin.id, -250, "other", "Bag fee", manager)
     product = ProductFactory(grower__account__market=market, price_cents=450)
     order = place_order(robin, [(product, Decimal(2))], PaymentChoice.PAY_AT_PICKUP)
     db.session.commit()
-    page = client.get(f"/admin/customers/{robin.id}/timeline").get_data(as_text=True)
+    page = manager_client.get(f"/admin/customers/{robin.id}/timeline").get_data(as_text=True)
     assert texts_in(page) == [
         f"Order #{order.id} placed ($9.00)",
         "Balance adjusted −$2.50 by Jane Manager: Bag fee",
@@ -157,19 +156,19 @@ def test_an_account_a_manager_created_says_who_and_links_lead_to_the_records(
     assert f'href="/admin/customers/adjustments/{entry.id}"' in page
 
 
-def test_flag_changes_show_who_before_and_after(client, market, manager, customer):
+def test_flag_changes_show_who_before_and_after(manager_client, market, manager, customer):
     update_special_info(
         customer, manager, {"receives_mailings": False, "is_wholesale": True}, "last"
     )
     db.session.commit()
-    assert timeline_texts(client, customer)[0] == (
+    assert timeline_texts(manager_client, customer)[0] == (
         "Flag Wholesale Account: off → on; Flag Receives Mailings: on → off; "
         "Line Position: First come, first served → Always last in line by Jane Manager"
     )
 
 
 def test_sign_ins_by_password_and_by_emailed_link_are_recorded(
-    app, client, market, customer, mailbox
+    app, manager_client, market, customer, mailbox
 ):
     shopper = app.test_client()
     assert sign_in(shopper, customer).status_code == 302
@@ -179,18 +178,18 @@ def test_sign_ins_by_password_and_by_emailed_link_are_recorded(
     path = local_path(link_in(message, "/sign-in/link/"))
     token = csrf_token_from(other.get(path).get_data(as_text=True))
     assert other.post(path, data={"csrf_token": token}).status_code == 302
-    assert timeline_texts(client, customer) == [
+    assert timeline_texts(manager_client, customer) == [
         "Signed in with an emailed link",
         "Sign-in link emailed (used)",
         "Signed in",
         "Account created",
     ]
-    assert timeline_texts(client, customer, kind="sign_ins") == [
+    assert timeline_texts(manager_client, customer, kind="sign_ins") == [
         "Signed in with an emailed link",
         "Sign-in link emailed (used)",
         "Signed in",
     ]
-    assert timeline_texts(client, customer, kind="orders") == []
+    assert timeline_texts(manager_client, customer, kind="orders") == []
 
 
 def _many_rows_of_every_kind(market, manager, account, each: int) -> None:
@@ -280,7 +279,7 @@ def test_pages_continue_exactly_where_the_last_ended(market, manager, customer):
 
 
 def test_a_page_of_fifty_takes_two_statements_however_long_the_history(
-    client, market, manager, customer
+    manager_client, market, manager, customer
 ):
     _many_rows_of_every_kind(market, manager, customer, each=60)
     db.session.expire_all()
@@ -298,75 +297,77 @@ def test_a_page_of_fifty_takes_two_statements_however_long_the_history(
         (f"details/?id={customer.id}", f"details/?id={quiet.id}"),
     ):
         with counting_statements() as busy:
-            html = client.get(f"/admin/customers/{busy_path}").get_data(as_text=True)
+            html = manager_client.get(f"/admin/customers/{busy_path}").get_data(as_text=True)
         assert len(texts_in(html)) == 50
         with counting_statements() as calm:
-            html = client.get(f"/admin/customers/{quiet_path}").get_data(as_text=True)
+            html = manager_client.get(f"/admin/customers/{quiet_path}").get_data(as_text=True)
         assert texts_in(html) == ["Account created by Jane Manager"]
         assert len(busy) == len(calm), busy_path
 
 
-def test_the_filter_shows_one_kind_of_entry(client, market, manager, customer):
+def test_the_filter_shows_one_kind_of_entry(manager_client, market, manager, customer):
     _many_rows_of_every_kind(market, manager, customer, each=3)
     adjust_balance(customer.id, 700, "promo", "Welcome", manager)
     db.session.commit()
-    assert timeline_texts(client, customer, kind="balance") == [
+    assert timeline_texts(manager_client, customer, kind="balance") == [
         "Balance adjusted +$7.00 by Jane Manager: Welcome",
         "Balance adjusted +$1.02 by Jane Manager: credit 2",
         "Balance adjusted +$1.01 by Jane Manager: credit 1",
         "Balance adjusted +$1.00 by Jane Manager: credit 0",
     ]
-    orders = timeline_texts(client, customer, kind="orders")
+    orders = timeline_texts(manager_client, customer, kind="orders")
     assert len(orders) == 4 and all(text.startswith("Order #") for text in orders)
-    mail = timeline_texts(client, customer, kind="mail")
+    mail = timeline_texts(manager_client, customer, kind="mail")
     assert mail == ["Mail event reported"] * 3
-    changes = timeline_texts(client, customer, kind="changes")
+    changes = timeline_texts(manager_client, customer, kind="changes")
     assert "Account created" in changes and "Changed phone" in changes
     assert not any(text.startswith(("Order", "Balance", "Signed in")) for text in changes)
-    page = client.get(f"/admin/customers/{customer.id}/timeline?kind=mail").get_data(as_text=True)
+    page = manager_client.get(f"/admin/customers/{customer.id}/timeline?kind=mail").get_data(
+        as_text=True
+    )
     assert '<option value="mail" selected>Mail</option>' in page
 
 
-def test_older_and_newer_links_keep_the_filter(client, market, manager, customer):
+def test_older_and_newer_links_keep_the_filter(manager_client, market, manager, customer):
     _many_rows_of_every_kind(market, manager, customer, each=60)
-    first = client.get(f"/admin/customers/{customer.id}/timeline?kind=orders").get_data(
+    first = manager_client.get(f"/admin/customers/{customer.id}/timeline?kind=orders").get_data(
         as_text=True
     )
     assert f'href="/admin/customers/{customer.id}/timeline?page=2&amp;kind=orders"' in first
     assert "Newer" not in first
-    second = client.get(f"/admin/customers/{customer.id}/timeline?kind=orders&page=2")
+    second = manager_client.get(f"/admin/customers/{customer.id}/timeline?kind=orders&page=2")
     html = second.get_data(as_text=True)
     assert f'href="/admin/customers/{customer.id}/timeline?page=1&amp;kind=orders"' in html
     assert "Older" not in html  # 66 order lines: the second page is the last
 
 
-def test_bad_page_numbers_and_kinds_show_the_first_page(client, market, manager, customer):
+def test_bad_page_numbers_and_kinds_show_the_first_page(manager_client, market, manager, customer):
     adjust_balance(customer.id, 100, "promo", "", manager)
     db.session.commit()
     for query in ("page=abc", "page=-3", "kind=<script>", "page=99999999999999999999"):
-        response = client.get(f"/admin/customers/{customer.id}/timeline?{query}")
+        response = manager_client.get(f"/admin/customers/{customer.id}/timeline?{query}")
         assert response.status_code == 200, query
-    assert "Promotional Credit" in timeline_texts(client, customer, page="abc")[0]
+    assert "Promotional Credit" in timeline_texts(manager_client, customer, page="abc")[0]
 
 
 def test_the_details_page_shows_the_first_page_with_a_link_to_older(
-    client, market, manager, customer
+    manager_client, market, manager, customer
 ):
     _many_rows_of_every_kind(market, manager, customer, each=10)
-    page = client.get(f"/admin/customers/details/?id={customer.id}").get_data(as_text=True)
+    page = manager_client.get(f"/admin/customers/details/?id={customer.id}").get_data(as_text=True)
     card = page.split('id="timeline"')[1].split("</section>")[0]
     assert len(texts_in(card)) == 50
     assert f'href="/admin/customers/{customer.id}/timeline?page=2"' in card
     assert texts_in(card) == texts_in(
-        client.get(f"/admin/customers/{customer.id}/timeline").get_data(as_text=True)
+        manager_client.get(f"/admin/customers/{customer.id}/timeline").get_data(as_text=True)
     )
 
 
-def test_another_markets_account_and_rows_never_show(client, market, manager, customer):
+def test_another_markets_account_and_rows_never_show(manager_client, market, manager, customer):
     other_market = MarketFactory(name="Elsewhere")
     other_manager = AccountFactory(market=other_market, manager=True)
     twin = AccountFactory(market=other_market, email=customer.email)
-    assert client.get(f"/admin/customers/{twin.id}/timeline").status_code == 404
+    assert manager_client.get(f"/admin/customers/{twin.id}/timeline").status_code == 404
     store_reported_events(
         "lgadmin",
         [
@@ -397,12 +398,14 @@ def test_another_markets_account_and_rows_never_show(client, market, manager, cu
     record(other_manager, other_market.id, "customer.data_exported", customer, "wrong market")
     adjust_balance(twin.id, 900, "promo", "", other_manager)
     db.session.commit()
-    assert timeline_texts(client, customer) == ["Unsubscribed from mail", "Account created"]
+    assert timeline_texts(manager_client, customer) == ["Unsubscribed from mail", "Account created"]
     with pytest.raises(ValueError):
         timeline_page(market, twin)
 
 
-def test_a_hard_bounce_of_mail_from_no_known_market_shows_at_every_market(client, market, customer):
+def test_a_hard_bounce_of_mail_from_no_known_market_shows_at_every_market(
+    manager_client, market, customer
+):
     store_reported_events(
         "lgadmin",
         [
@@ -420,43 +423,50 @@ def test_a_hard_bounce_of_mail_from_no_known_market_shows_at_every_market(client
             ),
         ],
     )
-    assert timeline_texts(client, customer)[0] == "Mail bounced (hard)"
-    assert "Marked our mail as spam" not in timeline_texts(client, customer)
+    assert timeline_texts(manager_client, customer)[0] == "Mail bounced (hard)"
+    assert "Marked our mail as spam" not in timeline_texts(manager_client, customer)
 
 
-def test_hostile_text_in_summaries_and_reasons_is_escaped(client, market, manager, customer):
+def test_hostile_text_in_summaries_and_reasons_is_escaped(
+    manager_client, market, manager, customer
+):
     hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
     record(manager, market.id, "customer.bulk_renamed", customer, hostile)
     adjust_balance(customer.id, 100, "other", hostile, manager)
     start_act_as(manager, customer, hostile)
     db.session.commit()
-    page = client.get(f"/admin/customers/{customer.id}/timeline").get_data(as_text=True)
+    page = manager_client.get(f"/admin/customers/{customer.id}/timeline").get_data(as_text=True)
     assert "<script>alert" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
-    assert f"{hostile} by Jane Manager" in timeline_texts(client, customer)
+    assert f"{hostile} by Jane Manager" in timeline_texts(manager_client, customer)
 
 
-def test_an_act_as_session_still_open_says_so(client, market, manager, customer):
+def test_an_act_as_session_still_open_says_so(manager_client, market, manager, customer):
     start_act_as(manager, customer, "")
     db.session.commit()
-    assert timeline_texts(client, customer)[0] == "Act-as session by Jane Manager (in progress)"
+    assert (
+        timeline_texts(manager_client, customer)[0]
+        == "Act-as session by Jane Manager (in progress)"
+    )
 
 
-def test_times_are_in_the_markets_time_zone(client, market, manager, customer):
+def test_times_are_in_the_markets_time_zone(manager_client, market, manager, customer):
     adjust_balance(customer.id, 100, "promo", "", manager, at=utcnow().replace(hour=3, minute=7))
     db.session.commit()
-    page = client.get(f"/admin/customers/{customer.id}/timeline").get_data(as_text=True)
+    page = manager_client.get(f"/admin/customers/{customer.id}/timeline").get_data(as_text=True)
     # 03:07 UTC is 10:07 or 11:07 PM the evening before in New York.
     assert re.search(r"1[01]:07 PM", page)
 
 
-def test_a_welcome_link_used_and_a_signup_through_the_form_are_listed(app, client, market, manager):
+def test_a_welcome_link_used_and_a_signup_through_the_form_are_listed(
+    app, manager_client, market, manager
+):
     welcomed = AccountFactory(market=market, created_by=manager, password_hash=None)
     raw = issue_password_token(welcomed, TokenPurpose.SET_PASSWORD)
     db.session.commit()
     set_password_with_token(usable_password_token(market, raw), "Welcome123")
     db.session.commit()
-    assert timeline_texts(client, welcomed) == [
+    assert timeline_texts(manager_client, welcomed) == [
         "Set a password",
         "Set-password link emailed (used)",
         "Account created by Jane Manager",
@@ -474,7 +484,7 @@ def test_a_welcome_link_used_and_a_signup_through_the_form_are_listed(app, clien
         },
     )
     sam = db.session.query(Account).filter_by(email="sam@example.org").one()
-    assert timeline_texts(client, sam) == [
+    assert timeline_texts(manager_client, sam) == [
         "Signed in after signing up",
         "Email confirmation link emailed",
         "Signed up",
@@ -482,9 +492,13 @@ def test_a_welcome_link_used_and_a_signup_through_the_form_are_listed(app, clien
     ]
 
 
-def test_a_page_past_the_end_says_the_history_ends_earlier(client, market, manager, customer):
+def test_a_page_past_the_end_says_the_history_ends_earlier(
+    manager_client, market, manager, customer
+):
     adjust_balance(customer.id, 100, "promo", "", manager)
     db.session.commit()
-    html = client.get(f"/admin/customers/{customer.id}/timeline?page=5").get_data(as_text=True)
+    html = manager_client.get(f"/admin/customers/{customer.id}/timeline?page=5").get_data(
+        as_text=True
+    )
     assert "Nothing this far back" in html
     assert "Nothing recorded yet" not in html

@@ -44,16 +44,6 @@ def late_evening(time_machine):
     time_machine.move_to(EVENING_BEFORE, tick=False)
 
 
-@pytest.fixture
-def market():
-    return MarketFactory(name="Athens Locally Grown", slug="athens", timezone="America/New_York")
-
-
-@pytest.fixture
-def manager_client(market, signed_in):
-    return signed_in(AccountFactory(market=market, manager=True, first_name="Maria"))
-
-
 def test_today_is_the_markets_own_date(late_evening):
     assert market_today("America/New_York") == date(2026, 11, 30)
     assert market_today("Europe/Paris") == date(2026, 12, 1)

@@ -20,19 +20,11 @@ from tests.factories import AccountFactory, MarketFactory, ProductFactory
 GRID = "/admin/customers/"
 
 
-@pytest.fixture
-def market():
-    return MarketFactory(name="Athens Locally Grown", loyalty_enabled=True)
-
-
-@pytest.fixture
-def manager(market):
-    return AccountFactory(market=market, manager=True)
-
-
-@pytest.fixture
-def client(manager, signed_in):
-    return signed_in(manager)
+@pytest.fixture(autouse=True)
+def loyalty_on(market):
+    """Every test here runs with the market's loyalty program on."""
+    market.loyalty_enabled = True
+    db.session.commit()
 
 
 @pytest.fixture
@@ -57,10 +49,10 @@ def adjust(client, account, action, points, reason="Birthday", follow=True, **ex
     return post(client, account, "loyalty", data, follow=follow)
 
 
-def test_adjust_loyalty_points_add_then_deduct_reads_the_new_balance(client, member):
-    html = adjust(client, member, "add", "120").get_data(as_text=True)
+def test_adjust_loyalty_points_add_then_deduct_reads_the_new_balance(manager_client, member):
+    html = adjust(manager_client, member, "add", "120").get_data(as_text=True)
     assert "Successfully added 120 points. New balance: 120 points." in html
-    html = adjust(client, member, "deduct", "20", "Correction").get_data(as_text=True)
+    html = adjust(manager_client, member, "deduct", "20", "Correction").get_data(as_text=True)
     assert "Successfully deducted 20 points. New balance: 100 points." in html
     loyalty = section(html, "loyalty")
     assert "100 points" in loyalty and "+120" in loyalty and "-20" in loyalty
@@ -70,16 +62,16 @@ def test_adjust_loyalty_points_add_then_deduct_reads_the_new_balance(client, mem
     assert actions.count("loyalty.adjusted") == 2
 
 
-def test_the_dialog_has_the_labels_of_spec_002(client, member):
-    loyalty = section(details(client, member), "loyalty")
+def test_the_dialog_has_the_labels_of_spec_002(manager_client, member):
+    loyalty = section(details(manager_client, member), "loyalty")
     for label in ("Adjust Loyalty Points", "Add Points", "Deduct Points", "Number of Points"):
         assert label in loyalty
     assert ">Reason</label>" in loyalty
 
 
-def test_a_deduction_below_zero_is_refused(client, member):
-    adjust(client, member, "add", "10")
-    html = adjust(client, member, "deduct", "11").get_data(as_text=True)
+def test_a_deduction_below_zero_is_refused(manager_client, member):
+    adjust(manager_client, member, "add", "10")
+    html = adjust(manager_client, member, "deduct", "11").get_data(as_text=True)
     assert "take the balance below zero" in section(html, "loyalty")
     assert points_of(member) == 10 == ledger_sum(member)
 
@@ -96,9 +88,9 @@ def test_a_deduction_below_zero_is_refused(client, member):
     ],
 )
 def test_bad_points_get_a_message_beside_the_field_and_change_nothing(
-    client, member, points, message
+    manager_client, member, points, message
 ):
-    response = adjust(client, member, "add", points, follow=False)
+    response = adjust(manager_client, member, "add", points, follow=False)
     assert response.status_code == 400
     html = section(response.get_data(as_text=True), "loyalty")
     assert f'<div class="invalid-feedback d-block">{message}</div>' in html
@@ -106,53 +98,55 @@ def test_bad_points_get_a_message_beside_the_field_and_change_nothing(
     assert db.session.scalar(select(func.count()).select_from(LoyaltyEntry)) == 0
 
 
-def test_the_reason_is_required(client, member):
-    response = adjust(client, member, "add", "5", reason="  ", follow=False)
+def test_the_reason_is_required(manager_client, member):
+    response = adjust(manager_client, member, "add", "5", reason="  ", follow=False)
     assert response.status_code == 400
     assert "Enter a reason." in section(response.get_data(as_text=True), "loyalty")
     assert points_of(member) == 0
 
 
-def test_an_account_without_a_loyalty_account_gets_the_message(client, market):
+def test_an_account_without_a_loyalty_account_gets_the_message(manager_client, market):
     plain = AccountFactory(market=market)
-    html = adjust(client, plain, "add", "5").get_data(as_text=True)
+    html = adjust(manager_client, plain, "add", "5").get_data(as_text=True)
     assert "Customer does not have a loyalty account." in html
     assert points_of(plain) is None
-    assert "Customer does not have a loyalty account." in section(details(client, plain), "loyalty")
+    assert "Customer does not have a loyalty account." in section(
+        details(manager_client, plain), "loyalty"
+    )
 
 
-def test_a_manager_can_open_a_loyalty_account(client, market):
+def test_a_manager_can_open_a_loyalty_account(manager_client, market):
     plain = AccountFactory(market=market)
-    post(client, plain, "loyalty/enroll", {})
+    post(manager_client, plain, "loyalty/enroll", {})
     assert points_of(plain) == 0
 
 
-def test_nothing_happens_while_the_program_is_off(client, market, member):
+def test_nothing_happens_while_the_program_is_off(manager_client, market, member):
     market.loyalty_enabled = False
     db.session.commit()
     assert "The loyalty program is off at this market." in section(
-        details(client, member), "loyalty"
+        details(manager_client, member), "loyalty"
     )
-    html = adjust(client, member, "add", "5").get_data(as_text=True)
+    html = adjust(manager_client, member, "add", "5").get_data(as_text=True)
     assert "The loyalty program is not active at this market." in html
     assert points_of(member) == 0
 
 
-def test_html_in_a_reason_is_shown_as_text(client, member):
-    html = adjust(client, member, "add", "5", reason="<b>bold</b>").get_data(as_text=True)
+def test_html_in_a_reason_is_shown_as_text(manager_client, member):
+    html = adjust(manager_client, member, "add", "5", reason="<b>bold</b>").get_data(as_text=True)
     assert "&lt;b&gt;bold&lt;/b&gt;" in section(html, "loyalty") and "<b>bold</b>" not in html
 
 
-def test_grid_rows_offer_adjust_loyalty_points_and_the_dialog(client, member, market):
+def test_grid_rows_offer_adjust_loyalty_points_and_the_dialog(manager_client, member, market):
     AccountFactory(market=market, email="noloyalty@example.org")
-    html = client.get(GRID).get_data(as_text=True)
+    html = manager_client.get(GRID).get_data(as_text=True)
     assert 'title="Adjust loyalty points"' in html
     assert f'data-url="/admin/customers/{member.id}/loyalty"' in html
     assert 'data-has-loyalty="1"' in html and 'data-has-loyalty="0"' in html
     assert 'id="lg-loyalty"' in html and "Customer does not have a loyalty account." in html
     # Adjusting from the grid returns to the grid.
     token = csrf_token_from(html)
-    response = client.post(
+    response = manager_client.post(
         f"/admin/customers/{member.id}/loyalty",
         data={
             "csrf_token": token,
@@ -215,13 +209,13 @@ def test_points_are_redeemed_at_checkout(market):
     assert kinds[-1] == LoyaltyKind.REDEEMED
 
 
-def test_bonus_points_go_to_the_customers_the_grid_shows(client, market):
+def test_bonus_points_go_to_the_customers_the_grid_shows(manager_client, market):
     robins = [AccountFactory(market=market, first_name="Robin", loyalty_points=0) for _ in range(3)]
     unenrolled = AccountFactory(market=market, first_name="Robin")
     other = AccountFactory(market=market, first_name="Sam", loyalty_points=0)
-    html = client.get(GRID + "?search=Robin").get_data(as_text=True)
+    html = manager_client.get(GRID + "?search=Robin").get_data(as_text=True)
     assert 'id="lg-bonus"' in html and 'name="search" type="hidden" value="Robin"' in html
-    response = client.post(
+    response = manager_client.post(
         "/admin/customers/bonus-points",
         data={
             "csrf_token": csrf_token_from(html),
@@ -247,9 +241,9 @@ def test_bonus_points_service_takes_any_list_of_ids_but_only_of_its_market(marke
     assert points_of(mine) == 10 and points_of(theirs) == 0
 
 
-def test_bad_bonus_points_change_nothing(client, market, member):
-    html = client.get(GRID).get_data(as_text=True)
-    response = client.post(
+def test_bad_bonus_points_change_nothing(manager_client, market, member):
+    html = manager_client.get(GRID).get_data(as_text=True)
+    response = manager_client.post(
         "/admin/customers/bonus-points",
         data={"csrf_token": csrf_token_from(html), "points": "1.5", "reason": "x"},
         follow_redirects=True,
@@ -260,26 +254,28 @@ def test_bad_bonus_points_change_nothing(client, market, member):
     assert points_of(member) == 0
 
 
-def test_loyalty_history_page_lists_every_change(client, member):
-    adjust(client, member, "add", "3")
-    html = client.get(f"/admin/customers/{member.id}/loyalty/history").get_data(as_text=True)
+def test_loyalty_history_page_lists_every_change(manager_client, member):
+    adjust(manager_client, member, "add", "3")
+    html = manager_client.get(f"/admin/customers/{member.id}/loyalty/history").get_data(
+        as_text=True
+    )
     assert "Loyalty points history" in html and "+3" in html and "Birthday" in html
 
 
-def test_another_markets_customer_is_not_found(client):
+def test_another_markets_customer_is_not_found(manager_client):
     stranger = AccountFactory(market=MarketFactory(loyalty_enabled=True), loyalty_points=0)
-    token = csrf_token_from(client.get(GRID).get_data(as_text=True))
-    response = client.post(
+    token = csrf_token_from(manager_client.get(GRID).get_data(as_text=True))
+    response = manager_client.post(
         f"/admin/customers/{stranger.id}/loyalty",
         data={"csrf_token": token, "action": "add", "points": "5", "reason": "x"},
     )
     assert response.status_code == 404
-    assert client.get(f"/admin/customers/{stranger.id}/loyalty/history").status_code == 404
+    assert manager_client.get(f"/admin/customers/{stranger.id}/loyalty/history").status_code == 404
     assert points_of(stranger) == 0
 
 
-def test_loyalty_post_without_csrf_is_refused(client, member):
-    response = client.post(
+def test_loyalty_post_without_csrf_is_refused(manager_client, member):
+    response = manager_client.post(
         f"/admin/customers/{member.id}/loyalty",
         data={"action": "add", "points": "5", "reason": "x"},
     )
@@ -287,17 +283,17 @@ def test_loyalty_post_without_csrf_is_refused(client, member):
     assert points_of(member) == 0
 
 
-def test_deleting_an_account_removes_its_points(client, market, manager):
+def test_deleting_an_account_removes_its_points(manager_client, market, manager):
     gone = AccountFactory(market=market, active=False, loyalty_points=0)
     give_bonus_points(manager, market, [gone.id], "5", "x")
     db.session.commit()
-    post(client, gone, "delete-account", {"confirm": "y"})
+    post(manager_client, gone, "delete-account", {"confirm": "y"})
     assert fresh(Account, gone.id) is None
     assert db.session.scalar(select(func.count()).select_from(LoyaltyEntry)) == 0
     assert db.session.scalar(select(func.count()).select_from(Order)) == 0
 
 
-def test_bonus_points_go_to_a_whole_segment(client, market):
+def test_bonus_points_go_to_a_whole_segment(manager_client, market):
     from lgadmin.segments.models import Segment
 
     volunteers = [
@@ -308,10 +304,10 @@ def test_bonus_points_go_to_a_whole_segment(client, market):
     foreign = Segment(market_id=AccountFactory().market_id, name="Theirs", criteria={})
     db.session.add_all([segment, foreign])
     db.session.commit()
-    html = client.get(f"{GRID}?segment={segment.id}").get_data(as_text=True)
+    html = manager_client.get(f"{GRID}?segment={segment.id}").get_data(as_text=True)
     assert f'name="segment" type="hidden" value="{segment.id}"' in html
     token = csrf_token_from(html)
-    response = client.post(
+    response = manager_client.post(
         "/admin/customers/bonus-points",
         data={
             "csrf_token": token,
@@ -324,20 +320,24 @@ def test_bonus_points_go_to_a_whole_segment(client, market):
     text = response.get_data(as_text=True)
     assert "Gave 25 bonus points to 2 customers." in text
     assert [points_of(a) for a in volunteers] == [25, 25] and points_of(others) == 0
-    refused = client.post(
+    refused = manager_client.post(
         "/admin/customers/bonus-points",
         data={"csrf_token": token, "points": "25", "reason": "x", "segment": str(foreign.id)},
     )
     assert refused.status_code == 404
 
 
-def test_the_same_adjust_points_form_posted_twice_applies_once(client, member):
-    first = adjust(client, member, "add", "50", submission_key="form-1").get_data(as_text=True)
-    again = adjust(client, member, "add", "50", submission_key="form-1").get_data(as_text=True)
+def test_the_same_adjust_points_form_posted_twice_applies_once(manager_client, member):
+    first = adjust(manager_client, member, "add", "50", submission_key="form-1").get_data(
+        as_text=True
+    )
+    again = adjust(manager_client, member, "add", "50", submission_key="form-1").get_data(
+        as_text=True
+    )
     assert "Successfully added 50 points." in first
     assert "This points adjustment was saved already; it was not applied a second time." in again
     assert points_of(member) == 50 == ledger_sum(member)
     assert "Successfully added 50 points" in adjust(
-        client, member, "add", "50", submission_key="form-2"
+        manager_client, member, "add", "50", submission_key="form-2"
     ).get_data(as_text=True)
     assert points_of(member) == 100

@@ -14,7 +14,7 @@ from tests.accounts.helpers import fresh
 from tests.campaigns.test_campaigns import outbox_files, outbox_messages
 from tests.conftest import csrf_token_from
 from tests.customers.test_bulk import bulk
-from tests.factories import AccountFactory, MarketFactory
+from tests.factories import AccountFactory
 
 INJECTIONS = [
     "News\r\nBcc: victim@evil.example",
@@ -25,24 +25,9 @@ INJECTIONS = [
 SETTINGS = "/admin/market-settings/"
 
 
-@pytest.fixture
-def market():
-    return MarketFactory(name="Athens Locally Grown", slug="athens")
-
-
-@pytest.fixture
-def manager(market):
-    return AccountFactory(market=market, manager=True, email="manager@athens.org")
-
-
-@pytest.fixture
-def client(manager, signed_in):
-    return signed_in(manager)
-
-
 @pytest.mark.parametrize("subject", INJECTIONS)
 def test_a_campaign_subject_with_a_line_break_is_refused_next_to_the_field(
-    app, client, market, subject
+    app, manager_client, market, subject
 ):
     from lgadmin.segments.models import Segment
 
@@ -51,8 +36,8 @@ def test_a_campaign_subject_with_a_line_break_is_refused_next_to_the_field(
     db.session.add(segment)
     db.session.commit()
     before = outbox_files(app)
-    page = client.get(f"/admin/campaigns/new?segment={segment.id}").get_data(as_text=True)
-    response = client.post(
+    page = manager_client.get(f"/admin/campaigns/new?segment={segment.id}").get_data(as_text=True)
+    response = manager_client.post(
         "/admin/campaigns/new",
         data={
             "csrf_token": csrf_token_from(page),
@@ -70,10 +55,12 @@ def test_a_campaign_subject_with_a_line_break_is_refused_next_to_the_field(
 
 
 @pytest.mark.parametrize("subject", INJECTIONS[:2])
-def test_an_email_selected_subject_with_a_line_break_is_refused(app, client, market, subject):
+def test_an_email_selected_subject_with_a_line_break_is_refused(
+    app, manager_client, market, subject
+):
     customer = AccountFactory(market=market)
-    html = bulk(client, "email_selected", [customer.id]).get_data(as_text=True)
-    response = client.post(
+    html = bulk(manager_client, "email_selected", [customer.id]).get_data(as_text=True)
+    response = manager_client.post(
         "/admin/customers/bulk/email",
         data={
             "csrf_token": csrf_token_from(html),
@@ -121,11 +108,13 @@ def _save_settings(client, **mail):
     return client.post(SETTINGS, data=data, follow_redirects=True)
 
 
-def test_a_manager_sets_the_markets_sender_name_reply_to_and_unsubscribe_mailbox(client, market):
-    page = client.get(SETTINGS).get_data(as_text=True)
+def test_a_manager_sets_the_markets_sender_name_reply_to_and_unsubscribe_mailbox(
+    manager_client, market
+):
+    page = manager_client.get(SETTINGS).get_data(as_text=True)
     assert "manager@athens.org" in page  # the default Reply-To: the market's managers
     response = _save_settings(
-        client,
+        manager_client,
         mail_sender_name="  Ferme «Bio» d’Athènes ",
         mail_reply_to="Orders@Athens.org",
         mail_unsubscribe_mailbox="leave@athens.org",
@@ -164,9 +153,9 @@ def test_a_manager_sets_the_markets_sender_name_reply_to_and_unsubscribe_mailbox
     ],
 )
 def test_bad_mail_settings_are_refused_next_to_the_field_and_nothing_changes(
-    client, market, field, value, message
+    manager_client, market, field, value, message
 ):
-    response = _save_settings(client, loyalty_enabled="y", **{field: value})
+    response = _save_settings(manager_client, loyalty_enabled="y", **{field: value})
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert f'name="{field}"' in html and message in html

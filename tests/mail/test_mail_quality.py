@@ -54,12 +54,14 @@ HOSTILE = "Eve\r\nBcc: victim@evil.example\r\n\r\n<script>x</script>"
 
 
 @pytest.fixture
-def market():
+def long_named_market():
+    """A market whose name and slug are long and full of accents: the headers must fold them."""
     return MarketFactory(name=MARKET_NAME, slug="ferme-de-l-ile-" + "x" * 40)
 
 
 @pytest.fixture
-def people(market):
+def people(long_named_market):
+    market = long_named_market
     manager = AccountFactory(
         market=market, manager=True, email="grower@ferme.example", first_name="Gil"
     )
@@ -142,7 +144,10 @@ def _lines_outside_urls(text: str) -> list[str]:
     return [line for line in text.splitlines() if not re.fullmatch(r"\S*https?://\S+", line)]
 
 
-def test_every_kind_of_message_is_complete_and_well_formed_on_the_wire(app, smtp, market, people):
+def test_every_kind_of_message_is_complete_and_well_formed_on_the_wire(
+    app, smtp, long_named_market, people
+):
+    market = long_named_market
     manager, shopper = people
     kinds = _send_every_kind(app, market, manager, shopper)
     for kind, address in kinds.items():
@@ -212,7 +217,10 @@ def test_every_kind_of_message_is_complete_and_well_formed_on_the_wire(app, smtp
             assert message["List-Unsubscribe-Post"] is None, where
 
 
-def test_campaign_html_is_the_managers_text_escaped_and_paragraphed(app, smtp, market, people):
+def test_campaign_html_is_the_managers_text_escaped_and_paragraphed(
+    app, smtp, long_named_market, people
+):
+    market = long_named_market
     manager, shopper = people
     segment = Segment(market_id=market.id, name="Everyone", criteria={"active": "yes"})
     db.session.add(segment)
@@ -283,7 +291,10 @@ def test_links_are_https_in_production_even_from_an_http_address(app, smtp, monk
     assert "http://" not in text and "https://shop.platform.example/m/" in text
 
 
-def test_an_internationalised_domain_goes_out_in_its_ascii_form(app, smtp, market, people):
+def test_an_internationalised_domain_goes_out_in_its_ascii_form(
+    app, smtp, long_named_market, people
+):
+    market = long_named_market
     manager, _ = people
     shopper = AccountFactory(market=market, email="ana@bücher.example")
     send_campaign_to_accounts(manager, market, [shopper.id], "News", "Hi")

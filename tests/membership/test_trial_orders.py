@@ -16,22 +16,19 @@ from lgadmin.onboarding.service import create_customer, sign_up
 from lgadmin.orders.models import Order
 from tests.accounts.helpers import details, fresh, section
 from tests.conftest import csrf_token_from
-from tests.factories import AccountFactory, MarketFactory, ProductFactory
+from tests.factories import MarketFactory, ProductFactory
 from tests.onboarding.helpers import post_form
 
 PASSWORD = "Carrots42"
 
 
-@pytest.fixture
-def market():
-    return MarketFactory(
-        slug="athens", membership_required=True, membership_price_cents=2500, trial_orders_allowed=3
-    )
-
-
-@pytest.fixture
-def manager(market):
-    return AccountFactory(market=market, manager=True)
+@pytest.fixture(autouse=True)
+def membership_required(market):
+    """Membership ($25) is required, after 3 trial orders."""
+    market.membership_required = True
+    market.membership_price_cents = 2500
+    market.trial_orders_allowed = 3
+    db.session.commit()
 
 
 def _account(market, email) -> Account:

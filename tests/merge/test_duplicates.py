@@ -38,11 +38,6 @@ def test_phone_and_name_normalisation():
     assert normalised_name("", "Smith") == ""
 
 
-@pytest.fixture
-def market():
-    return MarketFactory()
-
-
 def _pair_names(pairs):
     return [({p.first.first_name, p.second.first_name}, p.reason_labels) for p in pairs]
 

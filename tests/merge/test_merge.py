@@ -38,14 +38,11 @@ from tests.factories import (
 )
 
 
-@pytest.fixture
-def market():
-    return MarketFactory(name="Athens Locally Grown", loyalty_enabled=True)
-
-
-@pytest.fixture
-def manager(market):
-    return AccountFactory(market=market, manager=True, first_name="Maria", last_name="Lopez")
+@pytest.fixture(autouse=True)
+def loyalty_on(market):
+    """Every test here runs with the market's loyalty program on."""
+    market.loyalty_enabled = True
+    db.session.commit()
 
 
 @pytest.fixture

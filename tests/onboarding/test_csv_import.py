@@ -41,17 +41,13 @@ GOOD_AND_BAD = (
 )
 
 
-@pytest.fixture
-def market():
-    market = MarketFactory(pickup_locations_enabled=True, name="Athens Locally Grown")
+@pytest.fixture(autouse=True)
+def pickups_and_a_taken_address(market):
+    """The market offers the Downtown pickup, and taken@example.org already has an account."""
+    market.pickup_locations_enabled = True
     PickupLocationFactory(market=market, name="Downtown")
     AccountFactory(market=market, email="taken@example.org")
-    return market
-
-
-@pytest.fixture
-def manager(market):
-    return AccountFactory(manager=True, market=market)
+    db.session.commit()
 
 
 def upload(client, content: bytes | str, filename="customers.csv"):

@@ -4,18 +4,11 @@ answers the same, and the address's owner learns by email what applies to them."
 import re
 from decimal import Decimal
 
-import pytest
-
 from lgadmin.accounts.models import Account
 from lgadmin.extensions import db
 from lgadmin.onboarding.guests import place_guest_order
-from tests.factories import AccountFactory, MarketFactory, ProductFactory
+from tests.factories import AccountFactory, ProductFactory
 from tests.onboarding.helpers import link_in, post_form, text_of
-
-
-@pytest.fixture
-def market():
-    return MarketFactory(name="Athens Locally Grown", slug="athens")
 
 
 def signup(app, email: str):

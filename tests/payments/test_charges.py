@@ -14,7 +14,7 @@ from tests.factories import AccountFactory, PaymentMethodFactory, ProductFactory
 
 
 @pytest.fixture
-def shopper(payments_on):
+def shopper_with_card(payments_on):
     """A shopper with a Stripe customer and one saved card, known both at Stripe and locally."""
 
     def _shopper(behaviour="succeed", **card):
@@ -43,8 +43,8 @@ def intent_posts(server) -> list[dict]:
     return server.posts_to("/v1/payment_intents")
 
 
-def test_card_order_stays_owed_and_leaves_the_balance_alone_until_charged(shopper):
-    account = shopper()
+def test_card_order_stays_owed_and_leaves_the_balance_alone_until_charged(shopper_with_card):
+    account = shopper_with_card()
 
     order = card_order(account)
 
@@ -53,8 +53,8 @@ def test_card_order_stays_owed_and_leaves_the_balance_alone_until_charged(shoppe
     assert account.balance_cents == 0
 
 
-def test_charging_the_card_on_file_marks_the_order_paid(shopper, payments_on):
-    account = shopper()
+def test_charging_the_card_on_file_marks_the_order_paid(shopper_with_card, payments_on):
+    account = shopper_with_card()
     order = card_order(account)
 
     result = charge_order_with_saved_card(order, account)
@@ -72,8 +72,8 @@ def test_charging_the_card_on_file_marks_the_order_paid(shopper, payments_on):
     assert db.session.get(type(account), account.id).balance_cents == 0
 
 
-def test_charging_a_paid_order_again_asks_stripe_nothing(shopper, payments_on):
-    account = shopper()
+def test_charging_a_paid_order_again_asks_stripe_nothing(shopper_with_card, payments_on):
+    account = shopper_with_card()
     order = card_order(account)
     charge_order_with_saved_card(order, account)
 
@@ -83,8 +83,10 @@ def test_charging_a_paid_order_again_asks_stripe_nothing(shopper, payments_on):
     assert len(intent_posts(payments_on)) == 1 and len(payments_on.charges) == 1
 
 
-def test_a_lost_answer_is_retried_with_the_same_key_and_charges_once(shopper, payments_on):
-    account = shopper()
+def test_a_lost_answer_is_retried_with_the_same_key_and_charges_once(
+    shopper_with_card, payments_on
+):
+    account = shopper_with_card()
     order = card_order(account)
     payments_on.drop_next = 1  # Stripe charges the card, but its answer never arrives
 
@@ -99,8 +101,8 @@ def test_a_lost_answer_is_retried_with_the_same_key_and_charges_once(shopper, pa
     assert [p["idempotency_key"] for p in intent_posts(payments_on)] == [f"order-{order.id}"] * 2
 
 
-def test_declined_card_leaves_the_order_unpaid_with_the_decline_message(shopper):
-    account = shopper(behaviour="decline")
+def test_declined_card_leaves_the_order_unpaid_with_the_decline_message(shopper_with_card):
+    account = shopper_with_card(behaviour="decline")
     order = card_order(account)
 
     result = charge_order_with_saved_card(order, account)
@@ -113,8 +115,8 @@ def test_declined_card_leaves_the_order_unpaid_with_the_decline_message(shopper)
     assert order.amount_due_cents == 2500 and order.paid_at is None
 
 
-def test_after_a_decline_a_new_card_is_charged_under_a_new_key(shopper, payments_on):
-    account = shopper(behaviour="decline")
+def test_after_a_decline_a_new_card_is_charged_under_a_new_key(shopper_with_card, payments_on):
+    account = shopper_with_card(behaviour="decline")
     order = card_order(account)
     charge_order_with_saved_card(order, account)
     new_pm = payments_on.add_card(account.stripe_customer_id, last4="5556", default=True)
@@ -129,8 +131,10 @@ def test_after_a_decline_a_new_card_is_charged_under_a_new_key(shopper, payments
     assert len(payments_on.charges) == 1
 
 
-def test_payment_needing_the_shopper_stays_unpaid_until_they_confirm_it(shopper, payments_on):
-    account = shopper(behaviour="requires_action")
+def test_payment_needing_the_shopper_stays_unpaid_until_they_confirm_it(
+    shopper_with_card, payments_on
+):
+    account = shopper_with_card(behaviour="requires_action")
     order = card_order(account)
 
     result = charge_order_with_saved_card(order, account)
@@ -148,9 +152,9 @@ def test_payment_needing_the_shopper_stays_unpaid_until_they_confirm_it(shopper,
 
 
 def test_stripe_out_of_reach_leaves_the_order_unpaid_with_a_clear_message(
-    shopper, app, monkeypatch
+    shopper_with_card, app, monkeypatch
 ):
-    account = shopper()
+    account = shopper_with_card()
     order = card_order(account)
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
@@ -165,8 +169,8 @@ def test_stripe_out_of_reach_leaves_the_order_unpaid_with_a_clear_message(
     assert reload(order).amount_due_cents == 2500
 
 
-def test_stripe_failing_with_500_leaves_the_order_unpaid(shopper, payments_on):
-    account = shopper()
+def test_stripe_failing_with_500_leaves_the_order_unpaid(shopper_with_card, payments_on):
+    account = shopper_with_card()
     order = card_order(account)
     payments_on.fail_next = 1
 
@@ -187,8 +191,8 @@ def test_without_a_saved_card_nothing_is_charged(payments_on):
     assert intent_posts(payments_on) == []
 
 
-def test_an_expired_card_is_not_charged(shopper, payments_on):
-    account = shopper(exp_month=1, exp_year=2020)
+def test_an_expired_card_is_not_charged(shopper_with_card, payments_on):
+    account = shopper_with_card(exp_month=1, exp_year=2020)
     order = card_order(account)
 
     result = charge_order_with_saved_card(order, account)
@@ -206,8 +210,8 @@ def test_charge_says_payments_are_off_without_keys(payments_off):
     assert not result.paid and result.message.startswith("Payments are off")
 
 
-def test_another_customers_order_is_not_charged(shopper, payments_on):
-    account = shopper()
+def test_another_customers_order_is_not_charged(shopper_with_card, payments_on):
+    account = shopper_with_card()
     other = AccountFactory(market=account.market)
     order = card_order(other)
 

@@ -17,25 +17,10 @@ from lgadmin.onboarding.tokens import add_token
 from lgadmin.orders.models import CartItem, PaymentChoice
 from lgadmin.orders.service import apply_payment_to_open_orders, place_order
 from lgadmin.timeutil import utcnow
-from tests.factories import AccountFactory, MarketFactory, PaymentMethodFactory, ProductFactory
+from tests.factories import AccountFactory, PaymentMethodFactory, ProductFactory
 
 STRIPE_CUSTOMER = "cus_secret_robin"
 RAW_PAYLOAD = '{"signature": {"token": "mailgun-signature-token"}}'
-
-
-@pytest.fixture
-def market():
-    return MarketFactory(name="Athens Locally Grown", slug="athens")
-
-
-@pytest.fixture
-def manager(market):
-    return AccountFactory(market=market, manager=True, first_name="Maria", last_name="Lopez")
-
-
-@pytest.fixture
-def manager_client(manager, signed_in):
-    return signed_in(manager)
 
 
 @pytest.fixture

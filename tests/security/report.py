@@ -19,7 +19,10 @@ def render(report: dict) -> str:
             f"{matrix['roles']} roles × the ids of both markets = **{matrix['cells']} cells**, "
             f"{matrix['as_expected']} answered as expected, "
             f"**{unexpected} unexpected** ({answers}). A leak would be "
-            'an unexpected "allowed"; there are none.',
+            'an unexpected "allowed"; there are none. '
+            f"{matrix.get('by_role_table', 0)} of the cells (the manager's and each staff "
+            "role's, in their own market) are also checked against spec 002's table of "
+            "screens and actions by URL.",
             f"- CSRF: **{refused}** state-changing endpoints refuse a request "
             f"without a token; exempt, because a signature authenticates them instead: "
             f"{', '.join(csrf['exempt'])}.",

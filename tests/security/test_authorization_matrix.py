@@ -3,6 +3,11 @@
 The endpoints come from the app's URL map, so a new one cannot escape: an endpoint this
 file does not classify fails the test. Each cell's answer is one of: allowed (the view ran),
 signin (sent to sign in), 403, 404, refused (a webhook without its signature).
+
+The one role matrix: each cell's expectation is derived from what the code declares (each
+screen's required_permission and each method's @requires); the staff roles' screens and
+actions of spec 002 (ROLE_TABLE, by URL) pin those declarations independently, so a cell of
+the table whose declared permission drifts from the spec fails too.
 """
 
 import json
@@ -162,6 +167,60 @@ ID_ARGUMENTS = (
     "group_id",
     "address_id",
 )
+# Spec 002, by URL: (method, path with {id} for a customer of the market, the permission it
+# needs). The manager and each staff role are checked against it in the matrix's own market.
+ROLE_TABLE_ROLES = ("manager", *(role.value for role in StaffRole))
+SCREENS = [
+    ("GET", "/admin/", None),
+    ("GET", "/admin/customers/", "view_customers"),
+    ("GET", "/admin/customers/details/?id={id}", "view_customers"),
+    ("GET", "/admin/customers/{id}/history", "view_customers"),
+    ("GET", "/admin/customers/{id}/loyalty/history", "view_customers"),
+    ("GET", "/admin/customers/export.csv", "export_customers"),
+    ("GET", "/admin/customers/add", "add_customers"),
+    ("GET", "/admin/customers/import/", "add_customers"),
+    ("GET", "/admin/customers/import/template.csv", "add_customers"),
+    ("GET", "/admin/customers/invitations/", "add_customers"),
+    ("GET", "/admin/customers/{id}/act-as", "act_as"),
+    ("GET", "/admin/audit-log/", "view_audit_log"),
+    ("GET", "/admin/act-as-log/", "view_act_as_log"),
+    ("GET", "/admin/mail-events/", "view_mail_events"),
+    ("GET", "/admin/customer-groups/", "manage_groups"),
+    ("GET", "/admin/market-settings/", "market_settings"),
+    ("GET", "/admin/segments/", "manage_segments"),
+    ("GET", "/admin/segments/new", "manage_segments"),
+    ("GET", "/admin/campaigns/", "send_campaigns"),
+    ("GET", "/admin/campaigns/new", "send_campaigns"),
+    ("GET", "/admin/customers/{id}/data.zip", "export_customer_data"),
+    ("GET", "/admin/data-requests/", "export_customer_data"),
+    ("GET", "/admin/customers/duplicates/", "merge_customers"),
+    ("GET", "/admin/customers/{id}/merge", "merge_customers"),
+]
+ACTIONS = [
+    ("POST", "/admin/customers/{id}/adjust-balance", "adjust_balance"),
+    ("POST", "/admin/customers/{id}/loyalty", "adjust_loyalty"),
+    ("POST", "/admin/customers/{id}/loyalty/enroll", "adjust_loyalty"),
+    ("POST", "/admin/customers/bonus-points", "bonus_points"),
+    ("POST", "/admin/customers/{id}/comments", "add_comment"),
+    ("POST", "/admin/customers/{id}/edit-info", "edit_info"),
+    ("POST", "/admin/customers/{id}/group-tax", "edit_info"),
+    ("POST", "/admin/customers/{id}/special-info", "edit_special_info"),
+    ("POST", "/admin/customers/{id}/membership", "update_membership"),
+    ("POST", "/admin/customers/{id}/addresses", "manage_addresses"),
+    ("POST", "/admin/customers/{id}/invite-guest", "invite_guest"),
+    ("POST", "/admin/customers/{id}/delete-account", "delete_account"),
+    ("POST", "/admin/customers/{id}/send-reset-link", "send_password_reset"),
+    ("POST", "/admin/customers/{id}/act-as", "act_as"),
+    ("POST", "/admin/customers/add", "add_customers"),
+    ("POST", "/admin/customers/invitations/", "add_customers"),
+    ("POST", "/admin/payments/refresh/{id}", "refresh_payments"),
+    ("POST", "/admin/customer-groups/add", "manage_groups"),
+    ("POST", "/admin/market-settings/", "market_settings"),
+    ("POST", "/admin/customers/{id}/erase", "erase_customers"),
+    ("POST", "/admin/customers/{id}/merge", "merge_customers"),
+    ("POST", "/admin/customers/bulk/email", "send_campaigns"),
+]
+ROLE_TABLE = SCREENS + ACTIONS
 QUERY_ID_MODEL = {
     "customers": "account",
     "audit_log": "audit",
@@ -179,7 +238,8 @@ class MarketData:
 
 
 def _market_data(name: str) -> tuple[MarketData, dict]:
-    market = MarketFactory(name=name, slug=name.lower())
+    # Loyalty on, so its endpoints run as the staff roles' table knows them.
+    market = MarketFactory(name=name, slug=name.lower(), loyalty_enabled=True)
     people = {
         "manager": AccountFactory(market=market, manager=True),
         "shopper": AccountFactory(market=market),
@@ -457,9 +517,27 @@ def _expected(
     return "allowed" if role_market == ids_market else "404"
 
 
+def _role_table(world) -> dict:
+    """(method, URL in the own market) -> the permission spec 002 says it needs."""
+    own_customer = world["own"].ids["account"]
+    return {(m, path.format(id=own_customer)): needs for m, path, needs in ROLE_TABLE}
+
+
+def _by_role_table(role: str, permission: str | None) -> str:
+    if permission is None or role == "manager":
+        return "allowed"
+    return "allowed" if permission in STAFF_ROLES[role] else "403"
+
+
+def test_every_permission_has_a_screen_or_action_in_the_role_table():
+    covered = {permission for _, _, permission in ROLE_TABLE if permission}
+    assert covered == ALL_PERMISSIONS
+
+
 def test_every_endpoint_answers_every_role_as_expected(app, world):
     rules = [r for r in app.url_map.iter_rules()]
     unexpected, undeclared, cells = [], [], Counter()
+    role_table, by_table = _role_table(world), set()
     for rule in rules:
         kind = _classify(rule.endpoint)
         assert kind != "unclassified", f"classify {rule.endpoint} in the authorisation matrix"
@@ -486,12 +564,27 @@ def test_every_endpoint_answers_every_role_as_expected(app, world):
                     ids_market = variant if _takes_ids(rule) else None
                     expected = _expected(kind, role, ids_market, needed)
                     cells[(got == expected, got)] += 1
+                    in_table = (method, url) in role_table and variant == "own"
+                    if in_table and role in ROLE_TABLE_ROLES:
+                        spec = role_table[(method, url)]
+                        by_table.add((method, url, role))
+                        wanted = _by_role_table(role, spec)
+                        ran = response.status_code in (200, 302, 400)
+                        if got != wanted or (wanted == "allowed" and not ran):
+                            unexpected.append(
+                                f"{method} {url} as {role}: {response.status_code} "
+                                f"(the role table says {wanted}, needing {spec})"
+                            )
                     if got != expected:
                         unexpected.append(
                             f"{method} {url} as {role}: {got} "
                             f"(expected {expected}, {response.status_code})"
                         )
-    _report(cells, len(rules))
+    _report(cells, len(rules), len(by_table))
+    missing = {
+        (method, url, role) for method, url in role_table for role in ROLE_TABLE_ROLES
+    } - by_table
+    assert not missing, f"rows of the role table no endpoint of the matrix answered: {missing}"
     assert not undeclared, (
         "declare the staff permission of each (@requires; one that changes data needs more "
         f"than {VIEW_CUSTOMERS}): {undeclared}"
@@ -499,7 +592,7 @@ def test_every_endpoint_answers_every_role_as_expected(app, world):
     assert not unexpected, "\n".join(unexpected)
 
 
-def _report(cells: Counter, endpoints: int) -> None:
+def _report(cells: Counter, endpoints: int, by_role_table: int) -> None:
     """Figures for docs/security.md (make security-report writes them)."""
     target = os.environ.get("LGADMIN_SECURITY_REPORT")
     if not target:
@@ -513,6 +606,7 @@ def _report(cells: Counter, endpoints: int) -> None:
         "cells": sum(cells.values()),
         "as_expected": sum(c for (ok, _), c in cells.items() if ok),
         "answers": dict(sorted(totals.items())),
+        "by_role_table": by_role_table,
     }
     merge_report(target, {"matrix": figures})
 

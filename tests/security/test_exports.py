@@ -17,7 +17,7 @@ from lgadmin.spreadsheet import is_neutral, neutralise, restore
 from lgadmin.staff.roles import StaffRole
 from lgadmin.timeutil import utcnow
 from tests.conftest import csrf_token_from, sign_in
-from tests.factories import AccountFactory, MarketFactory, SuperuserFactory
+from tests.factories import AccountFactory, SuperuserFactory
 
 GRID_EXPORTS = ("/admin/customers/export/csv", "/admin/customers/export/xlsx")
 # A formula trigger after each separator a spreadsheet may split a cell on.
@@ -29,21 +29,6 @@ SPLIT_PAYLOADS = (
     "Ed; =1",
     "=Fay",
 )
-
-
-@pytest.fixture
-def market():
-    return MarketFactory(name="Athens Locally Grown", slug="athens")
-
-
-@pytest.fixture
-def manager(market):
-    return AccountFactory(market=market, manager=True, first_name="Mia", last_name="Manager")
-
-
-@pytest.fixture
-def client(manager, signed_in):
-    return signed_in(manager)
 
 
 def _exports(action: str | None = None) -> list[AuditEntry]:
@@ -85,13 +70,15 @@ def test_no_staff_role_exports_the_grid_or_a_segment(signed_in, market, role):
 # -- one audit entry per export: who, what, how many rows -----------------------------------
 
 
-def test_each_grid_export_writes_one_entry_with_who_what_and_the_rows(client, manager, market):
+def test_each_grid_export_writes_one_entry_with_who_what_and_the_rows(
+    manager_client, manager, market
+):
     for n in range(3):
         AccountFactory(market=market, last_name=f"Smith{n}", email=f"smith{n}@example.org")
     AccountFactory(market=market, last_name="Jones")
     AccountFactory(email="smith@elsewhere.org")  # another market's Smith
     for path in GRID_EXPORTS:
-        assert client.get(path + "?search=smith").status_code == 200
+        assert manager_client.get(path + "?search=smith").status_code == 200
     csv_entry, xlsx_entry = _exports("customers.export")
     for entry, fmt in ((csv_entry, "csv"), (xlsx_entry, "xlsx")):
         assert (entry.actor_id, entry.market_id) == (manager.id, market.id)
@@ -100,24 +87,28 @@ def test_each_grid_export_writes_one_entry_with_who_what_and_the_rows(client, ma
         assert entry.summary == "Exported the customer grid: 3 rows"
 
 
-def test_a_segment_export_names_the_segment(client, market):
+def test_a_segment_export_names_the_segment(manager_client, market):
     AccountFactory(market=market)
     segment = Segment(market_id=market.id, name="Regulars", criteria={})
     db.session.add(segment)
     db.session.commit()
-    assert client.get(f"/admin/customers/export/csv?segment={segment.id}").status_code == 200
+    assert (
+        manager_client.get(f"/admin/customers/export/csv?segment={segment.id}").status_code == 200
+    )
     (entry,) = _exports("customers.export")
     assert entry.summary == "Exported segment “Regulars”: 2 rows"  # the customer and Mia
 
 
-def test_the_users_export_selected_and_data_zip_each_write_one_entry(client, manager, market):
+def test_the_users_export_selected_and_data_zip_each_write_one_entry(
+    manager_client, manager, market
+):
     one, two = AccountFactory(market=market), AccountFactory(market=market)
-    assert client.get("/admin/customers/export.csv").status_code == 200
+    assert manager_client.get("/admin/customers/export.csv").status_code == 200
     (users,) = _exports("customers.export")
     assert users.summary == "Exported the users export: 3 rows" and users.actor_id == manager.id
 
-    token = csrf_token_from(client.get("/admin/customers/").get_data(as_text=True))
-    selected = client.post(
+    token = csrf_token_from(manager_client.get("/admin/customers/").get_data(as_text=True))
+    selected = manager_client.post(
         "/admin/customers/action/",
         data={"csrf_token": token, "action": "export_selected", "rowid": [one.id, two.id]},
     )
@@ -126,7 +117,7 @@ def test_the_users_export_selected_and_data_zip_each_write_one_entry(client, man
     assert entry.summary == "Exported the selected customers: 2 rows"
     assert entry.details["ids"] == [one.id, two.id] and entry.actor_id == manager.id
 
-    assert client.get(f"/admin/customers/{one.id}/data.zip").status_code == 200
+    assert manager_client.get(f"/admin/customers/{one.id}/data.zip").status_code == 200
     (data,) = _exports("customer.data_exported")
     assert data.target_id == one.id and data.actor_id == manager.id
     assert data.summary.startswith(f"Exported the data of customer #{one.id}: ")
@@ -181,11 +172,13 @@ def test_a_trigger_after_any_separator_is_neutralised_and_restored(text, safe):
     assert restore(safe) == text
 
 
-def test_csv_and_excel_exports_agree_and_neither_has_a_formula_after_a_separator(client, market):
+def test_csv_and_excel_exports_agree_and_neither_has_a_formula_after_a_separator(
+    manager_client, market
+):
     for n, payload in enumerate(SPLIT_PAYLOADS):
         AccountFactory(market=market, first_name=payload, email=f"p{n}@example.org")
-    csv_cells = _cells_of_csv(client.get("/admin/customers/export/csv?sort=2"))
-    xlsx_cells = _cells_of_xlsx(client.get("/admin/customers/export/xlsx?sort=2"))
+    csv_cells = _cells_of_csv(manager_client.get("/admin/customers/export/csv?sort=2"))
+    xlsx_cells = _cells_of_xlsx(manager_client.get("/admin/customers/export/xlsx?sort=2"))
     csv_names = {row[2]: row[0] for row in csv_cells[1:]}
     xlsx_names = {row[2]: row[0] for row in xlsx_cells[1:]}
     for n, payload in enumerate(SPLIT_PAYLOADS):
@@ -195,10 +188,12 @@ def test_csv_and_excel_exports_agree_and_neither_has_a_formula_after_a_separator
         assert all(is_neutral(str(cell)) for row in cells for cell in row)
 
 
-def test_the_users_export_neutralises_every_separator_and_imports_back_as_it_was(client, market):
+def test_the_users_export_neutralises_every_separator_and_imports_back_as_it_was(
+    manager_client, market
+):
     for n, payload in enumerate(SPLIT_PAYLOADS):
         AccountFactory(market=market, last_name=payload, email=f"p{n}@example.org")
-    cells = _cells_of_csv(client.get("/admin/customers/export.csv"))
+    cells = _cells_of_csv(manager_client.get("/admin/customers/export.csv"))
     assert all(is_neutral(cell) for row in cells for cell in row)
     by_email = {row[2]: row[1] for row in cells[1:]}
     for n, payload in enumerate(SPLIT_PAYLOADS):

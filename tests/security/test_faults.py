@@ -26,7 +26,7 @@ from lgadmin.onboarding.models import ImportPreview, ImportStatus, Invitation
 from lgadmin.orders.models import Order, PaymentChoice
 from lgadmin.orders.service import place_order
 from tests.conftest import csrf_token_from
-from tests.factories import AccountFactory, MarketFactory, ProductFactory
+from tests.factories import AccountFactory, ProductFactory
 from tests.onboarding.helpers import post_form, visible_text
 from tests.onboarding.test_invitations import _send
 
@@ -44,21 +44,6 @@ def redis_down(app, monkeypatch):
     url = f"redis://127.0.0.1:{_closed_port()}/0"
     monkeypatch.setitem(app.config, "REDIS_URL", url)
     return url
-
-
-@pytest.fixture
-def market():
-    return MarketFactory(name="Athens Locally Grown", slug="athens")
-
-
-@pytest.fixture
-def manager(market):
-    return AccountFactory(market=market, manager=True, first_name="Mia", last_name="Manager")
-
-
-@pytest.fixture
-def client(manager, signed_in):
-    return signed_in(manager)
 
 
 class RefusingHandler:
@@ -92,10 +77,10 @@ def smtp_refusing(app, monkeypatch):
 
 
 def test_with_redis_down_adding_a_customer_succeeds_and_the_welcome_email_goes_out_now(
-    client, market, mailbox, redis_down
+    manager_client, market, mailbox, redis_down
 ):
     fields = {"first_name": "Wes", "last_name": "Welcome", "email": "wes@example.org"}
-    response = post_form(client, LIST, fields, post_path="/admin/customers/add")
+    response = post_form(manager_client, LIST, fields, post_path="/admin/customers/add")
     assert response.status_code == 200
     assert db.session.scalars(select(Account).filter_by(email="wes@example.org")).one()
     assert len(mailbox.to("wes@example.org")) == 1  # sent in the request instead of dropped
@@ -104,11 +89,11 @@ def test_with_redis_down_adding_a_customer_succeeds_and_the_welcome_email_goes_o
 
 
 def test_with_redis_down_invitations_are_sent_and_the_manager_is_told(
-    client, market, mailbox, redis_down
+    manager_client, market, mailbox, redis_down
 ):
-    response = _send(client, "a@example.org\nb@example.org", message="Hello")
+    response = _send(manager_client, "a@example.org\nb@example.org", message="Hello")
     assert response.status_code == 302
-    summary = client.get(response.headers["Location"]).get_data(as_text=True)
+    summary = manager_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "2 invitations sent." in visible_text(summary)
     assert "sent right away" in visible_text(summary)
     assert {m["To"] for m in mailbox.messages()} == {"a@example.org", "b@example.org"}
@@ -116,17 +101,19 @@ def test_with_redis_down_invitations_are_sent_and_the_manager_is_told(
     assert all(i.sent_at for i in db.session.scalars(select(Invitation)))
 
 
-def test_with_redis_down_ending_act_as_still_tells_the_shopper(client, market, mailbox, redis_down):
+def test_with_redis_down_ending_act_as_still_tells_the_shopper(
+    manager_client, market, mailbox, redis_down
+):
     shopper = AccountFactory(market=market, email="sam@example.org")
     start = f"/admin/customers/{shopper.id}/act-as"
-    assert post_form(client, start, {"reason": "phone order"}).status_code == 302
-    token = csrf_token_from(client.get("/m/athens/account").get_data(as_text=True))
-    ended = client.post("/act-as/end", data={"csrf_token": token})
+    assert post_form(manager_client, start, {"reason": "phone order"}).status_code == 302
+    token = csrf_token_from(manager_client.get("/m/athens/account").get_data(as_text=True))
+    ended = manager_client.post("/act-as/end", data={"csrf_token": token})
     assert ended.status_code == 302
     assert db.session.scalars(select(ActAsSession)).one().ended_at is not None
     (notice,) = mailbox.to("sam@example.org")
     assert "helped with your account" in notice["Subject"]
-    page = client.get(ended.headers["Location"]).get_data(as_text=True)
+    page = manager_client.get(ended.headers["Location"]).get_data(as_text=True)
     assert "You are back in your own account" in page
 
 
@@ -144,10 +131,10 @@ def test_with_redis_down_a_forgotten_password_request_still_sends_the_link(
 
 
 def test_when_mail_cannot_be_sent_inline_the_manager_is_told_and_the_account_is_kept(
-    client, market, smtp_refusing
+    manager_client, market, smtp_refusing
 ):
     fields = {"first_name": "Wes", "last_name": "Welcome", "email": "wes@example.org"}
-    response = post_form(client, LIST, fields, post_path="/admin/customers/add")
+    response = post_form(manager_client, LIST, fields, post_path="/admin/customers/add")
     assert response.status_code == 200
     assert smtp_refusing.refused == ["wes@example.org"]
     assert db.session.scalars(select(Account).filter_by(email="wes@example.org")).one()
@@ -156,11 +143,11 @@ def test_when_mail_cannot_be_sent_inline_the_manager_is_told_and_the_account_is_
 
 
 def test_invitations_the_smtp_server_refuses_are_reported_not_dropped(
-    client, market, smtp_refusing
+    manager_client, market, smtp_refusing
 ):
-    response = _send(client, "a@example.org\nb@example.org")
+    response = _send(manager_client, "a@example.org\nb@example.org")
     assert response.status_code == 302
-    summary = visible_text(client.get(response.headers["Location"]).get_data(as_text=True))
+    summary = visible_text(manager_client.get(response.headers["Location"]).get_data(as_text=True))
     assert "2 emails could not be sent" in summary
     db.session.expire_all()
     assert [i.sent_at for i in db.session.scalars(select(Invitation))] == [None, None]
@@ -168,7 +155,7 @@ def test_invitations_the_smtp_server_refuses_are_reported_not_dropped(
 
 @pytest.mark.services
 def test_with_a_worker_refused_mail_is_retried_and_the_job_records_the_failure(
-    app, client, market, smtp_refusing, monkeypatch, redis_url
+    app, manager_client, market, smtp_refusing, monkeypatch, redis_url
 ):
     monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
     monkeypatch.setitem(app.config, "LGADMIN_QUEUE", "lgadmin-faults-test")
@@ -178,7 +165,9 @@ def test_with_a_worker_refused_mail_is_retried_and_the_job_records_the_failure(
         for job_id in registry.get_job_ids():
             registry.remove(job_id, delete_job=True)
     fields = {"first_name": "Wes", "last_name": "Welcome", "email": "wes@example.org"}
-    assert post_form(client, LIST, fields, post_path="/admin/customers/add").status_code == 200
+    assert (
+        post_form(manager_client, LIST, fields, post_path="/admin/customers/add").status_code == 200
+    )
     (job_id,) = q.job_ids
     worker = SimpleWorker([q], connection=q.connection)
     for retries_left in (2, 1, 0):
@@ -196,17 +185,17 @@ def test_with_a_worker_refused_mail_is_retried_and_the_job_records_the_failure(
 
 
 def test_when_the_act_as_notice_cannot_be_sent_the_manager_is_told_and_the_session_ends(
-    client, market, smtp_refusing
+    manager_client, market, smtp_refusing
 ):
     shopper = AccountFactory(market=market, email="sam@example.org")
     start = f"/admin/customers/{shopper.id}/act-as"
-    assert post_form(client, start, {"reason": "phone order"}).status_code == 302
-    token = csrf_token_from(client.get("/m/athens/account").get_data(as_text=True))
-    ended = client.post("/act-as/end", data={"csrf_token": token})
+    assert post_form(manager_client, start, {"reason": "phone order"}).status_code == 302
+    token = csrf_token_from(manager_client.get("/m/athens/account").get_data(as_text=True))
+    ended = manager_client.post("/act-as/end", data={"csrf_token": token})
     assert ended.status_code == 302
     assert smtp_refusing.refused == ["sam@example.org"]
     assert db.session.scalars(select(ActAsSession)).one().ended_at is not None
-    text = visible_text(client.get(ended.headers["Location"]).get_data(as_text=True))
+    text = visible_text(manager_client.get(ended.headers["Location"]).get_data(as_text=True))
     assert "You are back in your own account" in text
     assert "could not be emailed" in text and "account page" in text
 
@@ -238,34 +227,38 @@ def _count(model, **where) -> int:
 
 
 def test_a_database_error_in_the_middle_of_an_import_leaves_nothing_half_written(
-    client, market, mailbox
+    manager_client, market, mailbox
 ):
     rows = "".join(f"Ann{n},Lee,ann{n}@example.org\r\n" for n in range(5))
     data = {"file": (io.BytesIO(("first name,last name,email\r\n" + rows).encode()), "a.csv")}
     uploaded = post_form(
-        client, LIST, data, post_path="/admin/customers/import/", content_type="multipart/form-data"
+        manager_client,
+        LIST,
+        data,
+        post_path="/admin/customers/import/",
+        content_type="multipart/form-data",
     )
     preview_path = uploaded.headers["Location"]
     accounts_before, audit_before = _count(Account), _count(AuditEntry)
     with failing_insert("account", 3) as inserts:
-        response = post_form(client, preview_path, {})
+        response = post_form(manager_client, preview_path, {})
     assert len(inserts) == 3
     assert response.status_code == 302
     assert _count(Account) == accounts_before  # not the first two rows either
     assert _count(AuditEntry) == audit_before
     assert db.session.scalars(select(ImportPreview)).one().status == ImportStatus.PREVIEW
     assert mailbox.messages() == []
-    page = client.get(preview_path).get_data(as_text=True)
+    page = manager_client.get(preview_path).get_data(as_text=True)
     assert "nothing was imported" in visible_text(page).lower()
 
     # The same preview imports whole once the database is well again.
-    assert post_form(client, preview_path, {}).status_code == 302
+    assert post_form(manager_client, preview_path, {}).status_code == 302
     assert _count(Account) == accounts_before + 5
     assert len(mailbox.messages()) == 5
 
 
 def test_a_database_error_in_the_middle_of_a_balance_adjustment_changes_nothing(
-    client, market, manager
+    manager_client, market, manager
 ):
     shopper = AccountFactory(market=market)
     product = ProductFactory(grower__account__market=market, price_cents=1000)
@@ -275,7 +268,7 @@ def test_a_database_error_in_the_middle_of_a_balance_adjustment_changes_nothing(
     form = {"amount": "25.00", "reason": "cash", "apply_to_open_orders": "y"}
     with failing_insert("audit_entry", 1) as inserts:
         response = post_form(
-            client, details, form, post_path=f"/admin/customers/{shopper.id}/adjust-balance"
+            manager_client, details, form, post_path=f"/admin/customers/{shopper.id}/adjust-balance"
         )
     assert len(inserts) == 1  # the ledger row and the allocation were written before it
     assert response.status_code == 400
@@ -288,7 +281,7 @@ def test_a_database_error_in_the_middle_of_a_balance_adjustment_changes_nothing(
     assert order.amount_due_cents == 1000 and order.paid_at is None
 
     response = post_form(
-        client, details, form, post_path=f"/admin/customers/{shopper.id}/adjust-balance"
+        manager_client, details, form, post_path=f"/admin/customers/{shopper.id}/adjust-balance"
     )
     assert response.status_code == 302
     db.session.expire_all()

@@ -24,7 +24,6 @@ from tests.conftest import csrf_token_from
 from tests.factories import (
     AccountFactory,
     GrowerFactory,
-    MarketFactory,
     PickupLocationFactory,
     SuperuserFactory,
 )
@@ -93,28 +92,12 @@ def assert_spreadsheet_safe(text: str, where: str) -> None:
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), f"{where}: {cell!r}"
 
 
-@pytest.fixture
-def market():
-    market = MarketFactory(
-        name="Athens Locally Grown", slug="athens", pickup_locations_enabled=True
-    )
+@pytest.fixture(autouse=True)
+def pickup_locations(market):
+    """The market offers pickup locations: Downtown."""
+    market.pickup_locations_enabled = True
     PickupLocationFactory(market=market, name="Downtown")
-    return market
-
-
-@pytest.fixture
-def manager(market):
-    return AccountFactory(market=market, manager=True, first_name="Mia", last_name="Manager")
-
-
-@pytest.fixture
-def client(manager, signed_in):
-    return signed_in(manager)
-
-
-@pytest.fixture
-def shopper(market):
-    return AccountFactory(market=market, first_name="Sam", last_name="Shopper")
+    db.session.commit()
 
 
 def _outbox_messages(app) -> list:
@@ -130,7 +113,7 @@ def _details(account) -> str:
 
 
 def test_payloads_typed_by_a_manager_on_the_details_page_show_as_text_everywhere(
-    app, client, market, shopper, signed_in
+    app, manager_client, market, shopper, signed_in
 ):
     GrowerFactory(account=shopper, name=IMG)  # the grower name is the grid icon's tooltip
     details = _details(shopper)
@@ -148,42 +131,46 @@ def test_payloads_typed_by_a_manager_on_the_details_page_show_as_text_everywhere
         "pickup_location_id": "",
         "manager_comments": ALL,
     }
-    saved = post_form(client, details, edit, post_path=f"/admin/customers/{shopper.id}/edit-info")
+    saved = post_form(
+        manager_client, details, edit, post_path=f"/admin/customers/{shopper.id}/edit-info"
+    )
     assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
     db.session.expire_all()
     assert db.session.get(Account, shopper.id).first_name == SCRIPT  # stored as typed
 
     comment = {"body": ALL}
     path = f"/admin/customers/{shopper.id}/comments"
-    assert post_form(client, details, comment, post_path=path).status_code == 302
+    assert post_form(manager_client, details, comment, post_path=path).status_code == 302
     balance = {"amount": "5", "reason": "other", "reason_text": ALL[:200]}
     path = f"/admin/customers/{shopper.id}/adjust-balance"
-    assert post_form(client, details, balance, post_path=path).status_code == 302
+    assert post_form(manager_client, details, balance, post_path=path).status_code == 302
 
-    html = page(client, details)
+    html = page(manager_client, details)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert TEMPLATE in html  # shown as typed, not evaluated
     assert 'data-name="&lt;script&gt;alert(1)&lt;/script&gt; &#34;&gt;&lt;img' in html
-    grid = page(client, "/admin/customers/")
+    grid = page(manager_client, "/admin/customers/")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in grid
     assert 'title="Also sells as a grower: &#34;&gt;&lt;img src=x onerror=alert(1)&gt;"' in grid
-    page(client, f"/admin/customers/{shopper.id}/history")
-    page(client, f"/admin/customers/{shopper.id}/act-as")
+    page(manager_client, f"/admin/customers/{shopper.id}/history")
+    page(manager_client, f"/admin/customers/{shopper.id}/act-as")
     entry_id = re.search(r"/admin/customers/adjustments/(\d+)", html).group(1)
-    page(client, f"/admin/customers/adjustments/{entry_id}")
-    audit = page(client, "/admin/audit-log/")
+    page(manager_client, f"/admin/customers/adjustments/{entry_id}")
+    audit = page(manager_client, "/admin/audit-log/")
     assert "adjusted by" in audit
     for audit_id in re.findall(r"/admin/audit-log/details/\?id=(\d+)", audit):
-        page(client, f"/admin/audit-log/details/?id={audit_id}")
-    page(client, "/admin/")
+        page(manager_client, f"/admin/audit-log/details/?id={audit_id}")
+    page(manager_client, "/admin/")
 
     # A bad save re-displays what was typed, still as text.
     bad = {**edit, "version": shopper.version + 1, "email": IMG}
-    response = post_form(client, details, bad, post_path=f"/admin/customers/{shopper.id}/edit-info")
+    response = post_form(
+        manager_client, details, bad, post_path=f"/admin/customers/{shopper.id}/edit-info"
+    )
     assert response.status_code in (400, 409)
     assert_inert(response.get_data(as_text=True), "edit-info with errors")
 
-    export = client.get("/admin/customers/export.csv").get_data(as_text=True)
+    export = manager_client.get("/admin/customers/export.csv").get_data(as_text=True)
     assert_spreadsheet_safe(export, "users export")
     assert SCRIPT in export  # as text, not dropped
 
@@ -193,13 +180,13 @@ def test_payloads_typed_by_a_manager_on_the_details_page_show_as_text_everywhere
     page(shopper_client, f"/m/{market.slug}/")
 
 
-def test_searching_for_payloads_echoes_them_as_text(client, shopper):
+def test_searching_for_payloads_echoes_them_as_text(manager_client, shopper):
     for term in (SCRIPT, IMG, JS_URL, TEMPLATE, FORMULA, "%_\\", ALL):
-        html = page(client, "/admin/customers/?search=" + _quote(term))
+        html = page(manager_client, "/admin/customers/?search=" + _quote(term))
         assert "No customers match" in html
-        page(client, "/admin/audit-log/?search=" + _quote(term))
-        page(client, "/admin/mail-events/?search=" + _quote(term))
-    page(client, "/admin/mail-events/?flt0_0=" + _quote(SCRIPT))
+        page(manager_client, "/admin/audit-log/?search=" + _quote(term))
+        page(manager_client, "/admin/mail-events/?search=" + _quote(term))
+    page(manager_client, "/admin/mail-events/?flt0_0=" + _quote(SCRIPT))
 
 
 def _quote(text: str) -> str:
@@ -208,27 +195,27 @@ def _quote(text: str) -> str:
     return quote(text, safe="")
 
 
-def test_act_as_reason_and_session_trail_show_as_text(app, client, market, shopper):
+def test_act_as_reason_and_session_trail_show_as_text(app, manager_client, market, shopper):
     # A valid address that a spreadsheet would run as a formula (the classic DDE payload).
     shopper.first_name, shopper.last_name, shopper.email = SCRIPT, IMG, "=cmd|x@example.org"
     db.session.commit()
     start = f"/admin/customers/{shopper.id}/act-as"
-    response = post_form(client, start, {"reason": ALL[:250]})
+    response = post_form(manager_client, start, {"reason": ALL[:250]})
     assert response.status_code == 302
     # In the shopper's seat: the banner names them, and a form post is logged with its fields.
-    page(client, f"/m/{market.slug}/account")
-    token = csrf_token_from(client.get(f"/m/{market.slug}/cart").get_data(as_text=True))
-    client.post(f"/m/{market.slug}/cart", data={"csrf_token": token, "note": ALL[:40]})
-    token = csrf_token_from(client.get(f"/m/{market.slug}/account").get_data(as_text=True))
-    ended = client.post("/act-as/end", data={"csrf_token": token})
+    page(manager_client, f"/m/{market.slug}/account")
+    token = csrf_token_from(manager_client.get(f"/m/{market.slug}/cart").get_data(as_text=True))
+    manager_client.post(f"/m/{market.slug}/cart", data={"csrf_token": token, "note": ALL[:40]})
+    token = csrf_token_from(manager_client.get(f"/m/{market.slug}/account").get_data(as_text=True))
+    ended = manager_client.post("/act-as/end", data={"csrf_token": token})
     assert ended.status_code == 302
-    page(client, ended.headers["Location"])  # the flash names the customer
+    page(manager_client, ended.headers["Location"])  # the flash names the customer
 
-    log = page(client, "/admin/act-as-log/")
+    log = page(manager_client, "/admin/act-as-log/")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in log
     session_id = re.search(r"/admin/act-as-log/details/\?id=(\d+)", log).group(1)
-    page(client, f"/admin/act-as-log/details/?id={session_id}")
-    page(client, "/admin/audit-log/")
+    page(manager_client, f"/admin/act-as-log/details/?id={session_id}")
+    page(manager_client, "/admin/audit-log/")
 
     staff = app.test_client()
     from tests.conftest import sign_in
@@ -239,7 +226,7 @@ def test_act_as_reason_and_session_trail_show_as_text(app, client, market, shopp
     assert_spreadsheet_safe(export.get_data(as_text=True), "act-as export")
 
 
-def test_a_csv_full_of_payloads_previews_and_imports_as_text(app, client, market, mailbox):
+def test_a_csv_full_of_payloads_previews_and_imports_as_text(app, manager_client, market, mailbox):
     rows = [
         ["first name", "last name", "email", "phone", "pickup location", SCRIPT],
         [SCRIPT, IMG, "ready@example.org", "", "Downtown", "x"],
@@ -253,7 +240,7 @@ def test_a_csv_full_of_payloads_previews_and_imports_as_text(app, client, market
     csv.writer(buffer).writerows(rows)
     data = {"file": (io.BytesIO(buffer.getvalue().encode()), IMG[2:] + SCRIPT + ".csv")}
     response = post_form(
-        client,
+        manager_client,
         "/admin/customers/",
         data,
         post_path="/admin/customers/import/",
@@ -261,18 +248,18 @@ def test_a_csv_full_of_payloads_previews_and_imports_as_text(app, client, market
     )
     assert response.status_code == 302, re.findall(r"alert[^>]*>([^<]*)", response.text)
     preview_path = response.headers["Location"]
-    html = page(client, preview_path)
+    html = page(manager_client, preview_path)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and TEMPLATE in html
-    assert post_form(client, preview_path, {}).status_code == 302
-    page(client, preview_path)
+    assert post_form(manager_client, preview_path, {}).status_code == 302
+    page(manager_client, preview_path)
     assert {a.email for a in db.session.query(Account).filter_by(market_id=market.id)} >= {
         "ready@example.org",
         "formula@example.org",
     }
     assert db.session.query(ImportPreview).count() == 1
-    page(client, "/admin/customers/")
-    page(client, "/admin/audit-log/")
-    export = client.get("/admin/customers/export.csv").get_data(as_text=True)
+    page(manager_client, "/admin/customers/")
+    page(manager_client, "/admin/audit-log/")
+    export = manager_client.get("/admin/customers/export.csv").get_data(as_text=True)
     assert_spreadsheet_safe(export, "users export after import")
     # The welcome emails' HTML parts carry the names as text too.
     for message in mailbox.messages():
@@ -282,14 +269,14 @@ def test_a_csv_full_of_payloads_previews_and_imports_as_text(app, client, market
 
 
 def test_invitation_message_and_pasted_entries_show_as_text_in_the_summary_and_email(
-    app, client, market, mailbox
+    app, manager_client, market, mailbox
 ):
     from tests.onboarding.test_invitations import _send
 
     pasted = f"guest@example.org\n{IMG}\nEvil {SCRIPT} <evil@example.org>\n{JS_URL}"
-    response = _send(client, pasted, message=ALL)
+    response = _send(manager_client, pasted, message=ALL)
     assert response.status_code == 302
-    page(client, response.headers["Location"])
+    page(manager_client, response.headers["Location"])
     (invitation,) = mailbox.to("guest@example.org")
     html = invitation.get_body(("html",)).get_content()
     assert_inert(html, "invitation email")
@@ -309,7 +296,7 @@ def test_invitation_message_and_pasted_entries_show_as_text_in_the_summary_and_e
 
 
 def test_signup_fields_with_payloads_show_as_text_to_the_shopper_and_the_manager(
-    app, client, market
+    app, manager_client, market
 ):
     signup = f"/m/{market.slug}/signup"
     shopper = app.test_client()
@@ -330,12 +317,12 @@ def test_signup_fields_with_payloads_show_as_text_to_the_shopper_and_the_manager
     page(shopper, created.headers["Location"])
     account = db.session.query(Account).filter_by(email="new@example.org").one()
     assert account.first_name == SCRIPT
-    page(client, "/admin/customers/")
-    page(client, _details(account))
-    page(client, "/admin/audit-log/")
+    page(manager_client, "/admin/customers/")
+    page(manager_client, _details(account))
+    page(manager_client, "/admin/audit-log/")
 
 
-def test_mail_event_text_from_a_provider_shows_as_text(client, market, shopper):
+def test_mail_event_text_from_a_provider_shows_as_text(manager_client, market, shopper):
     event = MailEvent(
         provider="mailgun",
         provider_event_id="evt-1",
@@ -351,12 +338,12 @@ def test_mail_event_text_from_a_provider_shows_as_text(client, market, shopper):
     shopper.first_name = SCRIPT
     db.session.add(event)
     db.session.commit()
-    page(client, "/admin/mail-events/")
-    page(client, f"/admin/mail-events/details/?id={event.id}")
+    page(manager_client, "/admin/mail-events/")
+    page(manager_client, f"/admin/mail-events/details/?id={event.id}")
 
 
 def test_payloads_in_names_show_as_text_on_the_duplicates_merge_timeline_and_data_screens(
-    client, market, manager
+    manager_client, market, manager
 ):
     from lgadmin.privacy.models import DataRequest, DataRequestKind
 
@@ -366,15 +353,15 @@ def test_payloads_in_names_show_as_text_on_the_duplicates_merge_timeline_and_dat
     db.session.add(DataRequest(market_id=market.id, account_id=one.id, kind=DataRequestKind.EXPORT))
     db.session.commit()
 
-    duplicates = page(client, "/admin/customers/duplicates/")
+    duplicates = page(manager_client, "/admin/customers/duplicates/")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in duplicates
-    page(client, f"/admin/customers/{one.id}/merge?q=twin")
-    page(client, f"/admin/customers/{one.id}/merge?into={two.id}")
-    page(client, f"/admin/customers/{one.id}/timeline")
-    page(client, "/admin/data-requests/")
-    page(client, _details(one))
-    token = csrf_token_from(page(client, "/admin/customers/"))
-    group_step = client.post(
+    page(manager_client, f"/admin/customers/{one.id}/merge?q=twin")
+    page(manager_client, f"/admin/customers/{one.id}/merge?into={two.id}")
+    page(manager_client, f"/admin/customers/{one.id}/timeline")
+    page(manager_client, "/admin/data-requests/")
+    page(manager_client, _details(one))
+    token = csrf_token_from(page(manager_client, "/admin/customers/"))
+    group_step = manager_client.post(
         "/admin/customers/action/",
         data={"csrf_token": token, "action": "add_to_group", "rowid": [one.id, two.id]},
     )
@@ -384,7 +371,7 @@ def test_payloads_in_names_show_as_text_on_the_duplicates_merge_timeline_and_dat
 
 
 def test_a_campaign_full_of_payloads_shows_as_text_in_both_parts_of_its_email(
-    app, client, market, mailbox
+    app, manager_client, market, mailbox
 ):
     from lgadmin.segments.models import Segment
 
@@ -392,8 +379,8 @@ def test_a_campaign_full_of_payloads_shows_as_text_in_both_parts_of_its_email(
     segment = Segment(market_id=market.id, name="Everyone", criteria={"active": "yes"})
     db.session.add(segment)
     db.session.commit()
-    form = client.get(f"/admin/campaigns/new?segment={segment.id}").get_data(as_text=True)
-    response = client.post(
+    form = manager_client.get(f"/admin/campaigns/new?segment={segment.id}").get_data(as_text=True)
+    response = manager_client.post(
         "/admin/campaigns/new",
         data={
             "csrf_token": csrf_token_from(form),
@@ -403,7 +390,7 @@ def test_a_campaign_full_of_payloads_shows_as_text_in_both_parts_of_its_email(
         },
     )
     assert response.status_code == 302
-    page(client, response.headers["Location"])
+    page(manager_client, response.headers["Location"])
     (campaign,) = mailbox.to("hostile@example.org")
     html = campaign.get_body(("html",)).get_content()
     assert_inert(html, "campaign email")  # the manager's text is escaped, never raw HTML

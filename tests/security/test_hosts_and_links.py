@@ -9,17 +9,19 @@ from lgadmin.accounts.models import Account
 from lgadmin.config import LOCAL_HOSTS, settings_from_environment
 from lgadmin.extensions import db
 from lgadmin.staff.roles import StaffRole
-from tests.accounts.test_sign_in_link import link_path
+from tests.auth.test_sign_in_link import link_path
 from tests.conftest import DATABASE_URL, csrf_token_from
-from tests.factories import AccountFactory, MarketFactory, SuperuserFactory
+from tests.factories import AccountFactory, SuperuserFactory
 from tests.onboarding.helpers import post_form
 
 FORGED = "http://evil.example.com"
 
 
-@pytest.fixture
-def market():
-    return MarketFactory(name="Athens Locally Grown", slug="athens", sign_in_link_enabled=True)
+@pytest.fixture(autouse=True)
+def sign_in_links_on(market):
+    """Every test here runs with sign-in links on in the market."""
+    market.sign_in_link_enabled = True
+    db.session.commit()
 
 
 def test_production_stops_at_start_up_without_a_public_address(monkeypatch, tmp_path):

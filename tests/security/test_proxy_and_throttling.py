@@ -8,7 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from lgadmin import create_app
 from lgadmin.app import trust_proxies
 from tests.conftest import DATABASE_URL, csrf_token_from
-from tests.factories import PASSWORD, PASSWORD_HASH, AccountFactory, MarketFactory
+from tests.factories import PASSWORD, PASSWORD_HASH
 
 PROXY = "10.0.0.1"  # what every request's REMOTE_ADDR is behind the proxy
 
@@ -20,11 +20,6 @@ def behind_a_proxy(app, monkeypatch):
     monkeypatch.setattr(app, "wsgi_app", app.wsgi_app)  # put back after the test
     trust_proxies(app)
     return app
-
-
-@pytest.fixture
-def manager():
-    return AccountFactory(market=MarketFactory(slug="athens"), manager=True)
 
 
 def attempt(client, email, password="wrong", client_address="203.0.113.5"):

@@ -14,23 +14,8 @@ from lgadmin.privacy.service import erase_customer
 from lgadmin.staff.roles import StaffRole
 from tests.accounts.helpers import fresh
 from tests.conftest import csrf_token_from, sign_in
-from tests.factories import PASSWORD, AccountFactory, MarketFactory, SuperuserFactory
+from tests.factories import PASSWORD, AccountFactory, SuperuserFactory
 from tests.onboarding.helpers import link_in, local_path, post_form
-
-
-@pytest.fixture
-def market():
-    return MarketFactory(name="Athens Locally Grown", slug="athens")
-
-
-@pytest.fixture
-def manager(market):
-    return AccountFactory(market=market, manager=True, email="maria@athens.org")
-
-
-@pytest.fixture
-def shopper(market):
-    return AccountFactory(market=market, email="sam@example.org")
 
 
 def signed_in_to_shop(client, market) -> bool:

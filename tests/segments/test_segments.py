@@ -16,21 +16,6 @@ from tests.insight import order
 NEW = "/admin/segments/new"
 
 
-@pytest.fixture
-def market():
-    return MarketFactory(name="Athens Locally Grown", slug="athens")
-
-
-@pytest.fixture
-def manager(market):
-    return AccountFactory(market=market, manager=True, email="manager@athens.org")
-
-
-@pytest.fixture
-def client(manager, signed_in):
-    return signed_in(manager)
-
-
 def post_builder(client, url=NEW, **fields):
     token = csrf_token_from(client.get(url).get_data(as_text=True))
     return client.post(url, data={"csrf_token": token, **fields})
@@ -71,15 +56,15 @@ def emails(html: str) -> list[str]:
     ],
 )
 def test_impossible_negative_or_missing_criteria_are_refused_beside_the_criterion(
-    client, data, criterion, message
+    manager_client, data, criterion, message
 ):
-    response = post_builder(client, name="Bad", action="preview", **data)
+    response = post_builder(manager_client, name="Bad", action="preview", **data)
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     error = re.search(rf'id="error-{criterion}" data-criterion="{criterion}">([^<]*)<', html)
     assert error and message in error.group(1).replace("&#34;", '"').replace("&#39;", "'")
     assert "lg-preview" not in html  # no preview of refused criteria
-    saved = post_builder(client, name="Bad", action="save", **data)
+    saved = post_builder(manager_client, name="Bad", action="save", **data)
     assert saved.status_code == 400 and db.session.scalar(select(Segment)) is None
     # what was typed is still in the form
     for key, value in data.items():
@@ -131,9 +116,9 @@ def shoppers(market):
         ({"active": "no"}, []),
     ],
 )
-def test_preview_shows_the_count_and_the_first_customers(market, client, data, expected):
+def test_preview_shows_the_count_and_the_first_customers(market, manager_client, data, expected):
     shoppers(market)
-    response = post_builder(client, name="Try", action="preview", **data)
+    response = post_builder(manager_client, name="Try", action="preview", **data)
     html = response.get_data(as_text=True)
     assert response.status_code == 200, html[-2000:]
     count = int(re.search(r'class="lg-preview-count" data-count="(\d+)"', html).group(1))
@@ -144,9 +129,9 @@ def test_preview_shows_the_count_and_the_first_customers(market, client, data, e
     assert db.session.scalar(select(Segment)) is None  # a preview saves nothing
 
 
-def test_pickup_location_criterion_uses_the_market_pickup_locations(market, client):
+def test_pickup_location_criterion_uses_the_market_pickup_locations(market, manager_client):
     pickup = shoppers(market)
-    html = post_builder(client, action="preview", pickup_location=str(pickup.id)).get_data(
+    html = post_builder(manager_client, action="preview", pickup_location=str(pickup.id)).get_data(
         as_text=True
     )
     assert "Pickup location: Downtown Pavilion" in html
@@ -155,10 +140,10 @@ def test_pickup_location_criterion_uses_the_market_pickup_locations(market, clie
     ]
 
 
-def test_saving_a_segment_and_opening_it_shows_the_grid_filtered(market, client, manager):
+def test_saving_a_segment_and_opening_it_shows_the_grid_filtered(market, manager_client, manager):
     shoppers(market)
     response = post_builder(
-        client,
+        manager_client,
         name="Regulars",
         description="Our <b>best</b> customers",
         action="save",
@@ -172,9 +157,9 @@ def test_saving_a_segment_and_opening_it_shows_the_grid_filtered(market, client,
         manager.id,
     )
     assert segment.criteria == {"orders_more_than": "3"}
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    page = manager_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Our &lt;b&gt;best&lt;/b&gt; customers" in page  # HTML shown as text
-    grid = client.get(f"/admin/customers/?segment={segment.id}").get_data(as_text=True)
+    grid = manager_client.get(f"/admin/customers/?segment={segment.id}").get_data(as_text=True)
     assert emails(grid) == ["regular@x.org"]
     assert "Segment “Regulars”" in grid and "More than 3 orders" in grid
     links = re.findall(r'href="(/admin/customers/\?[^"]*sort=[^"]*)"', grid)
@@ -185,38 +170,42 @@ def test_saving_a_segment_and_opening_it_shows_the_grid_filtered(market, client,
     )
 
 
-def test_a_segment_without_a_name_or_criteria_is_refused_and_nothing_is_lost(client):
-    html = post_builder(client, name="  ", action="save", orders_more_than="1").get_data(
+def test_a_segment_without_a_name_or_criteria_is_refused_and_nothing_is_lost(manager_client):
+    html = post_builder(manager_client, name="  ", action="save", orders_more_than="1").get_data(
         as_text=True
     )
     assert "Give the segment a name." in html and 'name="orders_more_than" value="1"' in html
-    html = post_builder(client, name="All", action="save").get_data(as_text=True)
+    html = post_builder(manager_client, name="All", action="save").get_data(as_text=True)
     assert "Choose at least one criterion" in html
 
 
-def test_a_segment_that_matches_nobody_previews_as_zero(market, client):
+def test_a_segment_that_matches_nobody_previews_as_zero(market, manager_client):
     shoppers(market)
-    html = post_builder(client, action="preview", orders_more_than="100").get_data(as_text=True)
+    html = post_builder(manager_client, action="preview", orders_more_than="100").get_data(
+        as_text=True
+    )
     assert 'data-count="0"' in html and "Nobody matches these criteria today." in html
 
 
-def test_editing_a_segment_keeps_its_id_and_changes_its_criteria(market, client):
+def test_editing_a_segment_keeps_its_id_and_changes_its_criteria(market, manager_client):
     shoppers(market)
-    post_builder(client, name="Regulars", action="save", orders_more_than="3")
+    post_builder(manager_client, name="Regulars", action="save", orders_more_than="3")
     segment = db.session.scalar(select(Segment))
     url = f"/admin/segments/{segment.id}/edit"
-    assert 'name="orders_more_than" value="3"' in client.get(url).get_data(as_text=True)
+    assert 'name="orders_more_than" value="3"' in manager_client.get(url).get_data(as_text=True)
     assert (
-        post_builder(client, url, name="Buyers", action="save", orders_more_than="0").status_code
+        post_builder(
+            manager_client, url, name="Buyers", action="save", orders_more_than="0"
+        ).status_code
         == 302
     )
     db.session.expire_all()
     assert (segment.name, segment.criteria) == ("Buyers", {"orders_more_than": "0"})
 
 
-def test_segments_are_per_market_and_another_markets_id_is_a_404(market, client, signed_in):
+def test_segments_are_per_market_and_another_markets_id_is_a_404(market, manager_client, signed_in):
     shoppers(market)
-    post_builder(client, name="Regulars", action="save", orders_more_than="3")
+    post_builder(manager_client, name="Regulars", action="save", orders_more_than="3")
     segment = db.session.scalar(select(Segment))
     other = signed_in(AccountFactory(market=MarketFactory(), manager=True))
     assert "Regulars" not in other.get("/admin/segments/").get_data(as_text=True)
@@ -233,24 +222,28 @@ def test_segments_are_per_market_and_another_markets_id_is_a_404(market, client,
         other.post(f"/admin/segments/{segment.id}/delete", data={"csrf_token": token}).status_code
         == 404
     )
-    assert client.get("/admin/customers/?segment=abc").status_code == 404
+    assert manager_client.get("/admin/customers/?segment=abc").status_code == 404
 
 
-def test_deleting_a_segment(market, client):
-    post_builder(client, name="Gone", action="save", orders_more_than="3")
+def test_deleting_a_segment(market, manager_client):
+    post_builder(manager_client, name="Gone", action="save", orders_more_than="3")
     segment = db.session.scalar(select(Segment))
-    token = csrf_token_from(client.get(f"/admin/segments/{segment.id}/").get_data(as_text=True))
-    response = client.post(f"/admin/segments/{segment.id}/delete", data={"csrf_token": token})
+    token = csrf_token_from(
+        manager_client.get(f"/admin/segments/{segment.id}/").get_data(as_text=True)
+    )
+    response = manager_client.post(
+        f"/admin/segments/{segment.id}/delete", data={"csrf_token": token}
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.scalar(select(Segment)) is None
 
 
-def test_grid_filter_link_carries_the_criteria_to_the_segment_builder(market, client):
+def test_grid_filter_link_carries_the_criteria_to_the_segment_builder(market, manager_client):
     shoppers(market)
-    grid = client.get("/admin/customers/?orders_more_than=3").get_data(as_text=True)
+    grid = manager_client.get("/admin/customers/?orders_more_than=3").get_data(as_text=True)
     link = re.search(r'class="btn btn-outline-primary lg-filter-link" href="([^"]+)"', grid).group(
         1
     )
-    page = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    page = manager_client.get(link.replace("&amp;", "&")).get_data(as_text=True)
     assert 'name="orders_more_than" value="3"' in page and 'data-count="1"' in page

@@ -22,11 +22,13 @@ from tests.factories import (
 )
 
 
-@pytest.fixture
-def market():
-    return MarketFactory(
-        slug="athens", membership_required=True, membership_price_cents=2500, trial_orders_allowed=2
-    )
+@pytest.fixture(autouse=True)
+def membership_required(market):
+    """Membership ($25) is required, after 2 trial orders."""
+    market.membership_required = True
+    market.membership_price_cents = 2500
+    market.trial_orders_allowed = 2
+    db.session.commit()
 
 
 @pytest.fixture

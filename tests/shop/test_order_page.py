@@ -9,14 +9,15 @@ from lgadmin.extensions import db
 from lgadmin.orders.models import PaymentChoice
 from lgadmin.orders.service import apply_payment_to_open_orders
 from lgadmin.shop.service import checkout, set_cart_quantity
-from tests.factories import AccountFactory, MarketFactory, PickupLocationFactory, ProductFactory
+from tests.factories import AccountFactory, PickupLocationFactory, ProductFactory
 
 
-@pytest.fixture
-def market():
-    market = MarketFactory(slug="athens", pickup_locations_enabled=True)
+@pytest.fixture(autouse=True)
+def pickup_locations(market):
+    """The market offers pickup locations: Farm Stand."""
+    market.pickup_locations_enabled = True
     PickupLocationFactory(market=market, name="Farm Stand")
-    return market
+    db.session.commit()
 
 
 @pytest.fixture

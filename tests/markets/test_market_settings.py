@@ -5,19 +5,9 @@ import pytest
 from lgadmin.markets.models import Market
 from tests.accounts.helpers import fresh
 from tests.conftest import csrf_token_from
-from tests.factories import AccountFactory, MarketFactory
+from tests.factories import MarketFactory
 
 SETTINGS = "/admin/market-settings/"
-
-
-@pytest.fixture
-def market():
-    return MarketFactory(name="Athens Locally Grown")
-
-
-@pytest.fixture
-def client(market, signed_in):
-    return signed_in(AccountFactory(market=market, manager=True))
 
 
 def save(client, **data):
@@ -25,9 +15,9 @@ def save(client, **data):
     return client.post(SETTINGS, data={"csrf_token": token, **data}, follow_redirects=True)
 
 
-def test_a_manager_turns_on_loyalty_and_sign_in_links(client, market):
+def test_a_manager_turns_on_loyalty_and_sign_in_links(manager_client, market):
     html = save(
-        client,
+        manager_client,
         loyalty_enabled="y",
         points_per_unit="3",
         point_value_cents="2",
@@ -40,30 +30,32 @@ def test_a_manager_turns_on_loyalty_and_sign_in_links(client, market):
 
 
 @pytest.mark.parametrize("rate", ["1.5", "-1", "lots", "", "5000"])
-def test_a_bad_rate_is_refused_and_nothing_changes(client, market, rate):
-    response = save(client, loyalty_enabled="y", points_per_unit=rate, point_value_cents="1")
+def test_a_bad_rate_is_refused_and_nothing_changes(manager_client, market, rate):
+    response = save(
+        manager_client, loyalty_enabled="y", points_per_unit=rate, point_value_cents="1"
+    )
     assert response.status_code == 400
     assert "Enter the points as a whole number from 0 to 1,000." in response.get_data(as_text=True)
     assert not fresh(Market, market.id).loyalty_enabled
 
 
-def test_settings_belong_to_the_managers_own_market(client, market):
+def test_settings_belong_to_the_managers_own_market(manager_client, market):
     other = MarketFactory(name="Riverside")
-    save(client, loyalty_enabled="y", points_per_unit="1", point_value_cents="1")
+    save(manager_client, loyalty_enabled="y", points_per_unit="1", point_value_cents="1")
     assert fresh(Market, market.id).loyalty_enabled
     assert not fresh(Market, other.id).loyalty_enabled
 
 
-def test_a_manager_sets_the_markets_time_zone(client, market):
-    html = save(client, timezone=" Europe/Paris ").get_data(as_text=True)
+def test_a_manager_sets_the_markets_time_zone(manager_client, market):
+    html = save(manager_client, timezone=" Europe/Paris ").get_data(as_text=True)
     assert "Settings saved." in html
     assert fresh(Market, market.id).timezone == "Europe/Paris"
-    assert 'value="Europe/Paris"' in client.get(SETTINGS).get_data(as_text=True)
+    assert 'value="Europe/Paris"' in manager_client.get(SETTINGS).get_data(as_text=True)
 
 
 @pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "", "EST5EDT; DROP TABLE market", "../etc"])
-def test_an_unknown_time_zone_is_refused_next_to_the_field(client, market, zone):
-    response = save(client, timezone=zone, loyalty_enabled="y", points_per_unit="2")
+def test_an_unknown_time_zone_is_refused_next_to_the_field(manager_client, market, zone):
+    response = save(manager_client, timezone=zone, loyalty_enabled="y", points_per_unit="2")
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Enter a time zone by its name in the time zone database" in html

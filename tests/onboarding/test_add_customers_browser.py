@@ -4,7 +4,8 @@ and invitations, through the "Add Customers" window of the customer list."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD, AccountFactory, MarketFactory, PickupLocationFactory
+from lgadmin.extensions import db
+from tests.factories import PASSWORD, AccountFactory, PickupLocationFactory
 
 pytestmark = pytest.mark.browser
 
@@ -20,12 +21,13 @@ CSV = (
 )
 
 
-@pytest.fixture
-def manager():
-    market = MarketFactory(name="Athens Locally Grown", pickup_locations_enabled=True)
+@pytest.fixture(autouse=True)
+def pickups_and_a_taken_address(market):
+    """The market offers the Downtown pickup, and taken@example.org already has an account."""
+    market.pickup_locations_enabled = True
     PickupLocationFactory(market=market, name="Downtown")
     AccountFactory(market=market, email="taken@example.org")
-    return AccountFactory(manager=True, market=market, email="mia@example.org")
+    db.session.commit()
 
 
 def _sign_in(page, live_server, manager):

@@ -18,14 +18,11 @@ from tests.factories import AccountFactory, MarketFactory
 from tests.onboarding.helpers import link_in, local_path, post_form
 
 
-@pytest.fixture
-def market():
-    return MarketFactory(name="Athens Locally Grown", slug="athens", sign_in_link_enabled=True)
-
-
-@pytest.fixture
-def shopper(market):
-    return AccountFactory(market=market, email="sam@example.org", first_name="Sam")
+@pytest.fixture(autouse=True)
+def sign_in_links_on(market):
+    """Every test here runs with sign-in links on in the market."""
+    market.sign_in_link_enabled = True
+    db.session.commit()
 
 
 def ask_for_link(client, market, email):

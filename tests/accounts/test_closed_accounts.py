@@ -11,19 +11,9 @@ from lgadmin.extensions import db
 from lgadmin.merge.service import merge_accounts
 from lgadmin.privacy.service import erase_customer
 from tests.accounts.helpers import details, post
-from tests.factories import AccountFactory, MarketFactory
+from tests.factories import AccountFactory
 
 ACTIONS = ("Edit Customer Info", "Update Special Info", "Adjust Balance", "Merge into another")
-
-
-@pytest.fixture
-def market():
-    return MarketFactory(name="Athens Locally Grown")
-
-
-@pytest.fixture
-def manager(market):
-    return AccountFactory(market=market, manager=True)
 
 
 @pytest.fixture(params=["erased", "merged"])

@@ -18,21 +18,6 @@ WORK = {"label": "Work", "line1": "1 College Ave", "city": "Athens", "postal_cod
 
 
 @pytest.fixture
-def market():
-    return MarketFactory(name="Athens Locally Grown")
-
-
-@pytest.fixture
-def manager(market):
-    return AccountFactory(market=market, manager=True)
-
-
-@pytest.fixture
-def client(manager, signed_in):
-    return signed_in(manager)
-
-
-@pytest.fixture
 def customer(market):
     return AccountFactory(market=market, email="robin@example.org")
 
@@ -48,28 +33,30 @@ def book(account):
     ).all()
 
 
-def test_manager_adds_addresses_and_the_first_is_both_defaults(client, customer):
-    html = post(client, customer, "addresses", prefixed("new", HOME), follow=True).get_data(
+def test_manager_adds_addresses_and_the_first_is_both_defaults(manager_client, customer):
+    html = post(manager_client, customer, "addresses", prefixed("new", HOME), follow=True).get_data(
         as_text=True
     )
     assert "Address saved." in html
-    post(client, customer, "addresses", prefixed("new", WORK))
+    post(manager_client, customer, "addresses", prefixed("new", WORK))
     home, work = book(customer)
     assert home.is_default_billing and home.is_default_shipping
     assert not work.is_default_billing and not work.is_default_shipping
-    addresses = section(details(client, customer), "addresses")
+    addresses = section(details(manager_client, customer), "addresses")
     assert "12 Oak St" in addresses and "Work" in addresses and "1 College Ave" in addresses
     assert "Default billing" in addresses and "Default shipping" in addresses
     # The account's own address mirrors the default shipping address.
     assert fresh(Account, customer.id).address_line1 == "12 Oak St"
 
 
-def test_making_another_address_the_default_shipping_moves_the_mailing_address(client, customer):
-    post(client, customer, "addresses", prefixed("new", HOME))
-    post(client, customer, "addresses", prefixed("new", WORK))
+def test_making_another_address_the_default_shipping_moves_the_mailing_address(
+    manager_client, customer
+):
+    post(manager_client, customer, "addresses", prefixed("new", HOME))
+    post(manager_client, customer, "addresses", prefixed("new", WORK))
     work = book(customer)[1]
     post(
-        client,
+        manager_client,
         customer,
         f"addresses/{work.id}",
         prefixed(f"a{work.id}", {**WORK, "default_shipping": "y"}),
@@ -90,9 +77,9 @@ def test_making_another_address_the_default_shipping_moves_the_mailing_address(c
     ],
 )
 def test_an_address_missing_a_required_field_is_refused_beside_it(
-    client, customer, missing, message
+    manager_client, customer, missing, message
 ):
-    response = post(client, customer, "addresses", prefixed("new", {**HOME, missing: " "}))
+    response = post(manager_client, customer, "addresses", prefixed("new", {**HOME, missing: " "}))
     assert response.status_code == 400
     html = section(response.get_data(as_text=True), "addresses")
     assert f'<div class="invalid-feedback d-block">{message}</div>' in html
@@ -100,11 +87,14 @@ def test_an_address_missing_a_required_field_is_refused_beside_it(
     assert book(customer) == []
 
 
-def test_a_bad_edit_keeps_the_saved_address(client, customer):
-    post(client, customer, "addresses", prefixed("new", HOME))
+def test_a_bad_edit_keeps_the_saved_address(manager_client, customer):
+    post(manager_client, customer, "addresses", prefixed("new", HOME))
     (home,) = book(customer)
     response = post(
-        client, customer, f"addresses/{home.id}", prefixed(f"a{home.id}", {**HOME, "city": ""})
+        manager_client,
+        customer,
+        f"addresses/{home.id}",
+        prefixed(f"a{home.id}", {**HOME, "city": ""}),
     )
     assert response.status_code == 400 and "Enter the town or city." in response.get_data(
         as_text=True
@@ -112,19 +102,19 @@ def test_a_bad_edit_keeps_the_saved_address(client, customer):
     assert fresh(Address, home.id).city == "Athens"
 
 
-def test_removing_the_default_passes_it_on(client, customer):
-    post(client, customer, "addresses", prefixed("new", HOME))
-    post(client, customer, "addresses", prefixed("new", WORK))
+def test_removing_the_default_passes_it_on(manager_client, customer):
+    post(manager_client, customer, "addresses", prefixed("new", HOME))
+    post(manager_client, customer, "addresses", prefixed("new", WORK))
     home, work = book(customer)
-    post(client, customer, f"addresses/{home.id}/delete", {})
+    post(manager_client, customer, f"addresses/{home.id}/delete", {})
     (left,) = book(customer)
     assert left.id == work.id and left.is_default_shipping and left.is_default_billing
     assert fresh(Account, customer.id).address_line1 == "1 College Ave"
 
 
-def test_edit_customer_info_address_goes_into_the_book(client, customer):
+def test_edit_customer_info_address_goes_into_the_book(manager_client, customer):
     post(
-        client,
+        manager_client,
         customer,
         "edit-info",
         {
@@ -140,18 +130,18 @@ def test_edit_customer_info_address_goes_into_the_book(client, customer):
     assert entry.line1 == "9 Pulaski St" and entry.is_default_shipping
 
 
-def test_an_address_of_another_account_or_market_is_not_found(client, market, customer):
+def test_an_address_of_another_account_or_market_is_not_found(manager_client, market, customer):
     other = AccountFactory(market=market)
-    post(client, other, "addresses", prefixed("new", HOME))
+    post(manager_client, other, "addresses", prefixed("new", HOME))
     (theirs,) = book(other)
-    token = csrf_token_from(details(client, customer))
-    response = client.post(
+    token = csrf_token_from(details(manager_client, customer))
+    response = manager_client.post(
         f"/admin/customers/{customer.id}/addresses/{theirs.id}",
         data={"csrf_token": token, **prefixed(f"a{theirs.id}", WORK)},
     )
     assert response.status_code == 404
     stranger = AccountFactory(market=MarketFactory())
-    response = client.post(
+    response = manager_client.post(
         f"/admin/customers/{stranger.id}/addresses",
         data={"csrf_token": token, **prefixed("new", HOME)},
     )
@@ -159,9 +149,9 @@ def test_an_address_of_another_account_or_market_is_not_found(client, market, cu
     assert db.session.scalar(select(func.count()).select_from(Address)) == 1
 
 
-def test_address_text_is_shown_as_text(client, customer):
-    post(client, customer, "addresses", prefixed("new", {**HOME, "label": "<b>x</b>"}))
-    html = section(details(client, customer), "addresses")
+def test_address_text_is_shown_as_text(manager_client, customer):
+    post(manager_client, customer, "addresses", prefixed("new", {**HOME, "label": "<b>x</b>"}))
+    html = section(details(manager_client, customer), "addresses")
     assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
 
 

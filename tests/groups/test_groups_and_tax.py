@@ -17,21 +17,6 @@ from tests.factories import AccountFactory, MarketFactory, ProductFactory
 GROUPS = "/admin/customer-groups/"
 
 
-@pytest.fixture
-def market():
-    return MarketFactory(name="Athens Locally Grown")
-
-
-@pytest.fixture
-def manager(market):
-    return AccountFactory(market=market, manager=True)
-
-
-@pytest.fixture
-def client(manager, signed_in):
-    return signed_in(manager)
-
-
 def add_group(client, name, discount):
     token = csrf_token_from(client.get(GROUPS).get_data(as_text=True))
     return client.post(
@@ -48,8 +33,8 @@ def group(market, **values) -> CustomerGroup:
     return made
 
 
-def test_manager_creates_a_group_with_a_discount(client, market):
-    html = add_group(client, "Wholesale buyers", "12.5").get_data(as_text=True)
+def test_manager_creates_a_group_with_a_discount(manager_client, market):
+    html = add_group(manager_client, "Wholesale buyers", "12.5").get_data(as_text=True)
     assert "Saved the group Wholesale buyers." in html
     saved = db.session.scalars(select(CustomerGroup)).one()
     assert saved.market_id == market.id and saved.discount_percent == Decimal("12.5")
@@ -66,9 +51,9 @@ def test_manager_creates_a_group_with_a_discount(client, market):
         ("10.125", "Use at most two decimals."),
     ],
 )
-def test_discounts_outside_0_to_100_are_refused_beside_the_field(client, discount, message):
-    token = csrf_token_from(client.get(GROUPS).get_data(as_text=True))
-    response = client.post(
+def test_discounts_outside_0_to_100_are_refused_beside_the_field(manager_client, discount, message):
+    token = csrf_token_from(manager_client.get(GROUPS).get_data(as_text=True))
+    response = manager_client.post(
         GROUPS + "add",
         data={"csrf_token": token, "new-name": "Staff", "new-discount_percent": discount},
     )
@@ -79,17 +64,19 @@ def test_discounts_outside_0_to_100_are_refused_beside_the_field(client, discoun
     assert db.session.scalars(select(CustomerGroup)).all() == []
 
 
-def test_a_group_name_is_required_and_unique_in_the_market(client, market):
+def test_a_group_name_is_required_and_unique_in_the_market(manager_client, market):
     group(market, name="Volunteers", discount_percent=Decimal(5))
-    response = add_group(client, "volunteers", "5")
+    response = add_group(manager_client, "volunteers", "5")
     assert "Another group of this market already has that name." in response.get_data(as_text=True)
-    assert "Enter a name for the group." in add_group(client, " ", "5").get_data(as_text=True)
+    assert "Enter a name for the group." in add_group(manager_client, " ", "5").get_data(
+        as_text=True
+    )
 
 
-def test_editing_a_group_with_a_bad_discount_keeps_the_old_one(client, market):
+def test_editing_a_group_with_a_bad_discount_keeps_the_old_one(manager_client, market):
     saved = group(market, name="Volunteers", discount_percent=Decimal(5))
-    token = csrf_token_from(client.get(GROUPS).get_data(as_text=True))
-    response = client.post(
+    token = csrf_token_from(manager_client.get(GROUPS).get_data(as_text=True))
+    response = manager_client.post(
         f"{GROUPS}{saved.id}",
         data={
             "csrf_token": token,
@@ -102,11 +89,11 @@ def test_editing_a_group_with_a_bad_discount_keeps_the_old_one(client, market):
     assert kept.name == "Volunteers" and kept.discount_percent == Decimal(5)
 
 
-def test_account_joins_a_group_and_gets_tax_exempt_and_vat_id(client, market):
+def test_account_joins_a_group_and_gets_tax_exempt_and_vat_id(manager_client, market):
     saved = group(market, name="Restaurants", discount_percent=Decimal(10))
     customer = AccountFactory(market=market)
     html = post(
-        client,
+        manager_client,
         customer,
         "group-tax",
         {"customer_group_id": str(saved.id), "tax_exempt": "y", "vat_id": "de 123456789"},
@@ -120,19 +107,20 @@ def test_account_joins_a_group_and_gets_tax_exempt_and_vat_id(client, market):
     assert account.customer_group_id == saved.id and account.tax_exempt
 
 
-def test_a_group_of_another_market_is_refused(client, market):
+def test_a_group_of_another_market_is_refused(manager_client, market):
     foreign = group(MarketFactory(), name="Theirs", discount_percent=Decimal(50))
     customer = AccountFactory(market=market)
-    response = post(client, customer, "group-tax", {"customer_group_id": str(foreign.id)})
+    response = post(manager_client, customer, "group-tax", {"customer_group_id": str(foreign.id)})
     assert response.status_code == 400
     assert "Choose one of this market&#39;s customer groups." in section(
         response.get_data(as_text=True), "group-tax"
     )
     assert fresh(Account, customer.id).customer_group_id is None
-    assert client.get(f"{GROUPS}").status_code == 200
-    token = csrf_token_from(client.get(GROUPS).get_data(as_text=True))
+    assert manager_client.get(f"{GROUPS}").status_code == 200
+    token = csrf_token_from(manager_client.get(GROUPS).get_data(as_text=True))
     assert (
-        client.post(f"{GROUPS}{foreign.id}/delete", data={"csrf_token": token}).status_code == 404
+        manager_client.post(f"{GROUPS}{foreign.id}/delete", data={"csrf_token": token}).status_code
+        == 404
     )
 
 
@@ -151,7 +139,7 @@ def test_the_group_discount_is_taken_off_at_checkout(market):
     assert fresh(Account, shopper.id).balance_cents == -874
 
 
-def test_the_order_page_shows_the_discount(client, market):
+def test_the_order_page_shows_the_discount(manager_client, market):
     saved = group(market, name="Restaurants", discount_percent=Decimal(10))
     shopper = AccountFactory(market=market, customer_group_id=saved.id)
     product = ProductFactory(grower__account__market=market, price_cents=1000)
@@ -159,27 +147,27 @@ def test_the_order_page_shows_the_discount(client, market):
     db.session.commit()
     order = checkout(shopper, market, PaymentChoice.PAY_AT_PICKUP)
     db.session.commit()
-    html = client.get(f"/admin/customers/orders/{order.id}").get_data(as_text=True)
+    html = manager_client.get(f"/admin/customers/orders/{order.id}").get_data(as_text=True)
     assert "Customer group discount (10 %)" in html and "−$1.00" in html
 
 
-def test_deleting_a_group_leaves_its_members_without_one(client, market):
+def test_deleting_a_group_leaves_its_members_without_one(manager_client, market):
     saved = group(market, name="Restaurants", discount_percent=Decimal(10))
     member = AccountFactory(market=market, customer_group_id=saved.id)
-    token = csrf_token_from(client.get(GROUPS).get_data(as_text=True))
+    token = csrf_token_from(manager_client.get(GROUPS).get_data(as_text=True))
     group_id = saved.id
-    client.post(f"{GROUPS}{group_id}/delete", data={"csrf_token": token})
+    manager_client.post(f"{GROUPS}{group_id}/delete", data={"csrf_token": token})
     assert fresh(Account, member.id).customer_group_id is None
     assert fresh(CustomerGroup, group_id) is None
 
 
-def test_group_names_are_shown_as_text(client, market):
-    add_group(client, "<i>VIP</i>", "5")
-    html = client.get(GROUPS).get_data(as_text=True)
+def test_group_names_are_shown_as_text(manager_client, market):
+    add_group(manager_client, "<i>VIP</i>", "5")
+    html = manager_client.get(GROUPS).get_data(as_text=True)
     assert "&lt;i&gt;VIP&lt;/i&gt;" in html and "<i>VIP</i>" not in html
 
 
-def test_details_show_the_group_and_tax_fields_editable(client, market):
+def test_details_show_the_group_and_tax_fields_editable(manager_client, market):
     customer = AccountFactory(market=market)
-    html = section(details(client, customer), "group-tax")
+    html = section(details(manager_client, customer), "group-tax")
     assert "Customer group" in html and "Tax exempt" in html and "VAT ID" in html
