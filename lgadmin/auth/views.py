@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from .. import limits
 from ..act_as.views import end_seat_on_sign_out
+from ..contact import normalize_email
 from ..extensions import db
 from ..markets.models import Market
 from ..markets.service import market_or_404
@@ -95,7 +96,6 @@ def _link_market(market_slug: str) -> Market:
 )
 def request_sign_in_link(market_slug: str):
     """Email me a sign-in link: the same answer whether or not the address has an account."""
-    from ..contact import normalize_email
     from ..onboarding.emails import base_url, queue_job
 
     market = _link_market(market_slug)

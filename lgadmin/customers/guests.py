@@ -12,12 +12,13 @@ from sqlalchemy import select
 
 from ..accounts.models import Account
 from ..audit.service import record
+from ..contact import email_problem, normalize_email
 from ..extensions import db
 from ..markets.models import Market
 from ..membership.service import grant_trial_orders
 from ..onboarding.models import Invitation
 from ..onboarding.tokens import new_token
-from ..onboarding.values import clean_text, email_problem, normalize_email
+from ..onboarding.values import clean_text
 from ..orders.models import Order, PaymentChoice
 from ..orders.service import place_order
 from ..timeutil import utcnow

@@ -5,8 +5,8 @@ import re
 import unicodedata
 
 from ..audit.service import record
+from ..contact import email_problem, normalize_email
 from ..mail import header_problem
-from ..onboarding.values import email_problem, normalize_email
 from ..timeutil import is_known_zone
 from .models import Market
 

@@ -21,7 +21,7 @@ from sqlalchemy import delete, update
 
 from ..accounts.models import Account
 from ..audit.service import record
-from ..contact import market_region
+from ..contact import InvalidPhone, email_problem, market_region, normalize_email, parse_phone
 from ..extensions import db
 from ..markets.models import Market
 from ..timeutil import utcnow
@@ -31,11 +31,8 @@ from .values import (
     NAME_MAX,
     CustomerValues,
     clean_text,
-    email_problem,
     existing_emails,
     market_pickup_location,
-    normalize_email,
-    parse_phone,
     pickup_locations_by_name,
 )
 
@@ -349,8 +346,10 @@ def check_rows(market: Market, records: list[tuple[int, dict]]) -> list[dict]:
             else:
                 row["pickup_location_id"] = location.id
                 row["pickup_location"] = location.name
-        row["phone"], problem = parse_phone(row["phone_as_written"], region)
-        if problem:
+        try:
+            row["phone"] = parse_phone(row["phone_as_written"], region)
+        except InvalidPhone:
+            row["phone"] = ""
             row["notes"]["phone"] = PHONE_LEFT_EMPTY
         row["problems"] = problems
         rows.append(row)

@@ -6,6 +6,7 @@ from flask_login import current_user, login_user
 from .. import limits
 from ..accounts.models import Account
 from ..auth.service import PASSWORD_RULES, password_problem, record_sign_in
+from ..contact import normalize_email
 from ..extensions import db
 from ..markets.models import Market
 from ..markets.service import market_or_404
@@ -14,7 +15,6 @@ from .forms import ForgotPasswordForm, SetPasswordForm, SignupForm
 from .invitations import usable_invitation
 from .service import AlreadyHasAccount, GuestMustBeInvited, InvalidDetails, sign_up
 from .tokens import set_password_with_token, usable_password_token
-from .values import normalize_email
 from .verification import confirm_email as use_confirmation_link
 from .verification import send_confirmation_email
 

@@ -22,6 +22,7 @@ from lgadmin.balance.service import (
     adjust_balance,
     parse_amount,
 )
+from lgadmin.contact import email_problem
 from lgadmin.customers.grid import MAX_SEARCH_CHARS, MAX_SEARCH_WORDS, customer_page, search_words
 from lgadmin.extensions import db, limiter
 from lgadmin.membership.service import add_months
@@ -40,7 +41,6 @@ from lgadmin.onboarding.invitations import (
     split_entries,
 )
 from lgadmin.onboarding.models import Invitation
-from lgadmin.onboarding.values import email_problem
 from lgadmin.orders.models import Order, PaymentChoice
 from lgadmin.orders.service import place_order
 from tests.factories import AccountFactory, MarketFactory, PickupLocationFactory, ProductFactory
