@@ -69,6 +69,8 @@ def email_problem(email: str) -> str | None:
     MISSING_EMAIL, EMAIL_HAS_SPACE or INVALID_EMAIL (EMAIL_MESSAGES says them on a form)."""
     if not email:
         return MISSING_EMAIL
+    if " " in email:  # said apart: a manager sees at once what to fix
+        return EMAIL_HAS_SPACE
     if not email_is_valid(email):
         return INVALID_EMAIL
     return None

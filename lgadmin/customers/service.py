@@ -13,6 +13,8 @@ from ..audit.service import record
 from ..balance.models import LedgerAllocation, LedgerEntry, LedgerKind
 from ..contact import (
     EMAIL_MESSAGES,
+    INVALID_EMAIL,
+    MISSING_EMAIL,
     PHONE_MESSAGE,
     InvalidPhone,
     email_problem,
@@ -60,8 +62,12 @@ def update_info(
     if not (values.get("last_name") or "").strip():
         raise InvalidField("last_name", "Last name is required.")
     values["email"] = normalize_email(values.get("email"))
-    if email_problem(values["email"]):
-        raise InvalidField("email", EMAIL_MESSAGES["invalid email"])
+    problem = email_problem(values["email"])
+    if problem:
+        # The form itself asks for a missing one; here it can only be blank spaces.
+        raise InvalidField(
+            "email", EMAIL_MESSAGES[problem if problem != MISSING_EMAIL else INVALID_EMAIL]
+        )
     # Read in the region phones are shown in (contact.display_phone), so a number shown on
     # the form and saved again unchanged reads as the same number.
     try:
