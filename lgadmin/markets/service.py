@@ -1,19 +1,20 @@
 """Market-wide figures and look-ups."""
 
-from flask import abort
 from sqlalchemy import func, select
 
 from ..accounts.models import Account
 from ..extensions import db
 from ..orders.models import Order
+from ..tenancy import NotInMarket
 from .models import Market
 
 
-def market_or_404(slug: str) -> Market:
-    """The market a shopper-facing URL names; an unknown slug is a 404."""
+def market_by_slug(slug: str) -> Market:
+    """The market a shopper-facing URL names. An unknown slug raises NotInMarket, which the
+    plug-in answers with the 404 page, as for any row that isn't in the market."""
     market = db.session.scalars(select(Market).where(Market.slug == slug)).first()
     if market is None:
-        abort(404)
+        raise NotInMarket(f"no market {slug!r}")
     return market
 
 

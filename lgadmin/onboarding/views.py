@@ -9,7 +9,7 @@ from ..auth.service import PASSWORD_RULES, password_problem, record_sign_in
 from ..contact import normalize_email
 from ..extensions import db
 from ..markets.models import Market
-from ..markets.service import market_or_404
+from ..markets.service import market_by_slug
 from .emails import base_url, queue_job, send_password_reset, send_signup_answer
 from .forms import ForgotPasswordForm, SetPasswordForm, SignupForm
 from .invitations import usable_invitation
@@ -35,7 +35,7 @@ LINK_NOT_USABLE = (
 
 
 def _market(slug: str) -> Market:
-    return market_or_404(slug)
+    return market_by_slug(slug)
 
 
 @bp.after_request

@@ -15,7 +15,7 @@ from ..act_as.views import current_session
 from ..addresses.service import address_book
 from ..extensions import db
 from ..markets.models import Market
-from ..markets.service import market_or_404
+from ..markets.service import market_by_slug
 from ..orders.models import PaymentChoice
 from ..payments.cards import default_card
 from ..payments.client import payments_enabled
@@ -43,7 +43,7 @@ PAYMENT_LABELS = {
 
 
 def _market(slug: str) -> Market:
-    return market_or_404(slug)
+    return market_by_slug(slug)
 
 
 def shopper_page(view):
