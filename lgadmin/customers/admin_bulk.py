@@ -105,7 +105,7 @@ class BulkActionsMixin:
             "csv",
             name,
             what="the selected customers",
-            action="customer.bulk_export_selected",
+            selected=True,
             **bulk_details(result),
         )
 

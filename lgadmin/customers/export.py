@@ -62,17 +62,26 @@ def customers_download(
     filename: str,
     *,
     what: str,
-    action: str = "customers.export",
+    selected: bool = False,
     **details,
 ) -> Response:
     """The customers `where` selects as a CSV or Excel attachment, with the one audit entry
-    every download of personal data writes (who, `what`, how many rows; `details` added).
+    every download of personal data writes (who, `what`, how many rows; `details` added):
+    "customers.export", or "customer.bulk_export_selected" for Export selected (`selected`).
 
     The entry is committed before the file streams, so it is kept even when the download is
     cut short; the rows are read in a session of their own.
     """
     rows = db.session.scalar(select(func.count()).select_from(Account).where(where))
-    record_export(actor, market.id, action, what, rows, format=fmt, **details)
+    record_export(
+        actor,
+        market.id,
+        "customer.bulk_export_selected" if selected else "customers.export",
+        what,
+        rows,
+        format=fmt,
+        **details,
+    )
     db.session.commit()
     if fmt == "csv":
         return _csv_download(market, where, order, filename)
