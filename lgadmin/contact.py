@@ -2,8 +2,10 @@
 stored phone number is shown.
 
 An address typed anywhere (sign-in, signup, Add Customers, an import row, Edit Customer Info,
-the rate limiter's key) goes through `normalize_email`, so the same address always finds
-the same account. Phones are stored in E.164 (+17065550123); every screen and file a manager
+an invitation, the market's settings, the rate limiter's key) goes through `normalize_email`
+and is checked by `email_problem`, so the same address always finds the same account and the
+same typing is refused the same way everywhere. A phone typed anywhere is read by
+`parse_phone`. Phones are stored in E.164 (+17065550123); every screen and file a manager
 reads (the details, the Edit Customer Info form, the exports) shows them through
 `display_phone`, so a number looks the same wherever it appears, and a number shown and
 typed back in reads as the same number.
@@ -16,22 +18,62 @@ import unicodedata
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from .spreadsheet import restore
+
 DEFAULT_REGION = "US"
 EMAIL_MAX = 254
-_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+# Control characters are dropped; tabs and line breaks are white space like any other.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SPACES = re.compile(r"\s+")
+
+# Why an address can't be used (`email_problem`); the import lists these words per row.
+MISSING_EMAIL = "missing email"
+EMAIL_HAS_SPACE = "space in email"
+INVALID_EMAIL = "invalid email"
+# The same, as a form says it under the field.
+EMAIL_MESSAGES = {
+    MISSING_EMAIL: "This field is required.",
+    EMAIL_HAS_SPACE: "An email address can't contain spaces. Check the address and type it "
+    "again without them.",
+    INVALID_EMAIL: "Enter a valid email address.",
+}
+PHONE_MESSAGE = "Enter a valid phone number, for example (706) 555-0123."
+
+
+class InvalidPhone(ValueError):
+    """A typed phone that isn't a phone number of the region (or an international one)."""
+
+
+def _cleaned(raw) -> str:
+    """Typed or imported text as one line: NFC, the apostrophe our exports put before
+    formula-like text taken off (lgadmin.spreadsheet), no control characters, each run of
+    white space one space, trimmed."""
+    text = restore(unicodedata.normalize("NFC", str(raw or "")))
+    return _SPACES.sub(" ", _CONTROL_CHARS.sub("", text)).strip()
 
 
 def normalize_email(raw) -> str:
-    """The stored form of an address: lower-case, Unicode NFC, trimmed; a valid address also
+    """The stored form of an address: cleaned (`_cleaned`), lower-case; a valid address also
     in email_validator's normal form (an IDNA domain such as xn--bcher-kva.de written as
-    bücher.de), so both spellings are one address. An invalid one is only cleaned (no
-    control characters, runs of spaces as one) and left for `email_is_valid` to refuse."""
-    text = unicodedata.normalize("NFC", str(raw or ""))
-    text = _SPACES.sub(" ", _CONTROL_CHARS.sub("", text)).strip()
+    bücher.de), so both spellings are one address. An invalid one is only cleaned and left
+    for `email_problem` to refuse: a space inside ("Ann  @example.org") is kept, never
+    squeezed out, because the address the person meant can't be guessed."""
+    text = _cleaned(raw)
     with contextlib.suppress(EmailNotValidError):  # an invalid one stays as cleaned
         text = validate_email(text, check_deliverability=False).normalized
     return text.lower()
+
+
+def email_problem(email: str) -> str | None:
+    """Why `email` (as `normalize_email` returns it) can't be stored, or None:
+    MISSING_EMAIL, EMAIL_HAS_SPACE or INVALID_EMAIL (EMAIL_MESSAGES says them on a form)."""
+    if not email:
+        return MISSING_EMAIL
+    if " " in email:  # said apart: a manager sees at once what to fix
+        return EMAIL_HAS_SPACE
+    if not email_is_valid(email):
+        return INVALID_EMAIL
+    return None
 
 
 def email_is_valid(email: str) -> bool:
@@ -43,6 +85,22 @@ def email_is_valid(email: str) -> bool:
     except EmailNotValidError:
         return False
     return True
+
+
+def parse_phone(raw, region: str) -> str:
+    """A typed or imported phone in its stored form, E.164 (+17065550123), read as people of
+    `region` write numbers; "" when none was given. Raises InvalidPhone (its message is
+    PHONE_MESSAGE) for anything else."""
+    text = _cleaned(raw)
+    if not text:
+        return ""
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidPhone(PHONE_MESSAGE) from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhone(PHONE_MESSAGE)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def market_region(market) -> str:

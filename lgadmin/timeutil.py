@@ -74,11 +74,15 @@ def market_midnight_utc(day: date, market_or_zone) -> datetime:
 
 
 def format_date(value: date | datetime | None, market_or_zone=None) -> str:
-    """'5/31/2026'. A datetime is first turned into the market's local date."""
+    """'5/31/2026'. A stored (naive UTC) datetime is first turned into the market's local
+    date; an aware one given without a market keeps its own zone's date (it is a market
+    time already, and UTC's date would be the next day on a market's evening)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = to_market_time(value, market_or_zone)
+        if value.tzinfo is None or market_or_zone is not None:
+            value = to_market_time(value, market_or_zone)
+        value = value.date()
     return value.strftime(DATE_FORMAT)
 
 

@@ -98,7 +98,9 @@ def save_address(
     """Add an address to the book or change one; the caller commits.
 
     The first address becomes both defaults. Making an address a default takes
-    that default from the other addresses, under the account's row lock.
+    that default from the other addresses, under the account's row lock. The account's
+    version moves on (its mailing address may have changed), so a form opened before, by
+    a manager or by the shopper, is refused rather than saved over this change.
     """
     cleaned = clean_address(values)
     lock_account(account.id)
@@ -116,6 +118,7 @@ def save_address(
     if default_shipping or first:
         _make_default(account, address, "is_default_shipping")
     mirror_default_shipping(account)
+    account.version += 1
     record(
         actor,
         account.market_id,
@@ -128,7 +131,8 @@ def save_address(
 
 
 def delete_address(account: Account, actor: Account, address: Address) -> None:
-    """Remove an address; a default passes to the oldest remaining address."""
+    """Remove an address; a default passes to the oldest remaining address. The account's
+    version moves on, as for `save_address`."""
     lock_account(account.id)
     was_billing, was_shipping = address.is_default_billing, address.is_default_shipping
     db.session.delete(address)
@@ -141,6 +145,7 @@ def delete_address(account: Account, actor: Account, address: Address) -> None:
         if was_shipping and not any(a.is_default_shipping for a in rest):
             oldest.is_default_shipping = True
     mirror_default_shipping(account)
+    account.version += 1
     record(
         actor,
         account.market_id,

@@ -21,7 +21,7 @@ from ..contact import normalize_email
 from ..extensions import db
 from ..mail import queue_job
 from ..markets.models import Market
-from ..markets.service import market_or_404
+from ..markets.service import market_by_slug
 from ..sessions import sign_out_turn
 from ..staff.roles import is_staff
 from ..urls import mail_link_root, safe_next_url
@@ -82,7 +82,7 @@ def sign_in():
 @bp.route("/m/<market_slug>/sign-in", methods=["GET", "POST"])
 @limits.sign_in_attempts
 def market_sign_in(market_slug: str):
-    return _sign_in(market_or_404(market_slug))
+    return _sign_in(market_by_slug(market_slug))
 
 
 LINK_SENT = (
@@ -96,7 +96,7 @@ LINK_NOT_USABLE = (
 
 
 def _link_market(market_slug: str) -> Market:
-    market = market_or_404(market_slug)
+    market = market_by_slug(market_slug)
     if not market.sign_in_link_enabled:
         abort(404)
     return market

@@ -33,6 +33,25 @@ class BalanceError(ValueError):
     pass
 
 
+class ReasonMissing(BalanceError):
+    """The adjustment form names no reason (or Other without saying what)."""
+
+
+PICK_A_REASON = "Pick a reason or type your own."
+
+
+def chosen_reason(picked: str | None, typed: str | None) -> tuple[str, str]:
+    """The reason code and text of a manager's adjustment, from the reason picked and the
+    one typed: a typed reason with none picked is Other, and Other needs the typed words
+    (the ledger and the customer's history show them). Raises ReasonMissing."""
+    code, text = (picked or "").strip(), (typed or "").strip()
+    if not code and text:
+        code = "other"
+    if not code or (code == "other" and not text):
+        raise ReasonMissing(PICK_A_REASON)
+    return code, text
+
+
 def parse_amount(text: str) -> int:
     """'12.50', '-5', '$1,200' as integer cents; refuses what a person would not mean."""
     cleaned = (text or "").strip().replace(",", "").replace("$", "").replace("−", "-")
@@ -106,7 +125,7 @@ def adjust_balance(
     if abs(amount_cents) > MAX_ADJUSTMENT_CENTS:
         raise BalanceError("Adjustments are limited to 100,000.00 either way.")
     if reason_code not in REASONS:
-        raise BalanceError("Pick a reason or type your own.")
+        raise BalanceError(PICK_A_REASON)
     text = (reason_text or "").strip() or REASONS[reason_code]
     account = db.session.get(Account, account_id)
     closed = closed_reason(account)

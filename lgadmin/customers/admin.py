@@ -189,7 +189,7 @@ class CustomerView(
             "email": row.email,
             "active": row.active,
             "icons": status_icons(row, currency, today),
-            "joined": format_date(joined),
+            "joined": format_date(row.joined_at, market),
             "joined_iso": joined.date().isoformat(),
             "balance": format_money(row.balance_cents, currency),
             "negative": row.balance_cents < 0,
@@ -199,6 +199,6 @@ class CustomerView(
             "loyalty_points": row.loyalty_points,
             "order_count": row.order_count,
             "spent": format_money(row.total_spent_cents, currency),
-            "last_order": format_date(last_order),
+            "last_order": format_date(row.last_order_at, market),
             "last_order_iso": last_order.date().isoformat() if last_order else "",
         }

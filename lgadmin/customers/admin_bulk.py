@@ -23,8 +23,8 @@ from ..staff.roles import requires
 from ..tenancy import require_market
 from ..timeutil import market_today
 from ..urls import mail_link_root
-from .bulk import BULK_ACTIONS, BulkError, apply_bulk, customers, selected_accounts
-from .export import csv_download
+from .bulk import BULK_ACTIONS, BulkError, apply_bulk, bulk_details, customers, selected_accounts
+from .export import customers_download
 
 
 def _bulk_action(name: str):
@@ -98,7 +98,17 @@ class BulkActionsMixin:
             flash(result.message(), "warning")
         where = and_(Account.market_id == market.id, Account.id.in_(result.changed))
         name = f"customers-{market.slug}-selected-{market_today(market).isoformat()}.csv"
-        return csv_download(market, where, sort_orders(None)[0], name)
+        return customers_download(
+            current_user,
+            market,
+            where,
+            sort_orders(None)[0],
+            "csv",
+            name,
+            what="the selected customers",
+            selected=True,
+            **bulk_details(result),
+        )
 
     # -- Email selected: compose, then send through the campaign service ------------
     @expose("/bulk/email", methods=("POST",))

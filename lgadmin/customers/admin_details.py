@@ -11,7 +11,13 @@ from ..accounts.models import Account
 from ..accounts.versions import StaleForm
 from ..auth.resets import ResetLinkRefused, record_reset_link
 from ..balance.models import LedgerEntry
-from ..balance.service import BalanceError, adjust_balance, parse_amount
+from ..balance.service import (
+    BalanceError,
+    ReasonMissing,
+    adjust_balance,
+    chosen_reason,
+    parse_amount,
+)
 from ..contact import display_phone, market_region
 from ..deliverability.complaints import spam_complaint_on
 from ..extensions import db
@@ -118,12 +124,8 @@ class CustomerDetailsMixin:
         account = self.get_one(account_id)
         form = AdjustBalanceForm()
         if form.validate_on_submit():
-            code, text = form.reason.data or "", (form.reason_text.data or "").strip()
-            if not code and text:
-                code = "other"
             try:
-                if not code or (code == "other" and not text):
-                    raise InvalidField("reason", "Pick a reason or type your own.")
+                code, text = chosen_reason(form.reason.data, form.reason_text.data)
                 cents = _amount(form)
                 entry = adjust_balance(
                     account.id,
@@ -141,6 +143,9 @@ class CustomerDetailsMixin:
                 db.session.rollback()
                 flash(ALREADY_APPLIED.format(what="adjustment"), "info")
                 return self._back_to(account, "balance")
+            except ReasonMissing as error:
+                db.session.rollback()
+                form.reason.errors.append(str(error))
             except BalanceError as error:
                 db.session.rollback()
                 form.amount.errors.append(str(error))

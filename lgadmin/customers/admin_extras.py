@@ -217,7 +217,6 @@ class AccountExtrasMixin:
         address = self._address(account, address_id)
         if DeleteAddressForm().validate_on_submit():
             delete_address(account, current_user, address)
-            account.version += 1
             db.session.commit()
             flash("Address removed.", "success")
         return self._back_to(account, "addresses")
@@ -240,7 +239,6 @@ class AccountExtrasMixin:
                     default_billing=form.default_billing.data,
                     default_shipping=form.default_shipping.data,
                 )
-                account.version += 1
                 db.session.commit()
             except AddressError as error:
                 db.session.rollback()

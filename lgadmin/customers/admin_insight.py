@@ -10,13 +10,10 @@ from flask import (
     g,
     redirect,
     request,
-    send_file,
 )
 from flask_admin import expose
 from flask_login import current_user
 
-from ..contact import market_region
-from ..extensions import db
 from ..search import search_words
 from ..segments.criteria import Criteria, describe, parse_criteria
 from ..segments.grid import CUSTOMER_TYPES, VERIFIED_CHOICES, customer_filter, sort_orders
@@ -26,13 +23,7 @@ from ..staff import roles
 from ..tenancy import require_market
 from ..timeutil import market_today
 from .chart import weekly_chart
-from .export import (
-    EXPORT_FORMATS,
-    csv_download,
-    export_filename,
-    record_customers_export,
-    write_xlsx,
-)
+from .export import EXPORT_FORMATS, customers_download, export_filename
 from .metrics import DEFINITIONS, customer_metrics, weekly_activity
 
 ACTIVE_ONLY = "active"
@@ -145,22 +136,13 @@ class CustomerInsightMixin:
         order = descending if view_args.sort_desc else ascending
         name = export_filename(market, filters.segment, market_today(market), fmt)
         segment = filters.segment
-        record_customers_export(
+        return customers_download(
             current_user,
             market,
             where,
-            f"segment “{segment.name}”" if segment is not None else "the customer grid",
+            order,
             fmt,
+            name,
+            what=f"segment “{segment.name}”" if segment is not None else "the customer grid",
             grid=self._grid_args(view_args),  # the search, filters or segment, and sort
-        )
-        db.session.commit()
-        if fmt == "csv":
-            return csv_download(market, where, order, name)
-        return send_file(
-            write_xlsx(
-                db.session, market.timezone, where, order, phone_region=market_region(market)
-            ),
-            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            as_attachment=True,
-            download_name=name,
         )

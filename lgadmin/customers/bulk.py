@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from ..accounts.models import Account
 from ..accounts.versions import StaleForm
-from ..audit.service import record, record_export
+from ..audit.service import record
 from ..campaigns.models import Campaign
 from ..campaigns.service import CampaignError, check_campaign, send_campaign_to_accounts
 from ..extensions import db
@@ -229,17 +229,22 @@ def apply_bulk(manager: Account, market: Market, action: str, raw_ids, **params)
     return result
 
 
-def _record_bulk(manager: Account, market: Market, result: BulkResult) -> None:
-    details = dict(
+def bulk_details(result: BulkResult) -> dict:
+    """What a bulk action's audit entry records besides its summary."""
+    return dict(
         count=len(result.changed),
         ids=result.changed,
         unchanged=result.unchanged,
         skipped=len(result.skipped),
         **({"group": result.group} if result.group else {}),
     )
-    if result.action == "export_selected":  # personal data leaving: the entry every export writes
-        what, rows = "the selected customers", len(result.changed)
-        record_export(manager, market.id, f"customer.bulk_{result.action}", what, rows, **details)
+
+
+def _record_bulk(manager: Account, market: Market, result: BulkResult) -> None:
+    details = bulk_details(result)
+    if result.action == "export_selected":
+        # Personal data leaving: export.customers_download writes its entry as the file
+        # leaves (with bulk_details), the one way a customers file is made.
         return
     record(
         manager,

@@ -4,6 +4,9 @@ The first five columns are the import template's ("first name", "last name", "em
 "phone", "pickup location"), so an export trimmed to them imports again; the rest follow.
 Text that a spreadsheet would run as a formula is neutralised (lgadmin.spreadsheet), the same
 in CSV and Excel.
+
+Every customers file leaves through `customers_download`, which writes the export's audit
+entry first: there is no way to stream the file without it.
 """
 
 import csv
@@ -13,7 +16,7 @@ import tempfile
 from datetime import date
 from decimal import Decimal
 
-from flask import Response
+from flask import Response, send_file
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import exists, func, select
@@ -50,12 +53,44 @@ FLUSH_ROWS = 500
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
 
 
-def record_customers_export(actor, market: Market, where, what: str, fmt: str, **details) -> int:
-    """Count the customers `where` selects and write the export's audit entry. The caller
-    commits before streaming, so the entry is kept even if the download is cut short."""
+def customers_download(
+    actor,
+    market: Market,
+    where,
+    order,
+    fmt: str,
+    filename: str,
+    *,
+    what: str,
+    selected: bool = False,
+    **details,
+) -> Response:
+    """The customers `where` selects as a CSV or Excel attachment, with the one audit entry
+    every download of personal data writes (who, `what`, how many rows; `details` added):
+    "customers.export", or "customer.bulk_export_selected" for Export selected (`selected`).
+
+    The entry is committed before the file streams, so it is kept even when the download is
+    cut short; the rows are read in a session of their own.
+    """
     rows = db.session.scalar(select(func.count()).select_from(Account).where(where))
-    record_export(actor, market.id, "customers.export", what, rows, format=fmt, **details)
-    return rows
+    record_export(
+        actor,
+        market.id,
+        "customer.bulk_export_selected" if selected else "customers.export",
+        what,
+        rows,
+        format=fmt,
+        **details,
+    )
+    db.session.commit()
+    if fmt == "csv":
+        return _csv_download(market, where, order, filename)
+    return send_file(
+        write_xlsx(db.session, market.timezone, where, order, phone_region=market_region(market)),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=filename,
+    )
 
 
 def export_select(where, order):
@@ -142,7 +177,7 @@ def csv_chunks(engine, timezone: str, where, order, *, phone_region: str):
         yield from _csv_chunks(session, timezone, where, order, phone_region=phone_region)
 
 
-def csv_download(market: Market, where, order, filename: str) -> Response:
+def _csv_download(market: Market, where, order, filename: str) -> Response:
     """The customers `where` selects, as a streamed CSV attachment."""
     return Response(
         csv_chunks(db.engine, market.timezone, where, order, phone_region=market_region(market)),

@@ -2,8 +2,6 @@
 
 from dataclasses import dataclass
 
-from phonenumbers import NumberParseException, PhoneNumberFormat, format_number, is_valid_number
-from phonenumbers import parse as parse_phone
 from sqlalchemy import delete, exists, func, select, update
 
 from ..accounts.comments import add_comment
@@ -13,7 +11,17 @@ from ..addresses.models import Address
 from ..addresses.service import MAILING_COLUMNS, mailing_address_edited
 from ..audit.service import record
 from ..balance.models import LedgerAllocation, LedgerEntry, LedgerKind
-from ..contact import email_is_valid, market_region, normalize_email
+from ..contact import (
+    EMAIL_MESSAGES,
+    INVALID_EMAIL,
+    MISSING_EMAIL,
+    PHONE_MESSAGE,
+    InvalidPhone,
+    email_problem,
+    market_region,
+    normalize_email,
+    parse_phone,
+)
 from ..deliverability.complaints import spam_complaint_on
 from ..deliverability.service import note_reenabled
 from ..extensions import db
@@ -28,27 +36,6 @@ class InvalidField(ValueError):
     def __init__(self, field: str, message: str):
         super().__init__(message)
         self.field = field
-
-
-def normalize_phone(raw: str, region: str = "US") -> str:
-    """The phone in E.164 (+17065550123), or "" when none was given."""
-    raw = (raw or "").strip()
-    if not raw:
-        return ""
-    try:
-        number = parse_phone(raw, region)
-    except NumberParseException:
-        number = None
-    if number is None or not is_valid_number(number):
-        raise InvalidField("phone", "Enter a valid phone number, for example (706) 555-0123.")
-    return format_number(number, PhoneNumberFormat.E164)
-
-
-def normalize_account_email(raw: str) -> str:
-    email = normalize_email(raw)
-    if not email_is_valid(email):
-        raise InvalidField("email", "Enter a valid email address.")
-    return email
 
 
 INFO_FIELDS = (
@@ -74,10 +61,19 @@ def update_info(
     values = dict(values)
     if not (values.get("last_name") or "").strip():
         raise InvalidField("last_name", "Last name is required.")
-    values["email"] = normalize_account_email(values.get("email"))
+    values["email"] = normalize_email(values.get("email"))
+    problem = email_problem(values["email"])
+    if problem:
+        # The form itself asks for a missing one; here it can only be blank spaces.
+        raise InvalidField(
+            "email", EMAIL_MESSAGES[problem if problem != MISSING_EMAIL else INVALID_EMAIL]
+        )
     # Read in the region phones are shown in (contact.display_phone), so a number shown on
     # the form and saved again unchanged reads as the same number.
-    values["phone"] = normalize_phone(values.get("phone"), market_region(account.market))
+    try:
+        values["phone"] = parse_phone(values.get("phone"), market_region(account.market))
+    except InvalidPhone:
+        raise InvalidField("phone", PHONE_MESSAGE) from None
     taken = db.session.scalar(
         select(
             exists().where(

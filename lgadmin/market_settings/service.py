@@ -5,9 +5,9 @@ import re
 import unicodedata
 
 from ..audit.service import record
+from ..contact import email_problem, normalize_email
 from ..mail import header_problem
 from ..markets.models import Market
-from ..onboarding.values import email_problem, normalize_email
 from ..timeutil import is_known_zone
 
 MAX_POINTS_PER_UNIT = 1000

@@ -1,17 +1,18 @@
 """Market-wide figures and look-ups."""
 
-from flask import abort
 from sqlalchemy import select
 
 from ..extensions import db
+from ..tenancy import NotInMarket
 from .models import Market
 
 
-def market_or_404(slug: str) -> Market:
-    """The market a shopper-facing URL names; an unknown slug is a 404."""
+def market_by_slug(slug: str) -> Market:
+    """The market a shopper-facing URL names. An unknown slug raises NotInMarket, which the
+    plug-in answers with the 404 page, as for any row that isn't in the market."""
     market = db.session.scalars(select(Market).where(Market.slug == slug)).first()
     if market is None:
-        abort(404)
+        raise NotInMarket(f"no market {slug!r}")
     return market
 
 

@@ -21,7 +21,13 @@ from sqlalchemy import delete, update
 
 from ..accounts.models import Account
 from ..audit.service import record
-from ..contact import market_region
+from ..contact import (
+    InvalidPhone,
+    email_problem,
+    market_region,
+    normalize_email,
+    parse_phone,
+)
 from ..extensions import db
 from ..markets.models import Market
 from ..timeutil import utcnow
@@ -31,11 +37,8 @@ from .values import (
     NAME_MAX,
     CustomerValues,
     clean_text,
-    email_problem,
     existing_emails,
     market_pickup_location,
-    normalize_email,
-    parse_phone,
     pickup_locations_by_name,
 )
 
@@ -95,8 +98,8 @@ NO_HEADER = (
 # Reasons a row is skipped, in the order the preview lists them.
 MISSING_NAME = "missing name"
 NAME_TOO_LONG = f"name too long (at most {NAME_MAX} characters)"
-INVALID_EMAIL = "invalid email"
-MISSING_EMAIL = "missing email"
+# An address is refused in contact's words (contact.MISSING_EMAIL, EMAIL_HAS_SPACE,
+# INVALID_EMAIL), said the same on the forms.
 DUPLICATE = "duplicate within the file"
 HAS_ACCOUNT = "already has an account"
 UNKNOWN_PICKUP = "unrecognized pickup location"
@@ -339,7 +342,7 @@ def check_rows(market: Market, records: list[tuple[int, dict]]) -> list[dict]:
             problems.append(NAME_TOO_LONG)
         problem = email_problem(row["email"])
         if problem:
-            problems.append(MISSING_EMAIL if problem == MISSING_EMAIL else INVALID_EMAIL)
+            problems.append(problem)
         elif row["email"] in taken:
             problems.append(HAS_ACCOUNT)
         if market.pickup_locations_enabled and row["pickup_location"]:
@@ -349,8 +352,10 @@ def check_rows(market: Market, records: list[tuple[int, dict]]) -> list[dict]:
             else:
                 row["pickup_location_id"] = location.id
                 row["pickup_location"] = location.name
-        row["phone"], problem = parse_phone(row["phone_as_written"], region)
-        if problem:
+        try:
+            row["phone"] = parse_phone(row["phone_as_written"], region)
+        except InvalidPhone:
+            row["phone"] = ""
             row["notes"]["phone"] = PHONE_LEFT_EMPTY
         row["problems"] = problems
         rows.append(row)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from ..accounts.models import Account
 from ..audit.service import record
+from ..contact import EMAIL_MESSAGES, INVALID_EMAIL, MISSING_EMAIL, email_problem, normalize_email
 from ..extensions import db
 from ..markets.models import Market
 from ..membership.service import grant_trial_orders
@@ -20,7 +21,7 @@ from ..orders.service import place_order
 from ..timeutil import utcnow
 from .models import Invitation
 from .tokens import new_token
-from .values import clean_text, email_problem, normalize_email
+from .values import clean_text
 
 
 class GuestError(ValueError):
@@ -30,8 +31,9 @@ class GuestError(ValueError):
 def guest_account(market: Market, email: str, first_name: str = "", last_name: str = ""):
     """The market's account for `email`: the registered one if there is one, else a guest."""
     email = normalize_email(email)
-    if email_problem(email):
-        raise GuestError("Enter a valid email address.")
+    problem = email_problem(email)
+    if problem:
+        raise GuestError(EMAIL_MESSAGES[problem if problem != MISSING_EMAIL else INVALID_EMAIL])
     account = db.session.scalars(
         select(Account).where(Account.market_id == market.id, Account.email == email)
     ).first()

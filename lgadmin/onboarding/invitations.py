@@ -9,11 +9,12 @@ from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import Account
 from ..audit.service import record
+from ..contact import email_problem, normalize_email
 from ..extensions import db
 from ..markets.models import Market
 from .models import Invitation, InvitationBatch
 from .tokens import hash_token, new_token
-from .values import clean_text, email_problem, existing_emails, normalize_email
+from .values import clean_text, existing_emails
 
 MAX_ADDRESSES = 200
 MAX_MESSAGE = 1000

@@ -7,12 +7,17 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-import phonenumbers
 from sqlalchemy import select
 
 from ..accounts.models import Account
-from ..contact import email_is_valid, market_region
-from ..contact import normalize_email as normalize_address
+from ..contact import (
+    EMAIL_MESSAGES,
+    InvalidPhone,
+    email_problem,
+    market_region,
+    normalize_email,
+    parse_phone,
+)
 from ..extensions import db
 from ..markets.models import Market, PickupLocation
 from ..spreadsheet import restore
@@ -38,36 +43,6 @@ def clean_text(value) -> str:
     """
     text = restore(unicodedata.normalize("NFC", str(value or "")))
     return _SPACES.sub(" ", _CONTROL.sub("", text)).strip()
-
-
-def normalize_email(value) -> str:
-    """An address typed in a form or read from an import cell, in its stored form: the cell
-    cleaned as every cell is (clean_text: a spreadsheet's formula apostrophe taken off),
-    then contact.normalize_email, the one rule for addresses."""
-    return normalize_address(clean_text(value))
-
-
-def email_problem(email: str) -> str | None:
-    """Why `email` (already normalized) is not a usable address, or None."""
-    if not email:
-        return "missing email"
-    if not email_is_valid(email):
-        return "invalid email"
-    return None
-
-
-def parse_phone(value, region: str) -> tuple[str, str | None]:
-    """(E.164 form, None), or ("", problem). An empty phone is fine."""
-    text = clean_text(value)
-    if not text:
-        return "", None
-    try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        return "", "invalid phone number"
-    if not phonenumbers.is_valid_number(number):
-        return "", "invalid phone number"
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
 
 
 def pickup_locations_by_name(market: Market) -> dict[str, PickupLocation]:
@@ -140,13 +115,10 @@ def clean_customer(market: Market, raw: dict) -> CustomerValues:
             values.problems[name] = f"Use at most {NAME_MAX} characters."
     problem = email_problem(values.email)
     if problem:
-        values.problems["email"] = (
-            "This field is required."
-            if problem == "missing email"
-            else "Enter a valid email address."
-        )
-    values.phone, problem = parse_phone(raw.get("phone"), market_region(market))
-    if problem:
+        values.problems["email"] = EMAIL_MESSAGES[problem]
+    try:
+        values.phone = parse_phone(raw.get("phone"), market_region(market))
+    except InvalidPhone:
         values.problems["phone"] = "Enter a valid phone number, with its area code."
     if raw.get("pickup_location_id"):
         location = market_pickup_location(market, raw["pickup_location_id"])

@@ -7,17 +7,17 @@ from .. import limits
 from ..accounts.models import Account
 from ..accounts.passwords import PASSWORD_RULES, password_problem
 from ..accounts.sign_ins import record_sign_in
+from ..contact import normalize_email
 from ..extensions import db
 from ..mail import queue_job
 from ..markets.models import Market
-from ..markets.service import market_or_404
+from ..markets.service import market_by_slug
 from ..urls import mail_link_root
 from .emails import send_password_reset, send_signup_answer
 from .forms import ForgotPasswordForm, SetPasswordForm, SignupForm
 from .invitations import usable_invitation
 from .service import AlreadyHasAccount, GuestMustBeInvited, InvalidDetails, sign_up
 from .tokens import set_password_with_token, usable_password_token
-from .values import normalize_email
 from .verification import confirm_email as use_confirmation_link
 from .verification import send_confirmation_email
 
@@ -38,7 +38,7 @@ LINK_NOT_USABLE = (
 
 
 def _market(slug: str) -> Market:
-    return market_or_404(slug)
+    return market_by_slug(slug)
 
 
 @bp.after_request

@@ -11,7 +11,7 @@ from flask import abort, g, redirect, request, url_for
 from flask_login import current_user
 
 from ..markets.models import Market
-from ..markets.service import market_or_404
+from ..markets.service import market_by_slug
 
 # Parts of the shopper's account page that other domains add, each a function of the
 # account returning its template context; registered by the plug-in, in its order.
@@ -24,7 +24,7 @@ def add_account_page_part(part: Callable[[object], dict]) -> None:
 
 
 def market_page(slug: str) -> Market:
-    return market_or_404(slug)
+    return market_by_slug(slug)
 
 
 def shopper_page(view):

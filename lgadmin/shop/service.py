@@ -17,6 +17,9 @@ from ..membership.service import is_exempt, update_membership
 from ..money import format_money
 from ..orders.models import CartItem, Order, PaymentChoice
 from ..orders.service import place_order
+from ..payments.cards import default_card
+from ..payments.client import payments_enabled
+from ..payments.service import ChargeResult, charge_order_with_saved_card
 from ..submissions import claim_submission
 
 MAX_QUANTITY = Decimal(999)
@@ -181,6 +184,40 @@ def checkout(
     for item in db.session.scalars(select(CartItem).where(CartItem.account_id == account.id)):
         db.session.delete(item)
     return order
+
+
+CHOOSE_PAYMENT = "Choose how to pay."
+
+
+def available_payments(account: Account) -> list[PaymentChoice]:
+    """How `account` may pay at checkout: the balance, at pickup, and the card on file when
+    card payments are on and the default card hasn't expired."""
+    choices = [PaymentChoice.BALANCE, PaymentChoice.PAY_AT_PICKUP]
+    card = default_card(account.id)
+    if payments_enabled() and card is not None and not card.is_expired:
+        choices.append(PaymentChoice.CARD)
+    return choices
+
+
+def payment_choice(account: Account, raw: str | None) -> PaymentChoice:
+    """The payment the checkout form names, when `account` may use it; ShopError if not
+    (a card that expired since the cart page was shown, a forged value)."""
+    try:
+        choice = PaymentChoice(raw or "")
+    except ValueError:
+        raise ShopError(CHOOSE_PAYMENT) from None
+    if choice not in available_payments(account):
+        raise ShopError(CHOOSE_PAYMENT)
+    return choice
+
+
+def pay_placed_order(order: Order, account: Account, choice: PaymentChoice) -> ChargeResult | None:
+    """After the order is committed: charge the card on file when that was the choice
+    (payments.charge_order_with_saved_card commits each attempt); None for the other
+    choices, which the order settles itself (balance) or leaves for pickup."""
+    if choice != PaymentChoice.CARD:
+        return None
+    return charge_order_with_saved_card(order, account)
 
 
 def preselected_payment(account: Account, market: Market, lines) -> PaymentChoice:

@@ -14,18 +14,19 @@ from ..act_as.service import recent_help
 from ..addresses.service import address_book
 from ..extensions import db
 from ..orders.models import PaymentChoice
-from ..payments.cards import default_card
-from ..payments.client import payments_enabled
-from ..payments.service import charge_order_with_saved_card, shopper_card_context
+from ..payments.service import shopper_card_context
 from ..submissions import AlreadyApplied
 from .pages import ACCOUNT_PAGE_PARTS, market_page, shopper_page
 from .service import (
     ShopError,
+    available_payments,
     cart_lines,
     checkout,
     checkout_pricing,
     needs_membership,
     order_history,
+    pay_placed_order,
+    payment_choice,
     preselected_payment,
     set_cart_quantity,
     storefront,
@@ -97,25 +98,15 @@ def _cart_page(market, account, status=200):
     ), status
 
 
-def available_payments(account) -> list[PaymentChoice]:
-    choices = [PaymentChoice.BALANCE, PaymentChoice.PAY_AT_PICKUP]
-    card = default_card(account.id)
-    if payments_enabled() and card is not None and not card.is_expired:
-        choices.append(PaymentChoice.CARD)
-    return choices
-
-
 @bp.route("/checkout", methods=["POST"])
 @shopper_page
 def place(market, account):
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        choice = PaymentChoice(request.form.get("payment_choice", ""))
-        if choice not in available_payments(account):
-            raise ValueError
-    except ValueError:
-        flash("Choose how to pay.", "error")
+        choice = payment_choice(account, request.form.get("payment_choice"))
+    except ShopError as error:
+        flash(str(error), "error")
         return _cart_page(market, account, 400)
     pickup = request.form.get("pickup_location_id", "")
     acting = current_session()
@@ -140,11 +131,10 @@ def place(market, account):
         db.session.rollback()
         flash(str(error), "error")
         return _cart_page(market, account, 400)
-    if choice == PaymentChoice.CARD:
-        result = charge_order_with_saved_card(order, account)
-        if not result.paid:
-            flash(f"Order #{order.id} is placed but not paid: {result.message}", "error")
-            return redirect(url_for("shop.orders", market_slug=market.slug))
+    result = pay_placed_order(order, account, choice)
+    if result is not None and not result.paid:
+        flash(f"Order #{order.id} is placed but not paid: {result.message}", "error")
+        return redirect(url_for("shop.orders", market_slug=market.slug))
     flash(f"Thank you! Order #{order.id} is placed.", "success")
     return redirect(url_for("shop.orders", market_slug=market.slug))
 

@@ -207,3 +207,29 @@ def test_shopper_cannot_use_someone_elses_address(signed_in, market):
     assert response.status_code == 400
     assert "Choose one of your addresses." in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+
+
+def test_a_shoppers_address_edit_makes_a_managers_open_form_stale(
+    signed_in, manager_client, customer
+):
+    """The version bump is the address book's rule (addresses.service), not a view's: an
+    address the shopper saves in their account refuses the form a manager opened before."""
+    opened_at = fresh(Account, customer.id).version
+    shop = signed_in(customer)
+    page = f"/m/{customer.market.slug}/account"
+    token = csrf_token_from(shop.get(page).get_data(as_text=True))
+    shop.post(f"{page}/addresses", data={"csrf_token": token, **prefixed("new", HOME)})
+    assert fresh(Account, customer.id).version == opened_at + 1
+    response = post(
+        manager_client,
+        customer,
+        "edit-info",
+        {"version": str(opened_at), "last_name": "Stale", "email": "robin@example.org"},
+    )
+    assert response.status_code == 409
+    account = fresh(Account, customer.id)
+    assert account.last_name != "Stale" and account.address_line1 == "12 Oak St"
+
+    home = book(customer)[0]
+    shop.post(f"{page}/addresses/{home.id}/delete", data={"csrf_token": token})
+    assert fresh(Account, customer.id).version == opened_at + 2

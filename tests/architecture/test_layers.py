@@ -40,7 +40,6 @@ REQUEST_BOUND_MODULES = {
     "shop/pages.py": "the shopper-page decorator: the signed-in shopper of the URL's market",
     # TEMPORARY (issue 21, other steps): each to be removed by the step named.
     "audit/service.py": "attributes audit rows to the act-as seat in g (to be passed in)",
-    "markets/service.py": "market_or_404 aborts (replaced by NotInMarket, tenancy step)",
 }
 
 
@@ -87,7 +86,7 @@ def test_every_request_bound_exception_still_exists_and_needs_it():
     for name in REQUEST_BOUND_MODULES:
         path = PACKAGE / name
         assert path.exists(), f"{name} is gone: remove it from REQUEST_BOUND_MODULES"
-    for name in ("audit/service.py", "markets/service.py"):
+    for name in ("audit/service.py",):
         if not _request_bound_names(PACKAGE / name):
             pytest.fail(f"{name} no longer touches the request: remove its exception")
 

@@ -8,7 +8,13 @@ from sqlalchemy import func, select
 
 from lgadmin.accounts.models import Account
 from lgadmin.balance.models import LedgerEntry, LedgerKind
-from lgadmin.balance.service import BalanceError, adjust_balance, parse_amount
+from lgadmin.balance.service import (
+    BalanceError,
+    ReasonMissing,
+    adjust_balance,
+    chosen_reason,
+    parse_amount,
+)
 from lgadmin.extensions import db
 from lgadmin.orders.models import Order, PaymentChoice
 from lgadmin.orders.service import apply_payment_to_open_orders, place_order
@@ -216,3 +222,22 @@ def test_a_held_balance_lock_does_not_hold_up_a_mail_event_for_the_account(app, 
         release.set()
         holder.join()
     assert outcome == ["stored"]
+
+
+@pytest.mark.parametrize(
+    ("picked", "typed", "reason"),
+    [
+        ("", "Bag fee", ("other", "Bag fee")),  # a typed reason with none picked is Other
+        ("cash", "", ("cash", "")),
+        ("promo", " Welcome ", ("promo", "Welcome")),
+        ("other", "Bag fee", ("other", "Bag fee")),
+    ],
+)
+def test_a_typed_reason_means_other(picked, typed, reason):
+    assert chosen_reason(picked, typed) == reason
+
+
+@pytest.mark.parametrize(("picked", "typed"), [("", ""), ("", "   "), ("other", ""), (None, None)])
+def test_no_reason_or_other_without_words_is_refused(picked, typed):
+    with pytest.raises(ReasonMissing, match="Pick a reason or type your own."):
+        chosen_reason(picked, typed)

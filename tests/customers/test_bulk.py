@@ -353,3 +353,11 @@ def test_add_to_group_of_only_other_market_ids_goes_back_to_the_grid(
     response = bulk(manager_client, "add_to_group", [stranger.id])
     assert response.status_code == 302
     assert "None of the selected customers is in this market" in flashed(manager_client)
+
+
+def test_an_export_of_no_customer_of_this_market_writes_no_export_entry(manager_client, stranger):
+    """The export's entry is written as the file leaves (export.customers_download); when
+    nothing leaves there is nothing to record."""
+    response = bulk(manager_client, "export_selected", [stranger.id])
+    assert response.status_code == 302
+    assert bulk_entries("export_selected") == []

@@ -199,3 +199,17 @@ def test_mail_events_and_the_audit_log_show_the_markets_date_and_time(
         page = manager_client.get(path).get_data(as_text=True)
         assert "11/30/2026, 7:36 PM" in page, path
         assert "2026-12-01 00:36" not in page, path
+
+
+def test_the_grid_shows_the_markets_join_and_order_dates(late_evening, market, manager_client):
+    shopper = AccountFactory(market=market, email="late@example.org", joined_at=utcnow())
+    row = manager_client.get("/admin/customers/").get_data(as_text=True)
+    row = row.split("late@example.org")[1].split("</tr>")[0]
+    assert '<time datetime="2026-11-30">11/30/2026</time>' in row
+    assert "12/1/2026" not in row
+    assert shopper.joined_at.date() == date(2026, 12, 1)  # UTC's date is the next day
+
+
+def test_an_aware_local_time_keeps_its_own_date():
+    local = to_market_time(datetime(2026, 12, 1, 0, 36), "America/New_York")
+    assert format_date(local) == "11/30/2026"

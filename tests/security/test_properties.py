@@ -22,6 +22,7 @@ from lgadmin.balance.service import (
     adjust_balance,
     parse_amount,
 )
+from lgadmin.contact import email_problem
 from lgadmin.extensions import db, limiter
 from lgadmin.membership.service import add_months
 from lgadmin.money import format_money
@@ -39,7 +40,6 @@ from lgadmin.onboarding.invitations import (
     split_entries,
 )
 from lgadmin.onboarding.models import Invitation
-from lgadmin.onboarding.values import email_problem
 from lgadmin.orders.models import Order, PaymentChoice
 from lgadmin.orders.service import apply_payment_to_open_orders, place_order
 from lgadmin.search import MAX_SEARCH_CHARS, MAX_SEARCH_WORDS, search_words
