@@ -5,8 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 from wtforms.validators import Length
 
+from ..addresses.forms import AddressForm, DeleteAddressForm
 from ..addresses.service import AddressError, address_book, address_of, delete_address, save_address
-from ..customers.forms import AddressForm, DeleteAddressForm
 from ..extensions import db
 from .views import shopper_page
 

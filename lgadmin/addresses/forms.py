@@ -1,0 +1,24 @@
+"""A customer's saved address, as the manager and the shopper edit it."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, StringField, SubmitField
+from wtforms.validators import Length
+
+
+class AddressForm(FlaskForm):
+    label = StringField("Label (e.g. Home, Work)", validators=[Length(max=40)])
+    recipient = StringField("Name on the address", validators=[Length(max=160)])
+    # Worded apart from Edit Customer Info's "Address", "City", "State" on the same page.
+    line1 = StringField("Street address", validators=[Length(max=200)])
+    line2 = StringField("Apartment, suite", validators=[Length(max=200)])
+    city = StringField("Town", validators=[Length(max=100)])
+    region = StringField("Region", validators=[Length(max=100)])
+    postal_code = StringField("Postcode / ZIP", validators=[Length(max=20)])
+    country = StringField("Country code", default="US", validators=[Length(max=2)])
+    default_billing = BooleanField("Default billing address")
+    default_shipping = BooleanField("Default shipping address")
+    submit = SubmitField("Save Address")
+
+
+class DeleteAddressForm(FlaskForm):
+    submit = SubmitField("Remove")
