@@ -12,7 +12,6 @@ from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
-from sqlalchemy import and_
 
 from ..accounts.models import Account
 from ..campaigns.service import CampaignError
@@ -24,7 +23,7 @@ from ..loyalty.service import LoyaltyError, give_bonus_points, parse_points
 from ..segments.service import segment_criteria, segment_with_pickup_name
 from ..staff import roles
 from ..staff.roles import requires
-from ..tenancy import require_market
+from ..tenancy import require_market, select_in_market
 from ..timeutil import market_today
 from ..urls import safe_next_url
 from .admin_insight import grid_filters
@@ -110,7 +109,8 @@ class BulkActionsMixin:
             return None
         if result.skipped:
             flash(result.message(), "warning")
-        where = and_(Account.market_id == market.id, Account.id.in_(result.changed))
+        chosen = select_in_market(Account, market, Account.id).where(Account.id.in_(result.changed))
+        where = Account.id.in_(chosen)
         name = f"customers-{market.slug}-selected-{market_today(market).isoformat()}.csv"
         return csv_download(market, where, sort_orders(None)[0], name)
 
