@@ -156,6 +156,16 @@ class PartView(AdminView):
     def is_visible(self) -> bool:
         return False
 
+    def render(self, template, **kwargs):
+        # Its pages belong to the screen whose URL it shares: the page title and the menu's
+        # current entry are that screen's, as when these routes were the screen's own.
+        screen = next(
+            (v for v in self.admin._views if v.url == self.url and not isinstance(v, PartView)),
+            self,
+        )
+        self._template_args["admin_view"] = screen
+        return super().render(template, **kwargs)
+
     # -- the customer details page, which most parts' forms are on ---------------
     def details_page(self, account, status: int = 200, **forms):
         """The details page again, with the refused form and its errors (admin.sections)."""

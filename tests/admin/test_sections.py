@@ -82,3 +82,20 @@ def test_the_details_page_shows_every_registered_heading_in_the_registrys_order(
         found = text.find(heading, position)
         assert found != -1, f"{heading!r} is not on the page after the sections before it"
         position = found + len(heading)
+
+
+def test_a_part_views_page_is_under_the_customers_menu_entry(signed_in):
+    market = MarketFactory()
+    manager = AccountFactory(market=market, manager=True)
+    customer = AccountFactory(market=market)
+    client = signed_in(manager)
+
+    for path in (
+        f"/admin/customers/{customer.id}/timeline",
+        f"/admin/customers/{customer.id}/history",
+        "/admin/customers/duplicates/",
+        "/admin/customers/invitations/",
+    ):
+        html = client.get(path).get_data(as_text=True)
+        active = html[html.index('class="active"') :][:300]
+        assert "/admin/customers/" in active and "Customers" in active, path
