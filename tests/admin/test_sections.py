@@ -99,3 +99,27 @@ def test_a_part_views_page_is_under_the_customers_menu_entry(signed_in):
         html = client.get(path).get_data(as_text=True)
         active = html[html.index('class="active"') :][:300]
         assert "/admin/customers/" in active and "Customers" in active, path
+
+
+def test_a_section_registered_on_the_app_shows_on_the_details_page(app, signed_in, monkeypatch):
+    registry = app.extensions["lgadmin_sections"]
+    monkeypatch.setattr(registry, "_sections", list(registry._sections))  # undone after the test
+    seen = []
+
+    def from_a_test(account, market, forms):
+        seen.append((account.id, market.id))
+        # Any template will do: an empty cart, shown a second time, at the top of the page.
+        return SectionPart("lgadmin/customers/_cart.html", {"cart": [], "cart_total_cents": 0})
+
+    registry.register("from_a_test", "top", from_a_test, "Cart Items")
+    market = MarketFactory()
+    manager = AccountFactory(market=market, manager=True)
+    customer = AccountFactory(market=market)
+
+    text = (
+        signed_in(manager).get(f"/admin/customers/details/?id={customer.id}").get_data(as_text=True)
+    )
+
+    assert seen == [(customer.id, market.id)]
+    assert text.count("Cart Items") == 2
+    assert text.index("Cart Items") < text.index("Account Information")  # top before the columns
