@@ -9,6 +9,8 @@ from werkzeug.exceptions import NotFound
 
 from . import models  # noqa: F401  (every model registered before mappers configure)
 from .admin.outbox import OutboxView
+from .admin.sections import DetailsSections
+from .admin.sections import install as install_sections
 from .admin.templates import serve_flask_admin_templates_without_javascript_urls
 from .config import LOCAL_HOSTS
 from .contact import display_phone, market_region
@@ -157,25 +159,59 @@ class LGAdmin:
                 base_template="lgadmin/admin/base.html", swatch="default", fluid=True
             ),
         )
-        for view in self.admin_views():
+        views = self.admin_views()
+        for view in views:
             admin.add_view(view)
+        self._register_sections(install_sections(app), views[0])
         return admin
 
     def admin_views(self) -> list:
-        LOGS, MARKET = "Logs", "Market"
-        from .act_as.admin import ActAsLogView
+        """Every admin view, in menu order; the customer screen's parts share its URL."""
+        LOGS, MARKET, CUSTOMERS = "Logs", "Market", "/admin/customers"
+        from .act_as.admin import ActAsLogView, CustomerActAsView
+        from .addresses.admin import CustomerAddressesView
         from .audit.admin import AuditLogView
+        from .auth.admin import ResetLinkView
+        from .balance.admin import CustomerBalanceView
         from .campaigns.admin import CampaignView
         from .customers.admin import CustomerView
+        from .customers.admin_details import CustomerAccountView
+        from .customers.admin_insight import CustomerMetricsView
+        from .customers.admin_timeline import CustomerTimelineView
         from .deliverability.admin import MailEventView
         from .groups.admin import CustomerGroupsView
+        from .groups.admin_account import CustomerGroupTaxView
+        from .loyalty.admin import CustomerLoyaltyView
         from .market_settings.admin import MarketSettingsView
+        from .membership.admin import CustomerMembershipView
+        from .merge.admin import CustomerMergeView
+        from .onboarding.admin import AddCustomersView
+        from .orders.service import apply_payment_to_open_orders
         from .payments.admin import PaymentsView
-        from .privacy.admin import DataRequestView
+        from .privacy.admin import CustomerPrivacyView, DataRequestView
         from .segments.admin import SegmentView
 
         return [
-            CustomerView(name="Customers", endpoint="customers", url="/admin/customers"),
+            # The customer screen first: _build_admin hands it the details page.
+            CustomerView(name="Customers", endpoint="customers", url=CUSTOMERS),
+            # Its parts, one view per domain, in no menu (admin.base.PartView).
+            CustomerAccountView(endpoint="customer_account", url=CUSTOMERS),
+            CustomerTimelineView(endpoint="customer_timeline", url=CUSTOMERS),
+            CustomerMetricsView(endpoint="customer_metrics", url=CUSTOMERS),
+            CustomerBalanceView(
+                endpoint="customer_balance",
+                url=CUSTOMERS,
+                pay_orders=apply_payment_to_open_orders,
+            ),
+            CustomerMembershipView(endpoint="customer_membership", url=CUSTOMERS),
+            CustomerLoyaltyView(endpoint="customer_loyalty", url=CUSTOMERS),
+            CustomerAddressesView(endpoint="customer_addresses", url=CUSTOMERS),
+            CustomerGroupTaxView(endpoint="customer_group_tax", url=CUSTOMERS),
+            CustomerActAsView(endpoint="customer_act_as", url=CUSTOMERS),
+            CustomerMergeView(endpoint="customer_merge", url=CUSTOMERS),
+            CustomerPrivacyView(endpoint="customer_privacy", url=CUSTOMERS),
+            AddCustomersView(endpoint="add_customers", url=CUSTOMERS),
+            ResetLinkView(endpoint="customer_reset_link", url=CUSTOMERS),
             SegmentView(name="Segments", endpoint="segments", url="/admin/segments"),
             CampaignView(name="Campaigns", endpoint="campaigns", url="/admin/campaigns"),
             # The records and the market's setup sit in two menus, so the navbar is one line.
@@ -211,6 +247,52 @@ class LGAdmin:
                 category=MARKET,
             ),
         ]
+
+    def _register_sections(self, sections: DetailsSections, customer_view) -> None:
+        """The customer details page, section by section, in page order (admin.sections.SLOTS:
+        the buttons by the name, the band under it, left column, right column, the end)."""
+        from .act_as.admin import act_as_button, act_as_dialog
+        from .addresses.admin import addresses_section
+        from .auth.admin import reset_link_button, reset_link_error
+        from .balance.admin import adjustments_section, balance_section
+        from .customers import details as customer
+        from .customers.admin_timeline import timeline_section
+        from .groups.admin_account import group_tax_section
+        from .loyalty.admin import loyalty_section
+        from .membership.admin import membership_section
+        from .merge.admin import merge_section
+        from .onboarding.admin import add_customers_grid_part
+        from .payments.sections import payment_information_section
+        from .privacy.admin import privacy_section
+
+        sections.page = customer_view.render_details
+        sections.page_endpoint = "customers.details_view"
+        add = sections.register
+        add("invite_guest", "actions", customer.invite_guest_button)
+        add("act_as", "actions", act_as_button)
+        add("reset_link", "actions", reset_link_button)
+        add("edit_info_button", "actions", customer.edit_info_button)
+        add("reset_link_error", "top", reset_link_error)
+        add("privacy", "top", privacy_section, "Customer data")
+        add("edit_info", "top", customer.edit_info_section, "Edit Customer Info")
+        add("account", "left", customer.account_information_section, "Account Information")
+        add("payments", "left", payment_information_section, "Payment Information")
+        add("membership", "left", membership_section, "Membership Status")
+        add("special", "left", customer.special_information_section, "Special Information")
+        add("group_tax", "left", group_tax_section, "Group &amp; Tax")
+        add("addresses", "left", addresses_section, "Addresses")
+        add("grower", "left", customer.grower_section, "Grower Information")
+        add("balance", "right", balance_section, "Account Balance")
+        add("loyalty", "right", loyalty_section, "Loyalty")
+        add("adjustments", "right", adjustments_section, "Recent Adjustments")
+        add("orders", "right", customer.orders_section, "Recent Orders")
+        add("cart", "right", customer.cart_section, "Cart Items")
+        add("comments", "right", customer.comments_section, "User Comments")
+        add("delete_account", "right", customer.delete_account_section)
+        add("merge", "right", merge_section)
+        add("timeline", "bottom", timeline_section, "Timeline")
+        add("act_as_dialog", "bottom", act_as_dialog)
+        sections.register_grid_part("add_customers", add_customers_grid_part)
 
     def _register_template_helpers(self, app: Flask) -> None:
         app.add_template_filter(format_money, "money")

@@ -12,12 +12,14 @@ from sqlalchemy.orm import joinedload
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import Length
 
-from ..admin.base import MarketModelView
+from ..accounts.models import Account
+from ..admin.base import MarketModelView, PartView
+from ..admin.sections import SectionPart
 from ..audit.service import record_export
 from ..extensions import db
 from ..spreadsheet import neutralise
 from ..staff import roles
-from ..tenancy import require_market
+from ..tenancy import get_in_market, require_market
 from ..timeutil import format_datetime
 from .models import ActAsSession
 from .seat import SESSION_KEY, close_overdue_sessions, storefront_url, take_seat
@@ -34,13 +36,25 @@ class ActAsForm(FlaskForm):
     submit = SubmitField("Act as customer")
 
 
-class ActAsMixin:
-    """Mixed into the customer view: /admin/customers/<id>/act-as."""
+def act_as_button(account, market, forms) -> SectionPart:
+    """The details page's "Act as" button, beside the customer's name."""
+    return SectionPart("lgadmin/act_as/_details_button.html")
+
+
+def act_as_dialog(account, market, forms) -> SectionPart:
+    """The dialog the button opens (one for the whole page)."""
+    return SectionPart("lgadmin/act_as/_modal.html")
+
+
+class CustomerActAsView(PartView):
+    """/admin/customers/<id>/act-as: the page that starts a session."""
+
+    required_permission = roles.VIEW_CUSTOMERS
 
     @expose("/<int:account_id>/act-as", methods=("GET", "POST"))
     @roles.requires(roles.ACT_AS)
     def act_as_view(self, account_id: int):
-        shopper = self.get_one(account_id)
+        shopper = get_in_market(Account, account_id, require_market())
         form = ActAsForm()
         already_acting = bool(session.get(SESSION_KEY))
         why_not = refusal(current_user, shopper, already_acting=already_acting)

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from flask import abort, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import BaseView
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
@@ -15,6 +15,7 @@ from ..staff.roles import can, is_staff
 from ..tenancy import require_market
 from ..timeutil import format_date, format_datetime
 from ..urls import parse_id, safe_next_url
+from .sections import details_sections, render_details_page
 
 UNSAFE_RETURN_URL = "That return address is not a page of this site."
 SEARCH_TOO_LONG = (
@@ -139,3 +140,44 @@ class MarketModelView(AdminAccessMixin, ModelView):
             model.market_id = market.id
         elif model.market_id != market.id:
             abort(404)
+
+
+class PartView(AdminView):
+    """Routes of a domain under another screen's URL (e.g. /admin/customers/<id>/loyalty).
+
+    It is in no menu, and has no page at "/": Flask-Admin asks every view for one, which only
+    its menu links to, so the first exposed route stands in for it.
+    """
+
+    def __init__(self, **kwargs):
+        self._default_view = self._urls[0][1]
+        super().__init__(**kwargs)
+
+    def is_visible(self) -> bool:
+        return False
+
+    def render(self, template, **kwargs):
+        # Its pages belong to the screen whose URL it shares: the page title and the menu's
+        # current entry are that screen's, as when these routes were the screen's own.
+        screen = next(
+            (v for v in self.admin._views if v.url == self.url and not isinstance(v, PartView)),
+            self,
+        )
+        self._template_args["admin_view"] = screen
+        return super().render(template, **kwargs)
+
+    # -- the customer details page, which most parts' forms are on ---------------
+    def details_page(self, account, status: int = 200, **forms):
+        """The details page again, with the refused form and its errors (admin.sections)."""
+        return render_details_page(account, status, **forms)
+
+    def back_to_details(self, account, anchor: str = ""):
+        url = url_for(details_sections().page_endpoint, id=account.id)
+        return redirect(url + (f"#{anchor}" if anchor else ""))
+
+    def stale(self, account, error):
+        """Someone changed the account since the form was shown: say so, show it as it is now."""
+        db.session.rollback()
+        db.session.refresh(account)
+        flash(str(error), "error")
+        return self.details_page(account, 409)

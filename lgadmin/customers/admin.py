@@ -1,18 +1,23 @@
-"""The customer grid: Flask-Admin's list screen over one fast query of the market's customers."""
+"""The customer grid and the details page shell.
+
+The grid is Flask-Admin's list screen over one fast query of the market's customers. The
+details page is a shell: its sections come from the registry (admin.sections), each domain's
+part with its own template and context, in the order plugin.py registers them.
+"""
 
 from urllib.parse import quote
 
-from flask import g, url_for
+from flask import g, request, url_for
+from flask_admin import expose
 from flask_admin.model.base import ViewArgs
 
+from ..accounts.closed import closed_reason
 from ..accounts.models import Account
-from ..act_as.admin import ActAsMixin
 from ..act_as.service import seat_refusal
 from ..admin.base import MarketModelView
-from ..merge.admin import CustomerMergeMixin
+from ..admin.sections import details_sections
+from ..loyalty.forms import AdjustLoyaltyForm, BonusPointsForm
 from ..money import format_money
-from ..onboarding.admin import OnboardingAdminMixin
-from ..privacy.admin import PrivacyAdminMixin
 from ..segments.grid import (
     CUSTOMER_TYPES,
     DEFAULT_SORT,
@@ -21,32 +26,20 @@ from ..segments.grid import (
     customer_page,
 )
 from ..staff import roles
-from ..tenancy import require_market
+from ..staff.roles import can
+from ..tenancy import get_in_market, require_market
 from ..timeutil import format_date, market_today, to_market_time
-from .admin_bulk import BulkActionsMixin
-from .admin_details import CustomerDetailsMixin
-from .admin_extras import AccountExtrasMixin, grid_filters_of_request
-from .admin_insight import ACTIVE_ONLY, CustomerInsightMixin, grid_filters
-from .admin_timeline import CustomerTimelineMixin
-from .forms import AdjustLoyaltyForm, BonusPointsForm
+from .admin_bulk import BulkActionsMixin, grid_filters_of_request
+from .admin_details import READING
+from .admin_insight import ACTIVE_ONLY, grid_filters
 from .icons import LEGEND, status_icons
 
 
-class CustomerView(
-    BulkActionsMixin,
-    CustomerTimelineMixin,
-    ActAsMixin,
-    CustomerMergeMixin,
-    CustomerInsightMixin,
-    CustomerDetailsMixin,
-    PrivacyAdminMixin,
-    AccountExtrasMixin,
-    OnboardingAdminMixin,
-    MarketModelView,
-):
+class CustomerView(BulkActionsMixin, MarketModelView):
     model_class = Account
     required_permission = roles.VIEW_CUSTOMERS
     list_template = "lgadmin/customers/list.html"
+    details_template = "lgadmin/customers/details.html"
     can_create = False
     can_edit = False
     can_delete = False
@@ -110,7 +103,37 @@ class CustomerView(
         grid = g.get("customer_grid")
         if template == self.list_template and grid is not None:
             kwargs.update(self._grid_context(grid, kwargs))
+            kwargs.update(details_sections().grid_context(require_market()))
         return super().render(template, **kwargs)
+
+    # -- the details page ------------------------------------------------------
+    @expose("/details/")
+    def details_view(self):
+        account = get_in_market(Account, request.args.get("id"), require_market())
+        return self.render_details(account)
+
+    def render_details(self, account: Account, status: int = 200, **forms):
+        """The page with every registered section; `forms` re-shows a refused form."""
+        market = require_market()
+        # A closed account's page reads, but offers no action: the services refuse them too.
+        page_can = (lambda p: can(p) and p in READING) if closed_reason(account) else can
+        common = {
+            "account": account,
+            "model": account,
+            "market": market,
+            "cur": market.currency,
+            "can": page_can,
+        }
+        sections = details_sections().render_sections(account, market, forms, common)
+        html = self.render(
+            self.details_template,
+            model=account,
+            market=market,
+            can=page_can,
+            sections=sections,
+            return_url=url_for("customers.index_view"),
+        )
+        return html, status
 
     def _grid_context(self, grid, kwargs) -> dict:
         market = require_market()
@@ -141,7 +164,7 @@ class CustomerView(
             "export_urls": {
                 fmt: self.get_url(".export_view", fmt=fmt, **grid_args) for fmt in ("csv", "xlsx")
             },
-            "metrics_url": self.get_url(".metrics_view", fragment=1),
+            "metrics_url": url_for("customer_metrics.metrics_view", fragment=1),
             "type_filter": self._filter_buttons(view_args, "type", "All Types", CUSTOMER_TYPES),
             "verified_filter": self._filter_buttons(view_args, "verified", "All", VERIFIED_CHOICES),
             "loyalty_on": market.loyalty_enabled,
@@ -189,7 +212,7 @@ class CustomerView(
             "email": row.email,
             "active": row.active,
             "icons": status_icons(row, currency, today),
-            "joined": format_date(row.joined_at, market),
+            "joined": format_date(joined),
             "joined_iso": joined.date().isoformat(),
             "balance": format_money(row.balance_cents, currency),
             "negative": row.balance_cents < 0,
@@ -199,6 +222,6 @@ class CustomerView(
             "loyalty_points": row.loyalty_points,
             "order_count": row.order_count,
             "spent": format_money(row.total_spent_cents, currency),
-            "last_order": format_date(row.last_order_at, market),
+            "last_order": format_date(last_order),
             "last_order_iso": last_order.date().isoformat() if last_order else "",
         }

@@ -1,4 +1,5 @@
-"""Bulk actions on the grid's selected rows, as Flask-Admin actions (issue 13).
+"""What the grid does to many customers at once: bulk actions on the selected rows, as
+Flask-Admin actions (issue 13), the exports, and bonus points.
 
 Every action posts to Flask-Admin's action_view with the selected `rowid`s and the
 CSRF token of its action form; the service (customers.bulk) checks the market of
@@ -6,25 +7,35 @@ every id. Add to group and Email selected take a second step: a page naming the
 count, with the group to choose or the email to write.
 """
 
-from flask import abort, flash, redirect, request, url_for
+from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
-from sqlalchemy import and_
 
 from ..accounts.models import Account
 from ..campaigns.service import CampaignError
 from ..extensions import db
 from ..groups.service import format_percent, market_groups
-from ..segments.grid import sort_orders
+from ..loyalty.forms import BonusPointsForm
+from ..loyalty.service import LoyaltyError, give_bonus_points, parse_points
+from ..onboarding.users_export import export_filename as users_export_filename
+from ..onboarding.users_export import users_export
+from ..search import search_words
+from ..segments.grid import customer_filter, matching_account_ids, sort_orders
+from ..segments.service import segment_criteria, segment_with_pickup_name
 from ..staff import roles
 from ..staff.roles import requires
-from ..tenancy import require_market
+from ..tenancy import require_market, select_in_market
 from ..timeutil import market_today
-from ..urls import mail_link_root
+from ..urls import mail_link_root, safe_next_url
+from .admin_insight import grid_filters
 from .bulk import BULK_ACTIONS, BulkError, apply_bulk, bulk_details, customers, selected_accounts
-from .export import customers_download
+from .export import (
+    EXPORT_FORMATS,
+    customers_download,
+    export_filename,
+)
 
 
 def _bulk_action(name: str):
@@ -96,7 +107,8 @@ class BulkActionsMixin:
             return None
         if result.skipped:
             flash(result.message(), "warning")
-        where = and_(Account.market_id == market.id, Account.id.in_(result.changed))
+        chosen = select_in_market(Account, market, Account.id).where(Account.id.in_(result.changed))
+        where = Account.id.in_(chosen)
         name = f"customers-{market.slug}-selected-{market_today(market).isoformat()}.csv"
         return customers_download(
             current_user,
@@ -109,6 +121,98 @@ class BulkActionsMixin:
             selected=True,
             **bulk_details(result),
         )
+
+    # -- exports and bonus points: what the grid's search and filters select -------------
+    @expose("/export/<fmt>")
+    @roles.requires(roles.EXPORT_CUSTOMERS)
+    def export_view(self, fmt: str):
+        """The current grid view (search, toggle, criteria or segment, sort) as CSV or Excel."""
+        if fmt not in EXPORT_FORMATS:
+            abort(404)
+        market = require_market()
+        view_args = self._get_list_extra_args()
+        filters = grid_filters()
+        if not filters.criteria.is_valid:
+            flash("Fix the marked filters before exporting.", "error")
+            return redirect(self._get_list_url(view_args))
+        where = customer_filter(
+            market,
+            search_words(view_args.search),
+            filters.active_only,
+            filters.values,
+            customer_type=filters.customer_type,
+            verified=filters.verified,
+        )
+        column = self._get_column_by_idx(view_args.sort)
+        ascending, descending = sort_orders(column[0] if column else None)
+        order = descending if view_args.sort_desc else ascending
+        name = export_filename(market, filters.segment, market_today(market), fmt)
+        segment = filters.segment
+        return customers_download(
+            current_user,
+            market,
+            where,
+            order,
+            fmt,
+            name,
+            what=f"segment “{segment.name}”" if segment is not None else "the customer grid",
+            grid=self._grid_args(view_args),  # the search, filters or segment, and sort
+        )
+
+    @expose("/export.csv")
+    @roles.requires(roles.EXPORT_CUSTOMERS)
+    def users_export_view(self):
+        market = require_market()
+        content = users_export(current_user, market)
+        db.session.commit()
+        return Response(
+            content,
+            mimetype="text/csv",
+            headers={
+                "Content-Disposition": f'attachment; filename="{users_export_filename(market)}"'
+            },
+        )
+
+    @expose("/bonus-points", methods=("POST",))
+    @requires(roles.BONUS_POINTS)
+    def bonus_points_view(self):
+        market = require_market()
+        form = BonusPointsForm()
+        back = safe_next_url(form.next.data) or url_for("customers.index_view")
+        if not form.validate_on_submit():
+            flash("The form expired; open Bonus points again.", "error")
+            return redirect(back)
+        criteria = None
+        if form.segment.data:  # bonus points to a whole segment
+            found = segment_with_pickup_name(market, form.segment.data)
+            if found is None:
+                abort(404)
+            criteria = segment_criteria(found[0]).values
+        ids = matching_account_ids(
+            market,
+            search=form.search.data,
+            active_only=form.status.data == "active",
+            customer_type=form.type.data,
+            verified=form.verified.data,
+            criteria=criteria,
+        )
+        try:
+            given, skipped, own_left_out = give_bonus_points(
+                current_user, market, ids, form.points.data, form.reason.data
+            )
+            db.session.commit()
+        except LoyaltyError as error:
+            db.session.rollback()
+            flash(f"No bonus points were given: {error}", "error")
+        else:
+            message = f"Gave {parse_points(form.points.data):,} bonus points to "
+            message += f"{given:,} customer{'s' if given != 1 else ''}."
+            if skipped:
+                message += f" {skipped:,} without a loyalty account were skipped."
+            if own_left_out:
+                message += " Your own account was left out: another manager can give you points."
+            flash(message, "success")
+        return redirect(back)
 
     # -- Email selected: compose, then send through the campaign service ------------
     @expose("/bulk/email", methods=("POST",))
@@ -210,3 +314,17 @@ class BulkActionsMixin:
             )
             return redirect(self._return_url())
         return self.render(template, **selection, **context), status
+
+
+def grid_filters_of_request() -> dict:
+    """The grid's current search and filters, for the Bonus points form."""
+    view_args = g.get("customer_view_args")
+    extra = view_args.extra_args if view_args else {}
+    return {
+        "search": (view_args.search if view_args else None) or "",
+        "status": extra.get("status", ""),
+        "type": extra.get("type", ""),
+        "verified": extra.get("verified", ""),
+        "segment": extra.get("segment", ""),
+        "next": request.full_path.rstrip("?"),
+    }

@@ -1,29 +1,24 @@
-"""The grid's filters (segment criteria in the URL, or a saved segment), its metrics cards
-and its CSV / Excel export, mixed into the customer ModelView."""
+"""The grid's filters (segment criteria in the URL, or a saved segment), and its metrics cards
+as a view of their own under /admin/customers."""
 
 from dataclasses import dataclass, field
 
 from flask import (
     Response,
     abort,
-    flash,
     g,
-    redirect,
     request,
 )
 from flask_admin import expose
-from flask_login import current_user
 
-from ..search import search_words
+from ..admin.base import PartView
 from ..segments.criteria import Criteria, describe, parse_criteria
-from ..segments.grid import CUSTOMER_TYPES, VERIFIED_CHOICES, customer_filter, sort_orders
+from ..segments.grid import CUSTOMER_TYPES, VERIFIED_CHOICES
 from ..segments.models import Segment
 from ..segments.service import pickup_name, segment_criteria, segment_with_pickup_name
 from ..staff import roles
 from ..tenancy import require_market
-from ..timeutil import market_today
 from .chart import weekly_chart
-from .export import EXPORT_FORMATS, customers_download, export_filename
 from .metrics import DEFINITIONS, customer_metrics, weekly_activity
 
 ACTIVE_ONLY = "active"
@@ -91,8 +86,10 @@ def grid_filters() -> GridFilters:
     return g.customer_filters
 
 
-class CustomerInsightMixin:
-    """Endpoints beside the grid that read the same arguments as the grid."""
+class CustomerMetricsView(PartView):
+    """The cards and chart beside the grid, read with the grid's access check."""
+
+    required_permission = roles.VIEW_CUSTOMERS
 
     @expose("/metrics")
     @roles.requires(roles.VIEW_CUSTOMERS)
@@ -110,39 +107,3 @@ class CustomerInsightMixin:
         response = Response(html)
         response.headers["Cache-Control"] = f"private, max-age={METRICS_MAX_AGE}"
         return response
-
-    @expose("/export/<fmt>")
-    @roles.requires(roles.EXPORT_CUSTOMERS)
-    def export_view(self, fmt: str):
-        """The current grid view (search, toggle, criteria or segment, sort) as CSV or Excel."""
-        if fmt not in EXPORT_FORMATS:
-            abort(404)
-        market = require_market()
-        view_args = self._get_list_extra_args()
-        filters = grid_filters()
-        if not filters.criteria.is_valid:
-            flash("Fix the marked filters before exporting.", "error")
-            return redirect(self._get_list_url(view_args))
-        where = customer_filter(
-            market,
-            search_words(view_args.search),
-            filters.active_only,
-            filters.values,
-            customer_type=filters.customer_type,
-            verified=filters.verified,
-        )
-        column = self._get_column_by_idx(view_args.sort)
-        ascending, descending = sort_orders(column[0] if column else None)
-        order = descending if view_args.sort_desc else ascending
-        name = export_filename(market, filters.segment, market_today(market), fmt)
-        segment = filters.segment
-        return customers_download(
-            current_user,
-            market,
-            where,
-            order,
-            fmt,
-            name,
-            what=f"segment “{segment.name}”" if segment is not None else "the customer grid",
-            grid=self._grid_args(view_args),  # the search, filters or segment, and sort
-        )

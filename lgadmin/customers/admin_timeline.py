@@ -1,24 +1,34 @@
-"""The customer's Timeline: a card on the details page and its own paged page."""
+"""The customer's Timeline: a section of the details page and its own paged page."""
 
 from flask import request
 from flask_admin import expose
 
 from ..accounts.models import Account
 from ..act_as.seat import close_overdue_sessions
+from ..admin.base import PartView
+from ..admin.sections import SectionPart
 from ..staff import roles
 from ..staff.roles import requires
-from ..tenancy import require_market
+from ..tenancy import get_in_market, require_market
 from .timeline import GROUPS, timeline_page
 
 
-class CustomerTimelineMixin:
-    """Mixed into the customer view ahead of the details: every account comes from get_one."""
+def timeline_section(account, market, forms) -> SectionPart:
+    # An act-as session that ran out while nobody was in the seat shows as ended.
+    close_overdue_sessions(shopper_id=account.id)
+    return SectionPart(
+        "lgadmin/customers/_timeline.html", {"timeline": timeline_page(market, account)}
+    )
+
+
+class CustomerTimelineView(PartView):
+    required_permission = roles.VIEW_CUSTOMERS
 
     @expose("/<int:account_id>/timeline")
     @requires(roles.VIEW_CUSTOMERS)
     def timeline_view(self, account_id: int):
-        account = self.get_one(account_id)
         market = require_market()
+        account = get_in_market(Account, account_id, market)
         close_overdue_sessions(shopper_id=account.id)
         timeline = timeline_page(
             market,
@@ -33,9 +43,3 @@ class CustomerTimelineMixin:
             timeline=timeline,
             groups=GROUPS,
         )
-
-    def _account_extras_context(self, account: Account, forms: dict) -> dict:
-        context = super()._account_extras_context(account, forms)
-        close_overdue_sessions(shopper_id=account.id)
-        context["timeline"] = timeline_page(require_market(), account)
-        return context

@@ -1,61 +1,12 @@
 """The manager's forms on the customer details page, with the labels of spec 000."""
 
-import secrets
-
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    DateField,
-    HiddenField,
-    IntegerField,
-    SelectChoice,
-    SelectField,
-    StringField,
-    SubmitField,
-    TextAreaField,
-)
-from wtforms.validators import DataRequired, Length, Optional
-from wtforms.widgets import HiddenInput
+from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
+from ..accounts.forms import VersionedForm, options
 from ..accounts.models import LinePosition
-from ..balance.service import REASONS
-from ..membership.service import CHANGES
 from ..staff.roles import StaffRole
-
-
-def options(pairs) -> list[SelectChoice]:
-    """(value, label) pairs as the choices of a SelectField."""
-    return [SelectChoice(str(value), label) for value, label in pairs]
-
-
-class VersionedForm(FlaskForm):
-    """Carries the account's version, so a stale form is refused rather than applied."""
-
-    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
-
-
-class AdjustBalanceForm(FlaskForm):
-    amount = StringField(
-        "Adjustment amount", validators=[DataRequired("Enter an amount."), Length(max=20)]
-    )
-    reason = SelectField(
-        "Reason", choices=options([("", "Pick a reason…"), *REASONS.items()]), validate_choice=False
-    )
-    reason_text = StringField("Or type your own reason", validators=[Length(max=200)])
-    apply_to_open_orders = BooleanField("Apply to all open orders")
-    # One key per rendered form: a double click or a resend applies once (submissions.py).
-    submission_key = HiddenField(default=lambda: secrets.token_hex(16))
-    submit = SubmitField("Adjust Balance")
-
-
-class MembershipForm(VersionedForm):
-    change = SelectField(
-        "Adjustment",
-        choices=options([("", "Choose…")] + [(key, label) for key, (label, _) in CHANGES.items()]),
-        validate_choice=False,
-    )
-    expires_on = DateField("Or set an expiration date", validators=[Optional()])
-    submit = SubmitField("Update Membership")
 
 
 class EditInfoForm(VersionedForm):
@@ -111,47 +62,5 @@ class DeleteAccountForm(FlaskForm):
     submit = SubmitField("Delete Account")
 
 
-class AdjustLoyaltyForm(FlaskForm):
-    # The labels of spec 002's "Adjust Loyalty Points" dialog; the service checks the values.
-    action = SelectField(
-        "Action",
-        choices=options([("add", "Add Points"), ("deduct", "Deduct Points")]),
-        validate_choice=False,
-    )
-    points = StringField("Number of Points", validators=[Length(max=20)])
-    reason = StringField("Reason", validators=[Length(max=200)])
-    next = HiddenField()
-    submission_key = HiddenField(default=lambda: secrets.token_hex(16))
-    submit = SubmitField("Adjust Points")
-
-
-class EnrollLoyaltyForm(FlaskForm):
-    submit = SubmitField("Open a loyalty account")
-
-
-class BonusPointsForm(FlaskForm):
-    points = StringField("Number of Points", validators=[Length(max=20)])
-    reason = StringField("Reason", validators=[Length(max=200)])
-    # The grid's current search and filters: the customers who get the points.
-    search = HiddenField()
-    status = HiddenField()
-    type = HiddenField()
-    verified = HiddenField()
-    segment = HiddenField()
-    next = HiddenField()
-    submit = SubmitField("Give Bonus Points")
-
-
-class GroupTaxForm(VersionedForm):
-    customer_group_id = SelectField("Customer group", coerce=str, validate_choice=False)
-    tax_exempt = BooleanField("Tax exempt")
-    vat_id = StringField("VAT ID", validators=[Length(max=40)])
-    submit = SubmitField("Save Group & Tax")
-
-
 class InviteGuestForm(FlaskForm):
     submit = SubmitField("Invite to register")
-
-
-class SendResetLinkForm(FlaskForm):
-    submit = SubmitField("Send password reset link")

@@ -1,7 +1,6 @@
-"""Merge duplicate customers, and the Possible duplicates list, on the customer view.
+"""Merge duplicate customers, and the Possible duplicates list, under /admin/customers.
 
-Mixed into the customer ModelView: the account being merged is read through its
-market-scoped get_one, and the account picked to keep through the same query.
+Both accounts, the one merged and the one picked to keep, are read through the tenancy gate.
 """
 
 from flask import current_app, flash, redirect, request, url_for
@@ -11,12 +10,14 @@ from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms import HiddenField, SubmitField
 
+from ..accounts.models import Account
+from ..admin.base import PartView
+from ..admin.sections import SectionPart
 from ..extensions import db
 from ..money import format_money
 from ..staff import roles
 from ..staff.roles import requires
-from ..tenancy import require_market
-from ..urls import parse_id
+from ..tenancy import find_in_market, get_in_market, require_market
 from .duplicates import possible_duplicates
 from .service import MergeRefused, merge_accounts, merge_candidates, merge_of, preview_merge
 
@@ -28,21 +29,23 @@ class MergeForm(FlaskForm):
     submit = SubmitField("Merge")
 
 
-class CustomerMergeMixin:
-    def render(self, template, **kwargs):
-        if template == self.details_template and "model" in kwargs:
-            kwargs["merged_into"] = merge_of(kwargs["model"])
-        return super().render(template, **kwargs)
+def merge_section(account, market, forms) -> SectionPart:
+    """The merge button, or where a merged account went."""
+    return SectionPart("lgadmin/merge/_details_section.html", {"merged_into": merge_of(account)})
+
+
+class CustomerMergeView(PartView):
+    required_permission = roles.VIEW_CUSTOMERS
 
     @expose("/<int:account_id>/merge")
     @requires(roles.MERGE_CUSTOMERS)
     def merge_view(self, account_id: int):
         """Pick the account to keep (search by name or email), then preview the merge."""
         market = require_market()
-        source = self.get_one(account_id)
+        source = get_in_market(Account, account_id, market)
         into = request.args.get("into", "").strip()
         if into:
-            target = self._account_in_market(into)
+            target = find_in_market(Account, into, market)
             if target is None:
                 flash(NOT_FOUND, "error")
                 return self._render_picker(source, "", 404)
@@ -60,13 +63,13 @@ class CustomerMergeMixin:
     @requires(roles.MERGE_CUSTOMERS)
     def merge_accounts_view(self, account_id: int):
         market = require_market()
-        source = self.get_one(account_id)
+        source = get_in_market(Account, account_id, market)
         form = MergeForm()
-        picker = url_for(".merge_view", account_id=source.id)
+        picker = url_for("customer_merge.merge_view", account_id=source.id)
         if not form.validate_on_submit():
             flash("The form expired; open the merge again.", "error")
             return redirect(picker)
-        target = self._account_in_market(form.into.data)
+        target = find_in_market(Account, form.into.data, market)
         if target is None:
             flash(NOT_FOUND if form.into.data else "Pick the customer to merge into.", "error")
             return redirect(picker)
@@ -77,7 +80,9 @@ class CustomerMergeMixin:
         except MergeRefused as error:
             db.session.rollback()
             flash(str(error), "error")
-            return redirect(url_for(".merge_view", account_id=account_id, into=target.id))
+            return redirect(
+                url_for("customer_merge.merge_view", account_id=account_id, into=target.id)
+            )
         except SQLAlchemyError as error:
             db.session.rollback()
             current_app.logger.error("lgadmin: merge failed: %s", error)
@@ -85,13 +90,15 @@ class CustomerMergeMixin:
                 "The merge could not be saved because of a database error; nothing changed.",
                 "error",
             )
-            return redirect(url_for(".merge_view", account_id=account_id, into=target.id))
+            return redirect(
+                url_for("customer_merge.merge_view", account_id=account_id, into=target.id)
+            )
         flash(
             f"Merged {merged_name} into {target}. "
             f"Balance now {format_money(target.balance_cents, market.currency)}.",
             "success",
         )
-        return redirect(url_for(".details_view", id=target.id))
+        return redirect(url_for("customers.details_view", id=target.id))
 
     @expose("/duplicates/")
     @requires(roles.MERGE_CUSTOMERS)
@@ -115,10 +122,3 @@ class CustomerMergeMixin:
             ),
             status,
         )
-
-    def _account_in_market(self, raw):
-        """The account of the current market with this id, or None (another market's too)."""
-        account_id = parse_id(raw)
-        if account_id is None:
-            return None
-        return self.get_query().filter(self.model.id == account_id).one_or_none()

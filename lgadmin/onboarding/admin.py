@@ -1,7 +1,7 @@
-"""The "Add Customers" window of the customer list, and the users export.
+"""The "Add Customers" window of the customer list.
 
-A mixin of CustomerView, so every route here is under /admin/customers/ and
-goes through the same access check and market as the grid.
+Their routes are under /admin/customers/, with the grid's access check; every preview and
+batch is read through the tenancy gate.
 """
 
 import secrets
@@ -21,11 +21,12 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..admin.base import PartView
 from ..extensions import db
 from ..limits import invitations_limit
 from ..mail import MailOutcome
 from ..staff import roles
-from ..tenancy import require_market
+from ..tenancy import get_in_market, require_market
 from ..urls import mail_link_root
 from .csv_import import (
     MAX_BYTES,
@@ -46,33 +47,37 @@ from .invitations import (
 )
 from .models import ImportPreview, ImportStatus, InvitationBatch
 from .service import AlreadyHasAccount, InvalidDetails, create_customer
-from .users_export import export_filename, users_export
 
 
 def _wants_fragment() -> bool:
     return request.headers.get("X-Requested-With") == "XMLHttpRequest"
 
 
-class OnboardingAdminMixin:
+def add_customers_context(market, **forms) -> dict:
+    """The "Add Customers" window: its three forms, each re-shown with its errors if given."""
+    one = forms.get("one") or AddCustomerForm(formdata=None)
+    one.set_pickup_choices(market)
+    return {
+        "one": one,
+        "csv": forms.get("csv") or UploadCsvForm(formdata=None),
+        "invite": forms.get("invite") or InvitationsForm(formdata=None),
+        "max_rows": MAX_ROWS,
+        "max_addresses": MAX_ADDRESSES,
+        "market": market,
+    }
+
+
+def add_customers_grid_part(market) -> dict | None:
+    """The grid page's "Add Customers" button and window, for who may add customers."""
+    if not roles.can(roles.ADD_CUSTOMERS):
+        return None
+    return {"add_customers": add_customers_context(market)}
+
+
+class AddCustomersView(PartView):
     """Routes of the "Add Customers" window: One at a time, Upload a CSV, Send invitations."""
 
-    def render(self, template, **kwargs):
-        if template == self.list_template and roles.can(roles.ADD_CUSTOMERS):
-            kwargs.setdefault("add_customers", self._add_customers_context())
-        return super().render(template, **kwargs)
-
-    def _add_customers_context(self, **forms) -> dict:
-        market = require_market()
-        one = forms.get("one") or AddCustomerForm(formdata=None)
-        one.set_pickup_choices(market)
-        return {
-            "one": one,
-            "csv": forms.get("csv") or UploadCsvForm(formdata=None),
-            "invite": forms.get("invite") or InvitationsForm(formdata=None),
-            "max_rows": MAX_ROWS,
-            "max_addresses": MAX_ADDRESSES,
-            "market": market,
-        }
+    required_permission = roles.VIEW_CUSTOMERS
 
     # One at a time
 
@@ -103,7 +108,7 @@ class OnboardingAdminMixin:
                 form = AddCustomerForm(formdata=None)  # cleared for the next person
                 form.set_pickup_choices(market)
         status = 400 if request.method == "POST" and created is None else 200
-        context = self._add_customers_context(one=form)
+        context = add_customers_context(market, one=form)
         template = (
             "lgadmin/onboarding/_add_one.html"
             if _wants_fragment()
@@ -148,26 +153,20 @@ class OnboardingAdminMixin:
             except CsvRefused as refused:
                 error = str(refused)
             else:
-                return redirect(url_for(".import_preview_view", preview_id=preview.id))
+                return redirect(url_for("add_customers.import_preview_view", preview_id=preview.id))
         elif request.method == "POST" and error is None:
             error = "; ".join(e for errors in form.errors.values() for e in errors)
-        context = self._add_customers_context(csv=form)
+        context = add_customers_context(market, csv=form)
         status = 400 if error else 200
         return self.render(
             "lgadmin/onboarding/upload.html", add_customers=context, error=error
         ), status
 
-    def _preview_of_market(self, preview_id: int) -> ImportPreview:
-        preview = db.session.get(ImportPreview, preview_id)
-        if preview is None or preview.market_id != require_market().id:
-            abort(404)
-        return preview
-
     @expose("/import/<int:preview_id>", methods=("GET", "POST"))
     @roles.requires(roles.ADD_CUSTOMERS)
     def import_preview_view(self, preview_id: int):
         market = require_market()
-        preview = self._preview_of_market(preview_id)
+        preview = get_in_market(ImportPreview, preview_id, market)
         form = ImportForm()
         if request.method == "POST":
             if not form.validate_on_submit():
@@ -182,7 +181,7 @@ class OnboardingAdminMixin:
                     "Press Import to try again.",
                     "error",
                 )
-                return redirect(url_for(".import_preview_view", preview_id=preview.id))
+                return redirect(url_for("add_customers.import_preview_view", preview_id=preview.id))
             if imported:
                 created = preview.result["created"]
                 outcome = queue_welcome_emails([c["account_id"] for c in created], mail_link_root())
@@ -190,7 +189,7 @@ class OnboardingAdminMixin:
                 tell_about_mail(outcome, "welcome emails")
             else:
                 flash("This file was imported already; nothing was imported again.", "info")
-            return redirect(url_for(".import_preview_view", preview_id=preview.id))
+            return redirect(url_for("add_customers.import_preview_view", preview_id=preview.id))
         return self.render(
             "lgadmin/onboarding/preview.html",
             preview=preview,
@@ -221,10 +220,12 @@ class OnboardingAdminMixin:
                 if is_new:
                     outcome = queue_invitation_emails(batch_invitation_ids(batch), mail_link_root())
                     tell_about_mail(outcome, "invitations")
-                return redirect(url_for(".invitations_summary_view", batch_id=batch.id))
+                return redirect(
+                    url_for("add_customers.invitations_summary_view", batch_id=batch.id)
+                )
         elif request.method == "POST":
             error = "; ".join(e for errors in form.errors.values() for e in errors)
-        context = self._add_customers_context(invite=form)
+        context = add_customers_context(market, invite=form)
         status = 400 if error else 200
         return self.render(
             "lgadmin/onboarding/invite.html", add_customers=context, error=error
@@ -234,25 +235,9 @@ class OnboardingAdminMixin:
     @roles.requires(roles.ADD_CUSTOMERS)
     def invitations_summary_view(self, batch_id: int):
         market = require_market()
-        batch = db.session.get(InvitationBatch, batch_id)
-        if batch is None or batch.market_id != market.id:
-            abort(404)
+        batch = get_in_market(InvitationBatch, batch_id, market)
         return self.render(
             "lgadmin/onboarding/invite_summary.html", batch=batch, batch_market=market
-        )
-
-    # Users export
-
-    @expose("/export.csv")
-    @roles.requires(roles.EXPORT_CUSTOMERS)
-    def users_export_view(self):
-        market = require_market()
-        content = users_export(current_user, market)
-        db.session.commit()
-        return Response(
-            content,
-            mimetype="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{export_filename(market)}"'},
         )
 
 

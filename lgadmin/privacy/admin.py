@@ -1,8 +1,7 @@
 """One customer's data in the admin: the download, the erasure, and the shoppers' requests.
 
-PrivacyAdminMixin is mixed into the customer view ahead of AccountExtrasMixin, so
-its routes go through the market-scoped get_one and the details page gets its
-context through the same hook as the other extra sections.
+CustomerPrivacyView's routes live under /admin/customers/<id>/; its part of the details
+page is privacy_section. Every account is read through the tenancy gate.
 """
 
 import io
@@ -13,11 +12,13 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
-from ..admin.base import MarketModelView
+from ..accounts.models import Account
+from ..admin.base import MarketModelView, PartView
+from ..admin.sections import SectionPart
 from ..extensions import db
 from ..staff import roles
 from ..staff.roles import requires
-from ..tenancy import require_market
+from ..tenancy import get_in_market, require_market
 from ..timeutil import format_datetime
 from .forms import EraseCustomerForm
 from .models import DataRequest
@@ -30,22 +31,27 @@ from .service import (
 )
 
 
-class PrivacyAdminMixin:
-    def _account_extras_context(self, account, forms: dict) -> dict:
-        context = super()._account_extras_context(account, forms)
-        requests = requests_of(account)
-        context["privacy"] = {
-            "open_requests": [r for r in requests if r.is_open],
-            "erase_form": forms.get("erase") or EraseCustomerForm(formdata=None),
-            "erase_refusals": erasure_refusals(account),
-        }
-        return context
+def privacy_section(account, market, forms) -> SectionPart:
+    requests = requests_of(account)
+    privacy = {
+        "open_requests": [r for r in requests if r.is_open],
+        "erase_form": forms.get("erase") or EraseCustomerForm(formdata=None),
+        "erase_refusals": erasure_refusals(account),
+    }
+    return SectionPart("lgadmin/privacy/_details_section.html", {"privacy": privacy})
+
+
+class CustomerPrivacyView(PartView):
+    """/admin/customers/<id>/data.zip and /erase."""
+
+    required_permission = roles.VIEW_CUSTOMERS
 
     @expose("/<int:account_id>/data.zip")
     @requires(roles.EXPORT_CUSTOMER_DATA)
     def customer_data_view(self, account_id: int):
-        account = self.get_one(account_id)
-        content = export_customer_data(current_user, require_market(), account)
+        market = require_market()
+        account = get_in_market(Account, account_id, market)
+        content = export_customer_data(current_user, market, account)
         db.session.commit()
         return send_file(
             io.BytesIO(content),
@@ -58,11 +64,12 @@ class PrivacyAdminMixin:
     @expose("/<int:account_id>/erase", methods=("POST",))
     @requires(roles.ERASE_CUSTOMERS)
     def erase_customer_view(self, account_id: int):
-        account = self.get_one(account_id)
+        market = require_market()
+        account = get_in_market(Account, account_id, market)
         form = EraseCustomerForm()
         if form.validate_on_submit():
             try:
-                erase_customer(current_user, require_market(), account)
+                erase_customer(current_user, market, account)
                 db.session.commit()
             except PrivacyError as error:
                 db.session.rollback()
@@ -70,8 +77,8 @@ class PrivacyAdminMixin:
                 form.confirm.errors = [*form.confirm.errors, str(error)]
             else:
                 flash(f"Customer #{account.id} was erased.", "success")
-                return self._back_to(account, "privacy")
-        return self._render_details(account, 400, erase=form)
+                return self.back_to_details(account, "privacy")
+        return self.details_page(account, 400, erase=form)
 
 
 def _customer(view, context, request, name):

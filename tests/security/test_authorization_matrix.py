@@ -69,6 +69,20 @@ ROLES = (
 ADMIN_VIEWS = (
     "admin",
     "customers",
+    # The customer screen's parts, one view per domain under /admin/customers.
+    "customer_account",
+    "customer_timeline",
+    "customer_metrics",
+    "customer_balance",
+    "customer_membership",
+    "customer_loyalty",
+    "customer_addresses",
+    "customer_group_tax",
+    "customer_act_as",
+    "customer_merge",
+    "customer_privacy",
+    "add_customers",
+    "customer_reset_link",
     "audit_log",
     "act_as_log",
     "mail_events",
@@ -371,7 +385,7 @@ RESTORE_AFTER = {
     "auth.sign_out": _sessions_back,
     "segments.delete_view": _restorer(Segment, "segment_id", name="Restored", criteria={}),
     "customer_groups.delete": _restorer(CustomerGroup, "group_id", name="Restored"),
-    "customers.delete_address_view": _restorer(
+    "customer_addresses.delete_address_view": _restorer(
         Address, "address_id", line1="1 Main St", city="Athens", postal_code="30601"
     ),
 }
