@@ -35,6 +35,7 @@ from .deliverability.unsubscribe import (
     with_unsubscribe_link,
 )
 from .extensions import db, mail
+from .tenancy import of_market
 from .timeutil import utcnow
 
 MARKET_HEADER = "X-LGAdmin-Market"
@@ -148,7 +149,7 @@ def market_reply_to(market, *, default: bool = False) -> list[str]:
         db.session.scalars(
             select(Account.email)
             .where(
-                Account.market_id == market.id,
+                of_market(Account, market),
                 Account.is_manager.is_(True),
                 Account.active.is_(True),
                 Account.email_bounced_at.is_(None),

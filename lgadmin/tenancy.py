@@ -53,9 +53,35 @@ class NotInMarket(LookupError):
     """No row of that id in this market (or none at all: the two are never told apart)."""
 
 
-def in_market(stmt: Select, model, market: Market) -> Select:
-    """`stmt` restricted to the rows of `model` that belong to `market`."""
-    return stmt.where(model.market_id == market.id)
+def _market_id(market):
+    return market.id if isinstance(market, Market) else market
+
+
+def of_market(model, market):
+    """The SQL condition "this row of `model` belongs to `market`".
+
+    `market` is a Market, its id, or a column holding one (another table's `market_id`,
+    for "in the same market as that row" inside a join or a correlated subquery). For the
+    few places a bare condition is needed (inside `or_`, `and_`, a join's ON); everywhere
+    else `in_market` or `select_in_market` says it for you.
+    """
+    return model.market_id == _market_id(market)
+
+
+def in_market(stmt, model, market):
+    """`stmt` restricted to the rows of `model` that belong to `market`.
+
+    Any statement with `where` will do: a select, an update, a delete, or Flask-Admin's
+    ORM query.
+    """
+    return stmt.where(of_market(model, market))
+
+
+def belongs_to(record, market: Market | int | None) -> bool:
+    """Whether a loaded row (an account, a group...) is of `market`; never for None."""
+    if record is None or market is None:
+        return False
+    return record.market_id == _market_id(market)
 
 
 def select_in_market(model, market: Market, *columns) -> Select:
@@ -73,9 +99,7 @@ def find_in_market(model, record_id, market: Market):
     if record_id is None or not 0 < record_id <= MAX_ID:
         return None
     record = db.session.get(model, record_id)
-    if record is None or record.market_id != market.id:
-        return None
-    return record
+    return record if belongs_to(record, market) else None
 
 
 def get_in_market(model, record_id, market: Market):

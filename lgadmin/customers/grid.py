@@ -16,6 +16,7 @@ from ..extensions import db
 from ..markets.models import Market
 from ..payments.models import PaymentMethod
 from ..segments.criteria import criteria_clause
+from ..tenancy import of_market
 from ..timeutil import market_today, utcnow
 
 SORTS = {
@@ -84,7 +85,7 @@ def customer_filter(
     verified: str | None = None,
 ):
     """The market's customers matching the search, the toggles and segment criteria values."""
-    clauses = [Account.market_id == market.id]
+    clauses = [of_market(Account, market)]
     if active_only:
         clauses.append(Account.active.is_(True))
     if customer_type in CUSTOMER_TYPES:

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..markets.models import Market, PickupLocation
 from ..onboarding.csv_import import COLUMNS
 from ..spreadsheet import neutralise
+from ..tenancy import of_market
 from ..timeutil import market_today
 
 # Excel reads a UTF-8 file as Windows-1252 unless it starts with a byte-order mark;
@@ -47,7 +48,7 @@ def _users_csv(market: Market) -> tuple[str, int]:
             PickupLocation.name,
         )
         .outerjoin(PickupLocation, PickupLocation.id == Account.pickup_location_id)
-        .where(Account.market_id == market.id)
+        .where(of_market(Account, market))
         .order_by(Account.last_name, Account.first_name, Account.id)
         .execution_options(yield_per=1000)
     )

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..markets.models import Market
+from ..tenancy import of_market
 from ..timeutil import utcnow
 from .models import MailEvent, MailEventKind, MailSend
 
@@ -25,7 +26,7 @@ def bounce_warning(market: Market, now: datetime | None = None) -> dict | None:
     since = (now or utcnow()) - WINDOW
     reasons = db.session.scalars(
         select(MailEvent.reason).where(
-            MailEvent.market_id == market.id,
+            of_market(MailEvent, market),
             MailEvent.received_at >= since,
             MailEvent.kind == MailEventKind.HARD_BOUNCE,
         )
@@ -36,7 +37,7 @@ def bounce_warning(market: Market, now: datetime | None = None) -> dict | None:
     sends = db.session.scalar(
         select(func.count())
         .select_from(MailSend)
-        .where(MailSend.market_id == market.id, MailSend.sent_at >= since)
+        .where(of_market(MailSend, market), MailSend.sent_at >= since)
     )
     # Bounces without recorded sends (mail sent by another system) count as all bounced.
     rate = bounces / sends if sends else 1.0

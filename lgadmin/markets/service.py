@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from ..accounts.models import Account
 from ..extensions import db
 from ..orders.models import Order
+from ..tenancy import of_market, select_in_market
 from .models import Market
 
 
@@ -23,7 +24,7 @@ def all_markets() -> list[Market]:
 
 def shoppers_of(market: Market):
     """Accounts of `market` that shop there (everyone but superusers)."""
-    return select(Account).where(Account.market_id == market.id)
+    return select_in_market(Account, market)
 
 
 def dashboard_figures(market: Market) -> dict:
@@ -34,12 +35,12 @@ def dashboard_figures(market: Market) -> dict:
             func.count().filter(Account.balance_cents < 0).label("negative"),
         )
         .select_from(Account)
-        .where(Account.market_id == market.id)
+        .where(of_market(Account, market))
     )
     total, active, negative = db.session.execute(customers).one()
-    orders = select(func.count(), func.coalesce(func.sum(Order.amount_due_cents), 0)).where(
-        Order.market_id == market.id, Order.amount_due_cents > 0, Order.cancelled_at.is_(None)
-    )
+    orders = select_in_market(
+        Order, market, func.count(), func.coalesce(func.sum(Order.amount_due_cents), 0)
+    ).where(Order.amount_due_cents > 0, Order.cancelled_at.is_(None))
     open_orders, owed_cents = db.session.execute(orders).one()
     return {
         "customers": total,

@@ -24,6 +24,7 @@ from ..audit.service import record
 from ..contact import market_region
 from ..extensions import db
 from ..markets.models import Market
+from ..tenancy import of_market
 from ..timeutil import utcnow
 from .models import ImportPreview, ImportStatus
 from .service import AlreadyHasAccount, add_customer
@@ -390,7 +391,7 @@ def create_preview(manager: Account, market: Market, data: bytes, filename: str)
         )
     db.session.execute(
         delete(ImportPreview).where(
-            ImportPreview.market_id == market.id,
+            of_market(ImportPreview, market),
             ImportPreview.created_at < utcnow() - PREVIEWS_KEPT_FOR,
         )
     )
@@ -433,7 +434,7 @@ def carry_out_import(manager: Account, market: Market, preview: ImportPreview) -
         update(ImportPreview)
         .where(
             ImportPreview.id == preview.id,
-            ImportPreview.market_id == market.id,
+            of_market(ImportPreview, market),
             ImportPreview.status == ImportStatus.PREVIEW,
         )
         .values(status=ImportStatus.IMPORTED, imported_at=now, imported_by_id=manager.id)

@@ -18,6 +18,7 @@ from ..extensions import db
 from ..jobs import enqueue_many, ran_inline
 from ..mail import metadata_headers, render_parts, send_mail, send_to_account
 from ..markets.models import Market
+from ..tenancy import of_market
 from ..timeutil import utcnow
 from ..urls import https_in_production, mail_link_root
 from .models import Invitation, TokenPurpose
@@ -184,7 +185,7 @@ def send_invitation_email(invitation_id: int, root: str) -> bool:
     market = db.session.get(Market, invitation.market_id)
     taken = db.session.scalars(
         select(Account.id).where(
-            Account.market_id == market.id,
+            of_market(Account, market),
             Account.email == invitation.email,
             Account.is_guest.is_(False),  # a guest is invited to register on their own row
         )

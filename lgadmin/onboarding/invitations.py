@@ -11,6 +11,7 @@ from ..accounts.models import Account
 from ..audit.service import record
 from ..extensions import db
 from ..markets.models import Market
+from ..tenancy import belongs_to, of_market
 from .models import Invitation, InvitationBatch
 from .tokens import new_token
 from .values import clean_text, email_problem, existing_emails, normalize_email
@@ -127,7 +128,7 @@ def _batch_key(form_key: str, entries: list[str], message: str) -> str:
 def batch_with_key(market: Market, key: str) -> InvitationBatch | None:
     return db.session.scalars(
         select(InvitationBatch).where(
-            InvitationBatch.market_id == market.id, InvitationBatch.submission_key == key
+            of_market(InvitationBatch, market), InvitationBatch.submission_key == key
         )
     ).first()
 
@@ -149,6 +150,6 @@ def usable_invitation(market: Market, raw: str) -> Invitation | None:
     invitation = db.session.scalars(
         select(Invitation).where(Invitation.token_hash == hash_token(raw))
     ).first()
-    if invitation is None or invitation.market_id != market.id or invitation.accepted_at:
+    if not belongs_to(invitation, market) or invitation.accepted_at:
         return None
     return invitation

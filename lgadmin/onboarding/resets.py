@@ -14,6 +14,7 @@ from ..act_as.service import expiry_reason
 from ..audit.service import record
 from ..extensions import db
 from ..markets.models import Market
+from ..tenancy import belongs_to
 from .emails import RESETS_PER_HOUR
 from .tokens import recent_reset_count
 
@@ -58,7 +59,7 @@ def _in_a_seat(account: Account) -> bool:
 def record_reset_link(manager: Account, market: Market, account: Account) -> None:
     """Audit the manager's request; ResetLinkRefused when it can't be sent. The caller
     commits, then queues emails.send_password_reset for the account's address."""
-    if account.market_id != market.id:
+    if not belongs_to(account, market):
         raise ResetLinkRefused("This customer is not of this market.")
     why_not = reset_link_refusal(account)
     if why_not:

@@ -11,6 +11,7 @@ from ..audit.service import record
 from ..auth.service import hash_password
 from ..extensions import db
 from ..markets.models import Market
+from ..tenancy import belongs_to
 from ..timeutil import utcnow
 from .models import Token, TokenPurpose
 
@@ -84,7 +85,7 @@ def usable_password_token(market: Market, raw: str) -> Token | None:
     if token.used_at is not None or token.expires_at <= utcnow():
         return None
     account = db.session.get(Account, token.account_id)
-    if account is None or account.market_id != market.id or not account.active:
+    if not belongs_to(account, market) or not account.active:
         return None
     return token
 

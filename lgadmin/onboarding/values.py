@@ -16,6 +16,7 @@ from ..contact import normalize_email as normalize_address
 from ..extensions import db
 from ..markets.models import Market, PickupLocation
 from ..spreadsheet import restore
+from ..tenancy import of_market
 
 NAME_MAX = 80
 ADDRESS_MAX = {
@@ -76,7 +77,7 @@ def pickup_locations_by_name(market: Market) -> dict[str, PickupLocation]:
         return {}
     locations = db.session.scalars(
         select(PickupLocation).where(
-            PickupLocation.market_id == market.id, PickupLocation.active.is_(True)
+            of_market(PickupLocation, market), PickupLocation.active.is_(True)
         )
     )
     return {location.name.strip().lower(): location for location in locations}
@@ -89,7 +90,7 @@ def market_pickup_location(market: Market, location_id) -> PickupLocation | None
     return db.session.scalars(
         select(PickupLocation).where(
             PickupLocation.id == int(location_id),
-            PickupLocation.market_id == market.id,
+            of_market(PickupLocation, market),
             PickupLocation.active.is_(True),
         )
     ).first()
@@ -104,9 +105,7 @@ def existing_emails(market: Market, emails) -> set[str]:
         chunk = emails[start : start + 500]
         found.update(
             db.session.scalars(
-                select(Account.email).where(
-                    Account.market_id == market.id, Account.email.in_(chunk)
-                )
+                select(Account.email).where(of_market(Account, market), Account.email.in_(chunk))
             )
         )
     return found

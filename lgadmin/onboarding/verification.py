@@ -9,6 +9,7 @@ from ..accounts.models import Account
 from ..extensions import db
 from ..mail import send_to_account
 from ..markets.models import Market
+from ..tenancy import belongs_to
 from ..timeutil import utcnow
 from .models import Token, TokenPurpose
 from .tokens import add_token, hash_token
@@ -51,7 +52,7 @@ def confirm_email(market: Market, raw: str) -> Account | None:
     if token is None or token.purpose != TokenPurpose.VERIFY_EMAIL:
         return None
     account = db.session.get(Account, token.account_id)
-    if account is None or account.market_id != market.id:
+    if not belongs_to(account, market):
         return None
     claimed = db.session.execute(
         update(Token)

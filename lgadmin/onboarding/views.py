@@ -9,6 +9,7 @@ from ..auth.service import PASSWORD_RULES, password_problem, record_sign_in
 from ..extensions import db
 from ..markets.models import Market
 from ..markets.service import market_or_404
+from ..tenancy import belongs_to
 from .emails import base_url, queue_job, send_password_reset, send_signup_answer
 from .forms import ForgotPasswordForm, SetPasswordForm, SignupForm
 from .invitations import usable_invitation
@@ -50,7 +51,7 @@ def _no_referrer(response):
 @limits.per_address_and_client("signup", limits.SIGNUP_PER_ADDRESS, limits.SIGNUP_PER_CLIENT)
 def signup(market_slug: str):
     market = _market(market_slug)
-    if current_user.is_authenticated and current_user.market_id == market.id:
+    if current_user.is_authenticated and belongs_to(current_user, market):
         return redirect(url_for("shop.account", market_slug=market.slug))
     form = SignupForm()
     form.set_pickup_choices(market)

@@ -20,6 +20,7 @@ from ..loyalty.models import LoyaltyEntry
 from ..onboarding.models import Invitation, Token
 from ..orders.models import CartItem, Order
 from ..payments.models import CardCharge, PaymentMethod
+from ..tenancy import of_market
 from .models import DataRequest
 
 CONSENT_EVENTS = (MailEventKind.UNSUBSCRIBE, MailEventKind.SPAM_COMPLAINT)
@@ -419,7 +420,7 @@ def audit_log(account: Account) -> list[dict]:
     rows = _all(
         select(AuditEntry)
         .where(
-            AuditEntry.market_id == account.market_id,
+            of_market(AuditEntry, account.market_id),
             or_(
                 (AuditEntry.target_type == "account") & (AuditEntry.target_id == account.id),
                 AuditEntry.actor_id == account.id,

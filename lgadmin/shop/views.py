@@ -21,6 +21,7 @@ from ..payments.cards import default_card
 from ..payments.client import payments_enabled
 from ..payments.service import charge_order_with_saved_card, shopper_card_context
 from ..submissions import AlreadyApplied
+from ..tenancy import belongs_to
 from .service import (
     ShopError,
     cart_lines,
@@ -56,7 +57,7 @@ def shopper_page(view):
             return redirect(
                 url_for("auth.market_sign_in", market_slug=market.slug, next=request.full_path)
             )
-        if current_user.market_id != market.id:
+        if not belongs_to(current_user, market):
             abort(404)
         g.shop_market = market
         return view(market, current_user._get_current_object(), **kwargs)
@@ -67,7 +68,7 @@ def shopper_page(view):
 @bp.route("/")
 def home(market_slug: str):
     market = _market(market_slug)
-    signed_in = current_user.is_authenticated and current_user.market_id == market.id
+    signed_in = current_user.is_authenticated and belongs_to(current_user, market)
     return render_template(
         "lgadmin/shop/home.html",
         market=market,
