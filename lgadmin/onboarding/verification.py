@@ -9,7 +9,7 @@ from ..accounts.models import Account
 from ..extensions import db
 from ..mail import send_to_account
 from ..markets.models import Market
-from ..tenancy import belongs_to
+from ..tenancy import find_in_market
 from ..timeutil import utcnow
 from .models import Token, TokenPurpose
 from .tokens import add_token, hash_token
@@ -51,8 +51,8 @@ def confirm_email(market: Market, raw: str) -> Account | None:
     token = db.session.scalars(select(Token).where(Token.token_hash == hash_token(raw))).first()
     if token is None or token.purpose != TokenPurpose.VERIFY_EMAIL:
         return None
-    account = db.session.get(Account, token.account_id)
-    if not belongs_to(account, market):
+    account = find_in_market(Account, token.account_id, market)
+    if account is None:
         return None
     claimed = db.session.execute(
         update(Token)
