@@ -54,6 +54,8 @@ class NotInMarket(LookupError):
 
 
 def _market_id(market):
+    """Every helper below takes the market as a Market or as its id (a loaded row's
+    `market_id`), so a service holding only a row needn't load the market."""
     return market.id if isinstance(market, Market) else market
 
 
@@ -84,12 +86,12 @@ def belongs_to(record, market: Market | int | None) -> bool:
     return record.market_id == _market_id(market)
 
 
-def select_in_market(model, market: Market, *columns) -> Select:
+def select_in_market(model, market: Market | int, *columns) -> Select:
     """`select(model)` (or of `columns`) over the rows of `market` only: every list starts here."""
     return in_market(select(*columns) if columns else select(model), model, market)
 
 
-def find_in_market(model, record_id, market: Market):
+def find_in_market(model, record_id, market: Market | int):
     """The row of `model` with `record_id` when it belongs to `market`, else None.
 
     An id that isn't a whole number in the database's range finds nothing, like another
@@ -102,7 +104,7 @@ def find_in_market(model, record_id, market: Market):
     return record if belongs_to(record, market) else None
 
 
-def get_in_market(model, record_id, market: Market):
+def get_in_market(model, record_id, market: Market | int):
     """`find_in_market`, raising NotInMarket: services use it where the row must exist.
 
     Views turn NotInMarket into a 404 (registered once, in the plug-in), so a manager who

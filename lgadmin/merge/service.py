@@ -30,7 +30,7 @@ from ..orders.models import CartItem, Order
 from ..orders.service import recount_orders
 from ..payments.models import CardCharge, PaymentMethod
 from ..privacy.models import DataRequest
-from ..tenancy import belongs_to, of_market
+from ..tenancy import belongs_to, select_in_market
 from ..timeutil import format_date, market_today, utcnow
 
 MOVE, MERGE, DELETE, LEAVE = "move", "merge", "delete", "leave"
@@ -316,9 +316,8 @@ def merge_candidates(market: Market, source: Account, query: str, limit: int = 2
     if not words:
         return []
     stmt = (
-        select(Account)
+        select_in_market(Account, market)
         .where(
-            of_market(Account, market),
             Account.id != source.id,
             Account.active.is_(True),
             Account.is_manager.is_(False),

@@ -11,7 +11,7 @@ from ..accounts.models import Account
 from ..audit.service import record
 from ..extensions import db
 from ..markets.models import Market
-from ..tenancy import belongs_to, of_market
+from ..tenancy import belongs_to, select_in_market
 from .models import Invitation, InvitationBatch
 from .tokens import new_token
 from .values import clean_text, email_problem, existing_emails, normalize_email
@@ -127,9 +127,7 @@ def _batch_key(form_key: str, entries: list[str], message: str) -> str:
 
 def batch_with_key(market: Market, key: str) -> InvitationBatch | None:
     return db.session.scalars(
-        select(InvitationBatch).where(
-            of_market(InvitationBatch, market), InvitationBatch.submission_key == key
-        )
+        select_in_market(InvitationBatch, market).where(InvitationBatch.submission_key == key)
     ).first()
 
 

@@ -16,7 +16,7 @@ from ..contact import normalize_email as normalize_address
 from ..extensions import db
 from ..markets.models import Market, PickupLocation
 from ..spreadsheet import restore
-from ..tenancy import of_market
+from ..tenancy import of_market, select_in_market
 
 NAME_MAX = 80
 ADDRESS_MAX = {
@@ -76,9 +76,7 @@ def pickup_locations_by_name(market: Market) -> dict[str, PickupLocation]:
     if not market.pickup_locations_enabled:
         return {}
     locations = db.session.scalars(
-        select(PickupLocation).where(
-            of_market(PickupLocation, market), PickupLocation.active.is_(True)
-        )
+        select_in_market(PickupLocation, market).where(PickupLocation.active.is_(True))
     )
     return {location.name.strip().lower(): location for location in locations}
 
@@ -88,10 +86,8 @@ def market_pickup_location(market: Market, location_id) -> PickupLocation | None
     if not market.pickup_locations_enabled or not location_id:
         return None
     return db.session.scalars(
-        select(PickupLocation).where(
-            PickupLocation.id == int(location_id),
-            of_market(PickupLocation, market),
-            PickupLocation.active.is_(True),
+        select_in_market(PickupLocation, market).where(
+            PickupLocation.id == int(location_id), PickupLocation.active.is_(True)
         )
     ).first()
 
