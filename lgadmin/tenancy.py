@@ -53,17 +53,45 @@ class NotInMarket(LookupError):
     """No row of that id in this market (or none at all: the two are never told apart)."""
 
 
-def in_market(stmt: Select, model, market: Market) -> Select:
-    """`stmt` restricted to the rows of `model` that belong to `market`."""
-    return stmt.where(model.market_id == market.id)
+def _market_id(market):
+    """Every helper below takes the market as a Market or as its id (a loaded row's
+    `market_id`), so a service holding only a row needn't load the market."""
+    return market.id if isinstance(market, Market) else market
 
 
-def select_in_market(model, market: Market, *columns) -> Select:
+def of_market(model, market):
+    """The SQL condition "this row of `model` belongs to `market`".
+
+    `market` is a Market, its id, or a column holding one (another table's `market_id`,
+    for "in the same market as that row" inside a join or a correlated subquery). For the
+    few places a bare condition is needed (inside `or_`, `and_`, a join's ON); everywhere
+    else `in_market` or `select_in_market` says it for you.
+    """
+    return model.market_id == _market_id(market)
+
+
+def in_market(stmt, model, market):
+    """`stmt` restricted to the rows of `model` that belong to `market`.
+
+    Any statement with `where` will do: a select, an update, a delete, or Flask-Admin's
+    ORM query.
+    """
+    return stmt.where(of_market(model, market))
+
+
+def belongs_to(record, market: Market | int | None) -> bool:
+    """Whether a loaded row (an account, a group...) is of `market`; never for None."""
+    if record is None or market is None:
+        return False
+    return record.market_id == _market_id(market)
+
+
+def select_in_market(model, market: Market | int, *columns) -> Select:
     """`select(model)` (or of `columns`) over the rows of `market` only: every list starts here."""
     return in_market(select(*columns) if columns else select(model), model, market)
 
 
-def find_in_market(model, record_id, market: Market):
+def find_in_market(model, record_id, market: Market | int):
     """The row of `model` with `record_id` when it belongs to `market`, else None.
 
     An id that isn't a whole number in the database's range finds nothing, like another
@@ -73,12 +101,10 @@ def find_in_market(model, record_id, market: Market):
     if record_id is None or not 0 < record_id <= MAX_ID:
         return None
     record = db.session.get(model, record_id)
-    if record is None or record.market_id != market.id:
-        return None
-    return record
+    return record if belongs_to(record, market) else None
 
 
-def get_in_market(model, record_id, market: Market):
+def get_in_market(model, record_id, market: Market | int):
     """`find_in_market`, raising NotInMarket: services use it where the row must exist.
 
     Views turn NotInMarket into a 404 (registered once, in the plug-in), so a manager who

@@ -11,6 +11,7 @@ from ..accounts.models import Account
 from ..audit.service import record
 from ..extensions import db
 from ..mail import queue_jobs
+from ..tenancy import belongs_to, in_market
 from .models import END_REASONS, ActAsAction, ActAsSession
 from .notify import send_help_notice
 
@@ -60,7 +61,7 @@ def refusal(actor: Account, shopper: Account, *, already_acting: bool) -> str | 
     """Why `actor` may not act as `shopper` (None when they may)."""
     if already_acting:
         return "You are already acting as a customer: end that session first."
-    if not (actor.is_superuser or (actor.is_manager and actor.market_id == shopper.market_id)):
+    if not (actor.is_superuser or (actor.is_manager and belongs_to(shopper, actor.market_id))):
         return "Only this market's managers can act as its customers."
     if actor.id == shopper.id:
         return "You can't act as yourself."
@@ -170,7 +171,7 @@ def end_overdue_sessions(
         ),
     )
     if market_id is not None:
-        query = query.where(ActAsSession.market_id == market_id)
+        query = in_market(query, ActAsSession, market_id)
     if shopper_id is not None:
         query = query.where(ActAsSession.shopper_id == shopper_id)
     if manager_id is not None:

@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from ..extensions import db
 from ..search import MAX_PAGE, MAX_SEARCH_CHARS, MAX_SEARCH_WORDS
 from ..staff.roles import can, is_staff
-from ..tenancy import require_market
+from ..tenancy import belongs_to, in_market, require_market
 from ..timeutil import format_date, format_datetime
 from ..urls import parse_id, safe_next_url
 from .sections import details_sections, render_details_page
@@ -120,10 +120,10 @@ class MarketModelView(AdminAccessMixin, ModelView):
         return super()._apply_search(query, count_query, joins, count_joins, capped_search(search))
 
     def get_query(self):
-        return super().get_query().filter(self.model.market_id == require_market().id)
+        return in_market(super().get_query(), self.model, require_market())
 
     def get_count_query(self):
-        return super().get_count_query().filter(self.model.market_id == require_market().id)
+        return in_market(super().get_count_query(), self.model, require_market())
 
     def get_one(self, id):
         pk = parse_id(id)
@@ -138,7 +138,7 @@ class MarketModelView(AdminAccessMixin, ModelView):
         market = require_market()
         if is_created:
             model.market_id = market.id
-        elif model.market_id != market.id:
+        elif not belongs_to(model, market):
             abort(404)
 
 

@@ -17,6 +17,7 @@ from ..onboarding.service import account_by_email
 from ..onboarding.tokens import add_token, claim_token, hash_token
 from ..onboarding.verification import mark_verified
 from ..staff.roles import is_staff
+from ..tenancy import belongs_to
 from ..timeutil import utcnow
 from ..urls import external_url
 
@@ -31,7 +32,7 @@ def may_use_link(account: Account | None, market: Market) -> bool:
     return (
         account is not None
         and market.sign_in_link_enabled
-        and account.market_id == market.id
+        and belongs_to(account, market)
         and account.active
         and not account.is_guest
         and not is_staff(account)

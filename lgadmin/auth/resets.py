@@ -16,6 +16,7 @@ from ..extensions import db
 from ..markets.models import Market
 from ..onboarding.emails import RESETS_PER_HOUR
 from ..onboarding.tokens import recent_reset_count
+from ..tenancy import belongs_to
 
 RESET_LINK_SENT = "account.reset_link_sent"
 
@@ -58,7 +59,7 @@ def _in_a_seat(account: Account) -> bool:
 def record_reset_link(manager: Account, market: Market, account: Account) -> None:
     """Audit the manager's request; ResetLinkRefused when it can't be sent. The caller
     commits, then queues onboarding.emails.send_password_reset for the account's address."""
-    if account.market_id != market.id:
+    if not belongs_to(account, market):
         raise ResetLinkRefused("This customer is not of this market.")
     why_not = reset_link_refusal(account)
     if why_not:

@@ -8,6 +8,7 @@ from ..contact import normalize_email
 from ..extensions import db
 from ..markets.models import Market
 from ..staff.roles import is_staff
+from ..tenancy import in_market
 
 # Checked when no account matches, so a wrong email costs as long as a wrong password.
 _UNKNOWN_ACCOUNT_HASH = generate_password_hash("unknown-account-placeholder")
@@ -50,7 +51,7 @@ def authenticate(market: Market | None, email: str, password: str) -> Account | 
     if market is None:
         stmt = stmt.where(Account.is_superuser.is_(True))
     else:
-        stmt = stmt.where(Account.market_id == market.id)
+        stmt = in_market(stmt, Account, market)
     account = db.session.scalars(stmt).first()
     if account is None or not account.password_hash:
         check_password_hash(_UNKNOWN_ACCOUNT_HASH, password or "")

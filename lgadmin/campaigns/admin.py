@@ -1,25 +1,25 @@
 """Campaign pages: compose to a segment, send through rq jobs, read the summary."""
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 
 from ..admin.base import AdminView
 from ..extensions import db
 from ..segments.criteria import describe
+from ..segments.models import Segment
 from ..segments.service import (
     SegmentError,
     count_matching,
     market_segments,
     segment_criteria,
-    segment_in_market,
 )
 from ..staff import roles
-from ..tenancy import require_market
+from ..tenancy import get_in_market, require_market
 from ..urls import mail_link_root
+from .models import Campaign
 from .service import (
     CampaignError,
-    campaign_in_market,
     campaign_summary,
     market_campaigns,
     send_campaign,
@@ -44,9 +44,7 @@ class CampaignView(AdminView):
         source = request.form if request.method == "POST" else request.args
         segment = None
         if source.get("segment"):
-            segment = segment_in_market(market, source.get("segment"))
-            if segment is None:
-                abort(404)
+            segment = get_in_market(Segment, source.get("segment"), market)
         subject, message = source.get("subject", ""), source.get("message", "")
         errors, status = {}, 200
         if request.method == "POST":
@@ -87,9 +85,7 @@ class CampaignView(AdminView):
     @roles.requires(roles.SEND_CAMPAIGNS)
     def campaign_view(self, campaign_id: int):
         market = require_market()
-        campaign = campaign_in_market(market, campaign_id)
-        if campaign is None:
-            abort(404)
+        campaign = get_in_market(Campaign, campaign_id, market)
         return self.render(
             "lgadmin/campaigns/summary.html", summary=campaign_summary(campaign), market=market
         )

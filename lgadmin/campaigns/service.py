@@ -15,6 +15,7 @@ from ..mail import header_problem, is_temporary_failure
 from ..markets.models import Market
 from ..segments.models import Segment
 from ..segments.service import segment_criteria, segment_where
+from ..tenancy import belongs_to, of_market, select_in_market
 from ..timeutil import utcnow
 from ..urls import mail_link_root
 from .models import Campaign, CampaignRecipient, RecipientStatus
@@ -70,7 +71,7 @@ def send_campaign(
     the send itself (deliverability.sends.may_receive), so the rule lives in one place.
     `root`: where the mail's links point (the view passes urls.mail_link_root()).
     """
-    if segment.market_id != market.id:
+    if not belongs_to(segment, market):
         raise LookupError("segment of another market")
     errors = check_campaign(subject or "", message or "")
     if errors:
@@ -108,7 +109,7 @@ def send_campaign_to_accounts(
         message=message.strip(),
         sent_by_id=manager.id,
     )
-    where = and_(Account.market_id == market.id, Account.id.in_(ids))
+    where = and_(of_market(Account, market), Account.id.in_(ids))
     return _record_and_queue(manager, market, campaign, where, campaign.segment_name, root)
 
 
@@ -204,7 +205,7 @@ def _send_one(
     campaign: Campaign, market: Market, recipient: CampaignRecipient, waiting: list
 ) -> int:
     account = recipient.account
-    if account is None or account.market_id != market.id:
+    if not belongs_to(account, market):
         recipient.status, recipient.reason = RecipientStatus.SKIPPED, "The account was deleted."
         return 0
     try:
@@ -248,16 +249,8 @@ def _finish_if_done(campaign: Campaign) -> None:
 
 def market_campaigns(market: Market) -> list[Campaign]:
     return db.session.scalars(
-        select(Campaign)
-        .where(Campaign.market_id == market.id)
-        .order_by(Campaign.created_at.desc(), Campaign.id.desc())
+        select_in_market(Campaign, market).order_by(Campaign.created_at.desc(), Campaign.id.desc())
     ).all()
-
-
-def campaign_in_market(market: Market, campaign_id: int) -> Campaign | None:
-    return db.session.scalars(
-        select(Campaign).where(Campaign.id == campaign_id, Campaign.market_id == market.id)
-    ).first()
 
 
 def campaign_summary(campaign: Campaign, limit: int = 1000) -> CampaignSummary:

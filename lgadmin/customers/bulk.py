@@ -13,8 +13,6 @@ doesn't exist, is counted as skipped and never touched.
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-
 from ..accounts.models import Account
 from ..accounts.versions import StaleForm
 from ..audit.service import record
@@ -26,6 +24,7 @@ from ..groups.service import GroupError, update_group_and_tax
 from ..markets.models import Market
 from ..membership.service import MembershipError, update_membership
 from ..staff import roles
+from ..tenancy import find_in_market, select_in_market
 from ..urls import parse_id
 from .service import InvalidField, update_special_info
 
@@ -146,9 +145,7 @@ def selected_accounts(market: Market, raw_ids) -> tuple[list[Account], dict]:
         raise BulkError("rowid", f"Select at most {MAX_IDS:,} customers at a time.")
     found = (
         db.session.scalars(
-            select(Account)
-            .where(Account.market_id == market.id, Account.id.in_(ids))
-            .order_by(Account.id)
+            select_in_market(Account, market).where(Account.id.in_(ids)).order_by(Account.id)
         ).all()
         if ids
         else []
@@ -160,9 +157,8 @@ def selected_accounts(market: Market, raw_ids) -> tuple[list[Account], dict]:
 
 
 def market_group(market: Market, group_id) -> CustomerGroup:
-    pk = parse_id(group_id)
-    group = db.session.get(CustomerGroup, pk) if pk is not None else None
-    if group is None or group.market_id != market.id:
+    group = find_in_market(CustomerGroup, group_id, market)
+    if group is None:
         raise BulkError("group_id", "Choose one of this market's customer groups.")
     return group
 

@@ -20,6 +20,7 @@ from ..accounts.models import Account
 from ..extensions import db
 from ..markets.models import Market
 from ..orders.models import Order
+from ..tenancy import of_market
 from ..timeutil import market_midnight_utc, to_market_time, utcnow
 
 RETENTION_DAYS = 90
@@ -84,7 +85,7 @@ def customer_metrics(market: Market, now: datetime | None = None) -> CustomerMet
             ),
             func.count(case((ordered, 1))),
             func.coalesce(func.sum(case((ordered, Account.total_spent_cents), else_=0)), 0),
-        ).where(Account.market_id == market.id)
+        ).where(of_market(Account, market))
     ).one()
     recent = now - timedelta(days=RETENTION_DAYS)
     earlier = recent - timedelta(days=RETENTION_DAYS)
@@ -97,7 +98,7 @@ def customer_metrics(market: Market, now: datetime | None = None) -> CustomerMet
     # last_order_at is the latest live order, so "ordered again" is just its date.
     retention = db.session.execute(
         select(func.count(), func.count(case((Account.last_order_at >= recent, 1)))).where(
-            Account.market_id == market.id, Account.last_order_at >= earlier, ordered_earlier
+            of_market(Account, market), Account.last_order_at >= earlier, ordered_earlier
         )
     ).one()
     return CustomerMetrics(
@@ -122,7 +123,7 @@ def weekly_activity(market: Market, now: datetime | None = None) -> WeeklyActivi
     new = dict(
         db.session.execute(
             select(new_week, func.count())
-            .where(Account.market_id == market.id, Account.joined_at >= start)
+            .where(of_market(Account, market), Account.joined_at >= start)
             .group_by(new_week)
         ).all()
     )
@@ -131,7 +132,7 @@ def weekly_activity(market: Market, now: datetime | None = None) -> WeeklyActivi
         db.session.execute(
             select(order_week, func.count(func.distinct(Order.account_id)))
             .where(
-                Order.market_id == market.id,
+                of_market(Order, market),
                 Order.cancelled_at.is_(None),
                 Order.placed_at >= start,
             )

@@ -30,6 +30,7 @@ from ..onboarding.models import Token
 from ..orders.models import CartItem, Order
 from ..payments.models import PaymentMethod
 from ..staff.roles import StaffRole
+from ..tenancy import of_market
 
 
 class InvalidField(ValueError):
@@ -77,7 +78,7 @@ def update_info(
     taken = db.session.scalar(
         select(
             exists().where(
-                Account.market_id == account.market_id,
+                of_market(Account, account.market_id),
                 Account.email == values["email"],
                 Account.id != account.id,
             )

@@ -37,6 +37,7 @@ from ..markets.models import Market
 from ..onboarding.models import Invitation, Token
 from ..orders.models import Order
 from ..payments.models import CardCharge
+from ..tenancy import belongs_to, of_market
 from .timeline_text import TimelineEntry, describe
 
 PER_PAGE = 50
@@ -111,7 +112,7 @@ def _typed(expression, type_):
 def _audit(market: Market, account: Account, group: str):
     action = AuditEntry.action
     where = [
-        AuditEntry.market_id == market.id,
+        of_market(AuditEntry, market),
         AuditEntry.target_type == "account",
         AuditEntry.target_id == account.id,
         action.not_in(LISTED_FROM_THEIR_TABLE),
@@ -138,7 +139,7 @@ def _audit(market: Market, account: Account, group: str):
 def _created(market: Market, account: Account, group: str):
     return select(
         *_row(Account.joined_at, "created", Account.id, actor_id=Account.created_by_id)
-    ).where(Account.id == account.id, Account.market_id == market.id), (
+    ).where(Account.id == account.id, of_market(Account, market)), (
         Account.joined_at,
         Account.id,
     )
@@ -155,7 +156,7 @@ def _invitations(market: Market, account: Account, group: str):
             until=Invitation.accepted_at,
         )
     ).where(
-        Invitation.market_id == market.id,
+        of_market(Invitation, market),
         or_(Invitation.account_id == account.id, Invitation.email == account.email),
     ), (at, Invitation.id)
 
@@ -181,7 +182,7 @@ def _ledger(market: Market, account: Account, group: str):
             text=LedgerEntry.reason_text,
         )
     ).where(
-        LedgerEntry.market_id == market.id,
+        of_market(LedgerEntry, market),
         LedgerEntry.account_id == account.id,
         LedgerEntry.kind != LedgerKind.ORDER,
     ), (LedgerEntry.created_at, LedgerEntry.id)
@@ -197,7 +198,7 @@ def _orders(market: Market, account: Account, group: str):
             amount_cents=Order.total_cents,
             ref_id=Order.id,
         )
-    ).where(Order.market_id == market.id, Order.account_id == account.id), (
+    ).where(of_market(Order, market), Order.account_id == account.id), (
         Order.placed_at,
         Order.id,
     )
@@ -213,7 +214,7 @@ def _cancelled_orders(market: Market, account: Account, group: str):
             ref_id=Order.id,
         )
     ).where(
-        Order.market_id == market.id,
+        of_market(Order, market),
         Order.account_id == account.id,
         Order.cancelled_at.is_not(None),
     ), (Order.cancelled_at, Order.id)
@@ -230,7 +231,7 @@ def _card_charges(market: Market, account: Account, group: str):
             ref_id=CardCharge.order_id,
             text=CardCharge.message,
         )
-    ).where(CardCharge.market_id == market.id, CardCharge.account_id == account.id), (
+    ).where(of_market(CardCharge, market), CardCharge.account_id == account.id), (
         CardCharge.created_at,
         CardCharge.id,
     )
@@ -243,7 +244,7 @@ def _mail_events(market: Market, account: Account, group: str):
         *_row(at, "mail", MailEvent.id, action=MailEvent.kind, text=MailEvent.reason)
     ).where(
         or_(
-            and_(MailEvent.market_id == market.id, about_this_address),
+            and_(of_market(MailEvent, market), about_this_address),
             # A hard bounce from mail of no known market stops the address at every market.
             and_(
                 MailEvent.market_id.is_(None),
@@ -270,7 +271,7 @@ def _act_as(market: Market, account: Account, group: str):
             until=func.coalesce(ActAsSession.ended_at, ActAsSession.last_seen_at),
             action=func.coalesce(ActAsSession.end_reason, ""),
         )
-    ).where(ActAsSession.market_id == market.id, ActAsSession.shopper_id == account.id), (
+    ).where(of_market(ActAsSession, market), ActAsSession.shopper_id == account.id), (
         ActAsSession.started_at,
         ActAsSession.id,
     )
@@ -304,7 +305,7 @@ def timeline_page(
 
     `group` is a key of GROUPS ("" for everything); an unknown one reads as "".
     """
-    if account.market_id != market.id:
+    if not belongs_to(account, market):
         raise ValueError("The account belongs to another market.")
     group = group if group in GROUPS else ""
     page = min(max(page, 1), MAX_PAGE)

@@ -6,6 +6,7 @@ from ..accounts.models import Account
 from ..extensions import db
 from ..markets.models import Market
 from ..orders.models import Order
+from ..tenancy import of_market, select_in_market
 
 
 def dashboard_figures(market: Market) -> dict:
@@ -16,12 +17,12 @@ def dashboard_figures(market: Market) -> dict:
             func.count().filter(Account.balance_cents < 0).label("negative"),
         )
         .select_from(Account)
-        .where(Account.market_id == market.id)
+        .where(of_market(Account, market))
     )
     total, active, negative = db.session.execute(customers).one()
-    orders = select(func.count(), func.coalesce(func.sum(Order.amount_due_cents), 0)).where(
-        Order.market_id == market.id, Order.amount_due_cents > 0, Order.cancelled_at.is_(None)
-    )
+    orders = select_in_market(
+        Order, market, func.count(), func.coalesce(func.sum(Order.amount_due_cents), 0)
+    ).where(Order.amount_due_cents > 0, Order.cancelled_at.is_(None))
     open_orders, owed_cents = db.session.execute(orders).one()
     return {
         "customers": total,

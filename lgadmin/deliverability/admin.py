@@ -9,7 +9,7 @@ from sqlalchemy import or_
 
 from ..admin.base import MarketModelView
 from ..staff import roles
-from ..tenancy import require_market
+from ..tenancy import belongs_to, of_market, require_market
 from .models import MailEvent, MailEventKind
 
 
@@ -25,7 +25,7 @@ def _account_cell(view, context, model, name):
     """The event's customer, linked, only when the account is of the event's own market: an
     event is recorded once per market, and no market sees another's customer by name."""
     account = model.account
-    if account is None or model.market_id is None or account.market_id != model.market_id:
+    if model.market_id is None or not belongs_to(account, model.market_id):
         return ""
     href = url_for("customers.details_view", id=account.id)
     return Markup('<a href="{}">{}</a>').format(href, str(account))  # format() escapes both
@@ -98,7 +98,7 @@ class MailEventView(MarketModelView):
 
     def _visible(self):
         """The market's events; a superuser also sees those no market could be told for."""
-        mine = MailEvent.market_id == require_market().id
+        mine = of_market(MailEvent, require_market())
         if current_user.is_superuser:
             return or_(mine, MailEvent.market_id.is_(None))
         return mine

@@ -18,6 +18,7 @@ from ..mail import (
     send_mail,
 )
 from ..markets.models import Market
+from ..tenancy import of_market
 from ..timeutil import utcnow
 from .models import MailEvent, MailEventKind, MailSend
 from .unsubscribe import list_unsubscribe_headers, unsubscribe_url, with_unsubscribe_link
@@ -37,7 +38,7 @@ def bounce_warning(market: Market, now: datetime | None = None) -> dict | None:
     since = (now or utcnow()) - WINDOW
     reasons = db.session.scalars(
         select(MailEvent.reason).where(
-            MailEvent.market_id == market.id,
+            of_market(MailEvent, market),
             MailEvent.received_at >= since,
             MailEvent.kind == MailEventKind.HARD_BOUNCE,
         )
@@ -48,7 +49,7 @@ def bounce_warning(market: Market, now: datetime | None = None) -> dict | None:
     sends = db.session.scalar(
         select(func.count())
         .select_from(MailSend)
-        .where(MailSend.market_id == market.id, MailSend.sent_at >= since)
+        .where(of_market(MailSend, market), MailSend.sent_at >= since)
     )
     # Bounces without recorded sends (mail sent by another system) count as all bounced.
     rate = bounces / sends if sends else 1.0
@@ -69,7 +70,7 @@ def market_reply_to(market, *, default: bool = False) -> list[str]:
         db.session.scalars(
             select(Account.email)
             .where(
-                Account.market_id == market.id,
+                of_market(Account, market),
                 Account.is_manager.is_(True),
                 Account.active.is_(True),
                 Account.email_bounced_at.is_(None),

@@ -16,6 +16,7 @@ from ..accounts.models import Account
 from ..audit.service import record
 from ..extensions import db
 from ..jobs import enqueue
+from ..tenancy import in_market
 from ..timeutil import format_datetime, utcnow
 from .models import MailEvent, MailEventKind
 from .providers import ReportedEvent
@@ -136,7 +137,7 @@ def _accounts_for(event: MailEvent) -> list[Account]:
     if event.account_id is not None:
         query = select(Account).where(Account.id == event.account_id)
         if event.market_id is not None:
-            query = query.where(Account.market_id == event.market_id)
+            query = in_market(query, Account, event.market_id)
         account = db.session.scalars(query.with_for_update()).first()
         if account is not None and (not event.email or account.email == event.email):
             return [account]
@@ -146,7 +147,7 @@ def _accounts_for(event: MailEvent) -> list[Account]:
     if event.kind is MailEventKind.HARD_BOUNCE:
         pass
     elif event.market_id is not None:
-        query = query.where(Account.market_id == event.market_id)
+        query = in_market(query, Account, event.market_id)
     else:
         return []
     return list(db.session.scalars(query.with_for_update()))

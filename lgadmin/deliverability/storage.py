@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts.models import Account
 from ..extensions import db
 from ..markets.models import Market
+from ..tenancy import of_market
 from ..timeutil import utcnow
 from .models import MailEvent, WebhookToken
 from .providers import ReportedEvent
@@ -135,8 +136,9 @@ def _known_ids():
     accounts, markets = Account.__table__, Market.__table__
     meta_market = bindparam("meta_market", type_=accounts.c.market_id.type)
     meta_account = bindparam("meta_account", type_=accounts.c.id.type)
-    owner = (accounts.c.id == meta_account) & (
-        accounts.c.market_id == func.coalesce(meta_market, accounts.c.market_id)
+    # The account of that id in the metadata's market (in any market when none was sent).
+    owner = (accounts.c.id == meta_account) & of_market(
+        accounts.c, func.coalesce(meta_market, accounts.c.market_id)
     )
     market_known = select(markets.c.id).where(markets.c.id == meta_market).scalar_subquery()
     owner_market = select(accounts.c.market_id).where(owner).scalar_subquery()

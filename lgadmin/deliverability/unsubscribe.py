@@ -7,6 +7,7 @@ from markupsafe import escape
 
 from ..accounts.models import Account
 from ..extensions import db
+from ..tenancy import belongs_to
 from ..urls import mail_link_root
 
 SALT = "lgadmin.unsubscribe"
@@ -28,7 +29,7 @@ def account_for_token(token: str) -> Account | None:
     except (BadSignature, ValueError, TypeError):
         return None
     account = db.session.get(Account, account_id) if isinstance(account_id, int) else None
-    if account is None or account.market_id != market_id or account.market is None:
+    if not belongs_to(account, market_id) or account.market is None:
         return None
     return account
 

@@ -9,7 +9,7 @@ from wtforms import StringField, SubmitField
 from ..admin.base import AdminView
 from ..extensions import db
 from ..staff import roles
-from ..tenancy import require_market
+from ..tenancy import get_in_market, require_market
 from .models import CustomerGroup
 from .service import GroupError, delete_group, format_percent, market_groups, save_group
 
@@ -28,10 +28,7 @@ class CustomerGroupsView(AdminView):
     required_permission = roles.MANAGE_GROUPS
 
     def _group(self, group_id: int) -> CustomerGroup:
-        group = db.session.get(CustomerGroup, group_id)
-        if group is None or group.market_id != require_market().id:
-            abort(404)
-        return group
+        return get_in_market(CustomerGroup, group_id, require_market())
 
     def _page(self, status=200, new_form=None, edited=None):
         market = require_market()

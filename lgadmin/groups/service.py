@@ -9,6 +9,7 @@ from ..accounts.versions import check_version
 from ..audit.service import record
 from ..extensions import db
 from ..markets.models import Market
+from ..tenancy import find_in_market, of_market
 from .models import CustomerGroup
 
 MAX_NAME = 80
@@ -51,7 +52,7 @@ def _clean_name(market: Market, name: str, group_id: int | None) -> str:
         raise GroupError("name", f"Keep the name to {MAX_NAME} characters or fewer.")
     clash = db.session.scalars(
         select(CustomerGroup.id).where(
-            CustomerGroup.market_id == market.id,
+            of_market(CustomerGroup, market),
             func.lower(CustomerGroup.name) == name.lower(),
             CustomerGroup.id != (group_id or 0),
         )
@@ -90,7 +91,7 @@ def delete_group(actor: Account, market: Market, group: CustomerGroup) -> int:
     """Remove a group; its members simply belong to no group. Returns how many they were."""
     members = db.session.execute(
         update(Account)
-        .where(Account.customer_group_id == group.id, Account.market_id == market.id)
+        .where(Account.customer_group_id == group.id, of_market(Account, market))
         .values(customer_group_id=None, version=Account.version + 1)
     ).rowcount
     record(
@@ -109,14 +110,14 @@ def market_groups(market: Market) -> list[tuple[CustomerGroup, int]]:
     """The market's groups by name, each with its member count."""
     members = (
         select(Account.customer_group_id, func.count().label("n"))
-        .where(Account.market_id == market.id, Account.customer_group_id.is_not(None))
+        .where(of_market(Account, market), Account.customer_group_id.is_not(None))
         .group_by(Account.customer_group_id)
         .subquery()
     )
     rows = db.session.execute(
         select(CustomerGroup, func.coalesce(members.c.n, 0))
         .outerjoin(members, members.c.customer_group_id == CustomerGroup.id)
-        .where(CustomerGroup.market_id == market.id)
+        .where(of_market(CustomerGroup, market))
         .order_by(func.lower(CustomerGroup.name), CustomerGroup.id)
     ).all()
     return [(group, int(count)) for group, count in rows]
@@ -148,8 +149,8 @@ def update_group_and_tax(
     check_version(account, expected_version)
     group = None
     if group_id not in (None, "", "None"):
-        group = db.session.get(CustomerGroup, int(group_id)) if str(group_id).isdigit() else None
-        if group is None or group.market_id != account.market_id:
+        group = find_in_market(CustomerGroup, group_id, account.market_id)
+        if group is None:
             raise GroupError("customer_group_id", "Choose one of this market's customer groups.")
     vat = " ".join((vat_id or "").split()).upper()
     if len(vat) > 40:

@@ -19,6 +19,7 @@ from ..extensions import db
 from ..markets.models import Market
 from ..staff.roles import adjusts_own_account
 from ..submissions import claim_submission
+from ..tenancy import of_market
 from ..timeutil import utcnow
 from .models import LoyaltyEntry, LoyaltyKind
 
@@ -208,7 +209,7 @@ def give_bonus_points(
     reason = clean_reason(reason)
     ids = sorted(
         db.session.scalars(
-            select(Account.id).where(Account.market_id == market.id, Account.id.in_(account_ids))
+            select(Account.id).where(of_market(Account, market), Account.id.in_(account_ids))
         )
     )
     own = [account_id for account_id in ids if adjusts_own_account(actor, account_id)]

@@ -18,6 +18,7 @@ from sqlalchemy import exists, select
 from ..accounts.models import Account, AccountMerge
 from ..extensions import db
 from ..markets.models import Market
+from ..tenancy import of_market
 
 EMAIL, PHONE, NAME = "email", "phone", "name"
 REASON_LABELS = {EMAIL: "Same email", PHONE: "Same phone", NAME: "Same name"}
@@ -133,7 +134,7 @@ def possible_duplicates(market: Market, limit: int = MAX_PAIRS) -> list[Duplicat
             Account.first_name,
             Account.last_name,
         ).where(
-            Account.market_id == market.id,
+            of_market(Account, market),
             Account.active.is_(True),
             Account.is_manager.is_(False),
             Account.is_superuser.is_(False),

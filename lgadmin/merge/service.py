@@ -31,6 +31,7 @@ from ..orders.service import recount_orders
 from ..payments.models import CardCharge, PaymentMethod
 from ..privacy.models import DataRequest
 from ..search import search_words
+from ..tenancy import belongs_to, select_in_market
 from ..timeutil import format_date, market_today, utcnow
 
 MOVE, MERGE, DELETE, LEAVE = "move", "merge", "delete", "leave"
@@ -114,9 +115,9 @@ class MergePreview:
 
 def merge_refusal(manager: Account, market: Market, source: Account, target: Account) -> str:
     """Why `manager` may not merge `source` into `target` ("" when they may)."""
-    if not (manager.is_superuser or (manager.is_manager and manager.market_id == market.id)):
+    if not (manager.is_superuser or (manager.is_manager and belongs_to(manager, market))):
         return "Only this market's managers can merge customers."
-    if source.market_id != market.id or target.market_id != market.id:
+    if not belongs_to(source, market) or not belongs_to(target, market):
         return "Both accounts must belong to this market."
     if source.id == target.id:
         return "An account can't be merged with itself: pick the other customer."
@@ -316,9 +317,8 @@ def merge_candidates(market: Market, source: Account, query: str, limit: int = 2
     if not words:
         return []
     stmt = (
-        select(Account)
+        select_in_market(Account, market)
         .where(
-            Account.market_id == market.id,
             Account.id != source.id,
             Account.active.is_(True),
             Account.is_manager.is_(False),

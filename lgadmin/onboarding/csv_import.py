@@ -30,6 +30,7 @@ from ..contact import (
 )
 from ..extensions import db
 from ..markets.models import Market
+from ..tenancy import of_market
 from ..timeutil import utcnow
 from .models import ImportPreview, ImportStatus
 from .service import AlreadyHasAccount, add_customer
@@ -395,7 +396,7 @@ def create_preview(manager: Account, market: Market, data: bytes, filename: str)
         )
     db.session.execute(
         delete(ImportPreview).where(
-            ImportPreview.market_id == market.id,
+            of_market(ImportPreview, market),
             ImportPreview.created_at < utcnow() - PREVIEWS_KEPT_FOR,
         )
     )
@@ -438,7 +439,7 @@ def carry_out_import(manager: Account, market: Market, preview: ImportPreview) -
         update(ImportPreview)
         .where(
             ImportPreview.id == preview.id,
-            ImportPreview.market_id == market.id,
+            of_market(ImportPreview, market),
             ImportPreview.status == ImportStatus.PREVIEW,
         )
         .values(status=ImportStatus.IMPORTED, imported_at=now, imported_by_id=manager.id)

@@ -13,6 +13,7 @@ from ..deliverability.sends import market_reply_to, send_to_account
 from ..extensions import db
 from ..mail import MailOutcome, metadata_headers, queue_jobs, render_parts, send_mail
 from ..markets.models import Market
+from ..tenancy import of_market
 from ..timeutil import utcnow
 from ..urls import external_url
 from .guests import invite_guest, recently_invited
@@ -125,7 +126,7 @@ def send_invitation_email(invitation_id: int, root: str) -> bool:
     market = db.session.get(Market, invitation.market_id)
     taken = db.session.scalars(
         select(Account.id).where(
-            Account.market_id == market.id,
+            of_market(Account, market),
             Account.email == invitation.email,
             Account.is_guest.is_(False),  # a guest is invited to register on their own row
         )

@@ -18,6 +18,7 @@ from ..markets.models import Market
 from ..membership.service import grant_trial_orders
 from ..orders.models import Order, PaymentChoice
 from ..orders.service import place_order
+from ..tenancy import belongs_to, of_market, select_in_market
 from ..timeutil import utcnow
 from .models import Invitation
 from .tokens import new_token
@@ -35,7 +36,7 @@ def guest_account(market: Market, email: str, first_name: str = "", last_name: s
     if problem:
         raise GuestError(EMAIL_MESSAGES[problem if problem != MISSING_EMAIL else INVALID_EMAIL])
     account = db.session.scalars(
-        select(Account).where(Account.market_id == market.id, Account.email == email)
+        select_in_market(Account, market).where(Account.email == email)
     ).first()
     if account is None:
         account = Account(
@@ -74,7 +75,7 @@ def place_guest_order(
 def invite_guest(manager: Account | None, market: Market, guest: Account) -> Invitation:
     """A manager's "Invite to register" (or the system's, when a guest tries to sign up);
     the caller commits and queues the email."""
-    if not guest.is_guest or guest.market_id != market.id:
+    if not guest.is_guest or not belongs_to(guest, market):
         raise GuestError("Only guest customers can be invited to register.")
     invitation = Invitation(
         market_id=market.id,
@@ -102,7 +103,7 @@ def recently_invited(market: Market, email: str, within=timedelta(hours=1)) -> b
     return (
         db.session.scalars(
             select(Invitation.id).where(
-                Invitation.market_id == market.id,
+                of_market(Invitation, market),
                 Invitation.email == email,
                 Invitation.accepted_at.is_(None),
                 Invitation.created_at >= since,

@@ -12,6 +12,7 @@ from ..audit.service import record
 from ..contact import email_problem, normalize_email
 from ..extensions import db
 from ..markets.models import Market
+from ..tenancy import belongs_to, select_in_market
 from .models import Invitation, InvitationBatch
 from .tokens import hash_token, new_token
 from .values import clean_text, existing_emails
@@ -127,9 +128,7 @@ def _batch_key(form_key: str, entries: list[str], message: str) -> str:
 
 def batch_with_key(market: Market, key: str) -> InvitationBatch | None:
     return db.session.scalars(
-        select(InvitationBatch).where(
-            InvitationBatch.market_id == market.id, InvitationBatch.submission_key == key
-        )
+        select_in_market(InvitationBatch, market).where(InvitationBatch.submission_key == key)
     ).first()
 
 
@@ -148,6 +147,6 @@ def usable_invitation(market: Market, raw: str) -> Invitation | None:
     invitation = db.session.scalars(
         select(Invitation).where(Invitation.token_hash == hash_token(raw))
     ).first()
-    if invitation is None or invitation.market_id != market.id or invitation.accepted_at:
+    if not belongs_to(invitation, market) or invitation.accepted_at:
         return None
     return invitation

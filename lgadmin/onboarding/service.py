@@ -1,6 +1,6 @@
 """Creating accounts: by a manager (one at a time or from a CSV row), or by a shopper signing up."""
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import Account
@@ -10,6 +10,7 @@ from ..audit.service import record
 from ..extensions import db
 from ..markets.models import Market
 from ..membership.service import grant_trial_orders
+from ..tenancy import of_market, select_in_market
 from ..timeutil import utcnow
 from .models import Invitation
 from .values import CustomerValues, clean_customer, existing_emails
@@ -182,7 +183,7 @@ def accept_invitations(account: Account) -> None:
     db.session.execute(
         update(Invitation)
         .where(
-            Invitation.market_id == account.market_id,
+            of_market(Invitation, account.market_id),
             Invitation.email == account.email,
             Invitation.accepted_at.is_(None),
         )
@@ -192,5 +193,5 @@ def accept_invitations(account: Account) -> None:
 
 def account_by_email(market: Market, email: str) -> Account | None:
     return db.session.scalars(
-        select(Account).where(Account.market_id == market.id, Account.email == email)
+        select_in_market(Account, market).where(Account.email == email)
     ).first()

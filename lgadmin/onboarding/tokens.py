@@ -11,6 +11,7 @@ from ..accounts.passwords import hash_password
 from ..audit.service import record
 from ..extensions import db
 from ..markets.models import Market
+from ..tenancy import find_in_market
 from ..timeutil import utcnow
 from .models import Token, TokenPurpose
 
@@ -83,8 +84,8 @@ def usable_password_token(market: Market, raw: str) -> Token | None:
         return None
     if token.used_at is not None or token.expires_at <= utcnow():
         return None
-    account = db.session.get(Account, token.account_id)
-    if account is None or account.market_id != market.id or not account.active:
+    account = find_in_market(Account, token.account_id, market)
+    if account is None or not account.active:
         return None
     return token
 

@@ -11,6 +11,7 @@ from ..contact import display_phone, market_region
 from ..extensions import db
 from ..markets.models import Market, PickupLocation
 from ..spreadsheet import neutralise
+from ..tenancy import of_market
 from ..timeutil import market_today
 from .csv_import import COLUMNS
 
@@ -47,7 +48,7 @@ def _users_csv(market: Market) -> tuple[str, int]:
             PickupLocation.name,
         )
         .outerjoin(PickupLocation, PickupLocation.id == Account.pickup_location_id)
-        .where(Account.market_id == market.id)
+        .where(of_market(Account, market))
         .order_by(Account.last_name, Account.first_name, Account.id)
         .execution_options(yield_per=1000)
     )

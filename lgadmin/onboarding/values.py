@@ -21,6 +21,7 @@ from ..contact import (
 from ..extensions import db
 from ..markets.models import Market, PickupLocation
 from ..spreadsheet import restore
+from ..tenancy import of_market, select_in_market
 
 NAME_MAX = 80
 ADDRESS_MAX = {
@@ -50,9 +51,7 @@ def pickup_locations_by_name(market: Market) -> dict[str, PickupLocation]:
     if not market.pickup_locations_enabled:
         return {}
     locations = db.session.scalars(
-        select(PickupLocation).where(
-            PickupLocation.market_id == market.id, PickupLocation.active.is_(True)
-        )
+        select_in_market(PickupLocation, market).where(PickupLocation.active.is_(True))
     )
     return {location.name.strip().lower(): location for location in locations}
 
@@ -62,10 +61,8 @@ def market_pickup_location(market: Market, location_id) -> PickupLocation | None
     if not market.pickup_locations_enabled or not location_id:
         return None
     return db.session.scalars(
-        select(PickupLocation).where(
-            PickupLocation.id == int(location_id),
-            PickupLocation.market_id == market.id,
-            PickupLocation.active.is_(True),
+        select_in_market(PickupLocation, market).where(
+            PickupLocation.id == int(location_id), PickupLocation.active.is_(True)
         )
     ).first()
 
@@ -79,9 +76,7 @@ def existing_emails(market: Market, emails) -> set[str]:
         chunk = emails[start : start + 500]
         found.update(
             db.session.scalars(
-                select(Account.email).where(
-                    Account.market_id == market.id, Account.email.in_(chunk)
-                )
+                select(Account.email).where(of_market(Account, market), Account.email.in_(chunk))
             )
         )
     return found

@@ -9,6 +9,7 @@ from ..accounts.models import Account
 from ..deliverability.sends import send_to_account
 from ..extensions import db
 from ..markets.models import Market
+from ..tenancy import find_in_market
 from ..timeutil import utcnow
 from ..urls import external_url
 from .models import Token, TokenPurpose
@@ -50,8 +51,8 @@ def confirm_email(market: Market, raw: str) -> Account | None:
     token = db.session.scalars(select(Token).where(Token.token_hash == hash_token(raw))).first()
     if token is None or token.purpose != TokenPurpose.VERIFY_EMAIL:
         return None
-    account = db.session.get(Account, token.account_id)
-    if account is None or account.market_id != market.id:
+    account = find_in_market(Account, token.account_id, market)
+    if account is None:
         return None
     claimed = db.session.execute(
         update(Token)

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..mail import queue_job
 from ..markets.models import Market
 from ..markets.service import market_by_slug
+from ..tenancy import belongs_to
 from ..urls import mail_link_root
 from .emails import send_password_reset, send_signup_answer
 from .forms import ForgotPasswordForm, SetPasswordForm, SignupForm
@@ -53,7 +54,7 @@ def _no_referrer(response):
 @limits.per_address_and_client("signup", limits.SIGNUP_PER_ADDRESS, limits.SIGNUP_PER_CLIENT)
 def signup(market_slug: str):
     market = _market(market_slug)
-    if current_user.is_authenticated and current_user.market_id == market.id:
+    if current_user.is_authenticated and belongs_to(current_user, market):
         return redirect(url_for("shop.account", market_slug=market.slug))
     form = SignupForm()
     form.set_pickup_choices(market)

@@ -1,16 +1,15 @@
 """The manager's "Refresh from Stripe" action for a customer of their market."""
 
-from flask import abort, flash, redirect, url_for
+from flask import flash, redirect, url_for
 from flask_admin import expose
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..accounts.models import Account
 from ..admin.base import AdminView
 from ..audit.service import record
 from ..extensions import db
 from ..staff import roles
-from ..tenancy import require_market
+from ..tenancy import get_in_market, require_market
 from .client import PaymentsError
 from .service import refresh_payment_methods
 
@@ -32,11 +31,7 @@ class PaymentsView(AdminView):
     @roles.requires(roles.REFRESH_PAYMENTS)
     def refresh(self, account_id: int):
         market = require_market()
-        account = db.session.scalars(
-            select(Account).where(Account.id == account_id, Account.market_id == market.id)
-        ).first()
-        if account is None:
-            abort(404)
+        account = get_in_market(Account, account_id, market)
         try:
             result = refresh_payment_methods(account)
         except PaymentsError as error:

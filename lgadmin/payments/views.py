@@ -9,6 +9,7 @@ from flask_login import current_user
 from ..extensions import csrf, db
 from ..markets.models import Market
 from ..markets.service import market_by_slug
+from ..tenancy import belongs_to
 from ..webhook_body import BodyRefused, read_webhook_json
 from .client import PAYMENTS_OFF, PaymentsError, payments_enabled
 from .events import BadEvent, apply_stripe_event
@@ -49,7 +50,7 @@ def stripe_webhook():
 
 def _shopper_market(market_slug: str) -> Market:
     market = market_by_slug(market_slug)
-    if not current_user.is_authenticated or current_user.market_id != market.id:
+    if not current_user.is_authenticated or not belongs_to(current_user, market):
         abort(404)
     return market
 

@@ -12,6 +12,7 @@ from flask import render_template
 
 from ..accounts.models import Account
 from ..markets.models import Market
+from ..tenancy import belongs_to
 from ..timeutil import utcnow
 from . import records
 
@@ -59,7 +60,7 @@ ACCOUNT_REFERENCES = {
 
 def customer_data(manager: Account, market: Market, account: Account) -> dict:
     """Everything held about `account` of `market`, as plain JSON-ready values."""
-    if account.market_id != market.id:
+    if not belongs_to(account, market):
         raise LookupError("The customer is not of this market.")
     cur = market.currency
     return {

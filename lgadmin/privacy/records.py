@@ -20,6 +20,7 @@ from ..loyalty.models import LoyaltyEntry
 from ..onboarding.models import Invitation, Token
 from ..orders.models import CartItem, Order
 from ..payments.models import CardCharge, PaymentMethod
+from ..tenancy import select_in_market
 from .models import DataRequest
 
 CONSENT_EVENTS = (MailEventKind.UNSUBSCRIBE, MailEventKind.SPAM_COMPLAINT)
@@ -417,9 +418,8 @@ def merges(account: Account) -> list[dict]:
 def audit_log(account: Account) -> list[dict]:
     """What was done to the account, and what the account itself did."""
     rows = _all(
-        select(AuditEntry)
+        select_in_market(AuditEntry, account.market_id)
         .where(
-            AuditEntry.market_id == account.market_id,
             or_(
                 (AuditEntry.target_type == "account") & (AuditEntry.target_id == account.id),
                 AuditEntry.actor_id == account.id,

@@ -30,6 +30,7 @@ from ..orders.models import CartItem, Order
 from ..payments.client import payments_enabled
 from ..payments.models import PaymentMethod
 from ..payments.service import delete_stripe_customer
+from ..tenancy import belongs_to
 from ..timeutil import utcnow
 from .export import customer_data, data_zip, record_count
 from .models import DataRequest, DataRequestKind
@@ -55,7 +56,7 @@ def request_data(
 
     Returns the request and whether it is new. The caller commits.
     """
-    if account.market_id != market.id:
+    if not belongs_to(account, market):
         raise PrivacyError("This account is not of this market.")
     if account.erased_at is not None:
         raise PrivacyError("This account has been erased.")
@@ -107,7 +108,7 @@ def _mark_handled(account: Account, actor: Account, kinds, outcome: str) -> None
 # -- the copy ----------------------------------------------------------------------
 def export_customer_data(manager: Account, market: Market, account: Account) -> bytes:
     """The ZIP of everything held about `account`, with its audit row. The caller commits."""
-    if account.market_id != market.id:
+    if not belongs_to(account, market):
         raise PrivacyError("This customer is not of this market.")
     data = customer_data(manager, market, account)
     content = data_zip(data)
@@ -147,7 +148,7 @@ def shopper_copy_until(account: Account) -> datetime | None:
 
 def download_own_data(account: Account, market: Market) -> bytes:
     """The shopper's own copy, once a manager has answered their request. The caller commits."""
-    if account.market_id != market.id or shopper_copy_until(account) is None:
+    if not belongs_to(account, market) or shopper_copy_until(account) is None:
         raise PrivacyError(COPY_NOT_READY)
     data = customer_data(account, market, account)
     content = data_zip(data)
@@ -204,7 +205,7 @@ def erase_customer(manager: Account, market: Market, account: Account) -> None:
     Orders and ledger rows stay for the accounts, under the placeholder name.
     The caller commits; on PrivacyError nothing has changed.
     """
-    if account.market_id != market.id:
+    if not belongs_to(account, market):
         raise PrivacyError("This customer is not of this market.")
     account = lock_account(account.id)
     reasons = erasure_refusals(account)

@@ -1,16 +1,16 @@
 """Segment pages: list, build with a live preview, save, open in the grid, delete."""
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..admin.base import AdminView
 from ..extensions import db
 from ..markets.models import PickupLocation
 from ..staff import roles
-from ..tenancy import require_market
+from ..tenancy import find_in_market, get_in_market, require_market, select_in_market
 from .criteria import FLAGS, Criteria, describe
+from .models import Segment
 from .service import (
     SegmentError,
     delete_segment,
@@ -19,7 +19,6 @@ from .service import (
     read_criteria,
     save_segment,
     segment_criteria,
-    segment_in_market,
 )
 
 
@@ -118,17 +117,12 @@ class SegmentView(AdminView):
 
     # -- helpers ----------------------------------------------------------------
     def _segment(self, segment_id: int):
-        segment = segment_in_market(require_market(), segment_id)
-        if segment is None:
-            abort(404)
-        return segment
+        return get_in_market(Segment, segment_id, require_market())
 
     @staticmethod
     def _pickups(market) -> list[PickupLocation]:
         return db.session.scalars(
-            select(PickupLocation)
-            .where(PickupLocation.market_id == market.id)
-            .order_by(PickupLocation.name)
+            select_in_market(PickupLocation, market).order_by(PickupLocation.name)
         ).all()
 
     @staticmethod
@@ -136,5 +130,5 @@ class SegmentView(AdminView):
         chosen = criteria.values.get("pickup_location")
         if chosen is None:
             return None
-        location = db.session.get(PickupLocation, chosen)
-        return location.name if location and location.market_id == require_market().id else None
+        location = find_in_market(PickupLocation, chosen, require_market())
+        return location.name if location else None

@@ -17,6 +17,7 @@ from ..extensions import db
 from ..markets.models import Market
 from ..payments.models import PaymentMethod
 from ..search import MAX_PAGE, search_words
+from ..tenancy import of_market
 from ..timeutil import market_today, utcnow
 from .criteria import criteria_clause
 
@@ -58,7 +59,7 @@ def customer_filter(
     verified: str | None = None,
 ):
     """The market's customers matching the search, the toggles and segment criteria values."""
-    clauses = [Account.market_id == market.id]
+    clauses = [of_market(Account, market)]
     if active_only:
         clauses.append(Account.active.is_(True))
     if customer_type in CUSTOMER_TYPES:

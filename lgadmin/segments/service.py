@@ -7,6 +7,7 @@ from sqlalchemy import String, cast, select
 from ..audit.service import record
 from ..extensions import db
 from ..markets.models import Market, PickupLocation
+from ..tenancy import NotInMarket, belongs_to, in_market, of_market, select_in_market
 from ..timeutil import utcnow
 from ..urls import parse_id
 from .criteria import Criteria, describe, parse_criteria
@@ -34,24 +35,12 @@ class Preview:
 
 def market_segments(market: Market) -> list[Segment]:
     return db.session.scalars(
-        select(Segment).where(Segment.market_id == market.id).order_by(Segment.name, Segment.id)
+        select_in_market(Segment, market).order_by(Segment.name, Segment.id)
     ).all()
 
 
-def segment_in_market(market: Market, segment_id) -> Segment | None:
-    """The segment with that id in this market; None for another market's id (a 404)."""
-    pk = parse_id(segment_id)
-    if pk is None:
-        return None
-    return db.session.scalars(
-        select(Segment).where(Segment.id == pk, Segment.market_id == market.id)
-    ).first()
-
-
 def pickup_ids(market: Market) -> set[int]:
-    return set(
-        db.session.scalars(select(PickupLocation.id).where(PickupLocation.market_id == market.id))
-    )
+    return set(db.session.scalars(select_in_market(PickupLocation, market, PickupLocation.id)))
 
 
 def read_criteria(market: Market, data) -> Criteria:
@@ -79,8 +68,8 @@ def save_segment(
     if created:
         segment = Segment(market_id=market.id, created_by_id=manager.id)
         db.session.add(segment)
-    elif segment.market_id != market.id:
-        raise LookupError("segment of another market")
+    elif not belongs_to(segment, market):
+        raise NotInMarket("segment of another market")
     segment.name, segment.description = name, description
     segment.criteria = dict(criteria.raw)
     segment.updated_at = utcnow()
@@ -96,8 +85,8 @@ def save_segment(
 
 
 def delete_segment(manager, market: Market, segment: Segment) -> None:
-    if segment.market_id != market.id:
-        raise LookupError("segment of another market")
+    if not belongs_to(segment, market):
+        raise NotInMarket("segment of another market")
     record(manager, market.id, "segment.deleted", segment, f"Segment “{segment.name}” deleted")
     db.session.delete(segment)
 
@@ -130,21 +119,21 @@ def segment_with_pickup_name(market: Market, segment_id) -> tuple[Segment, str |
     pickup_name = (
         select(PickupLocation.name)
         .where(
-            PickupLocation.market_id == Segment.market_id,
+            of_market(PickupLocation, Segment.market_id),
             cast(PickupLocation.id, String) == Segment.criteria["pickup_location"].as_string(),
         )
         .scalar_subquery()
     )
     row = db.session.execute(
-        select(Segment, pickup_name).where(Segment.id == pk, Segment.market_id == market.id)
+        in_market(select(Segment, pickup_name).where(Segment.id == pk), Segment, market)
     ).first()
     return (row[0], row[1]) if row else None
 
 
 def pickup_name(market: Market, pickup_id: int) -> str | None:
     return db.session.scalar(
-        select(PickupLocation.name).where(
-            PickupLocation.id == pickup_id, PickupLocation.market_id == market.id
+        select_in_market(PickupLocation, market, PickupLocation.name).where(
+            PickupLocation.id == pickup_id
         )
     )
 

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from ..markets.models import Market
 from ..markets.service import market_by_slug
+from ..tenancy import belongs_to
 
 # Parts of the shopper's account page that other domains add, each a function of the
 # account returning its template context; registered by the plug-in, in its order.
@@ -37,7 +38,7 @@ def shopper_page(view):
             return redirect(
                 url_for("auth.market_sign_in", market_slug=market.slug, next=request.full_path)
             )
-        if current_user.market_id != market.id:
+        if not belongs_to(current_user, market):
             abort(404)
         g.shop_market = market
         return view(market, current_user._get_current_object(), **kwargs)

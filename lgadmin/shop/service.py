@@ -21,6 +21,7 @@ from ..payments.cards import default_card
 from ..payments.client import payments_enabled
 from ..payments.service import ChargeResult, charge_order_with_saved_card
 from ..submissions import claim_submission
+from ..tenancy import find_in_market, of_market
 
 MAX_QUANTITY = Decimal(999)
 
@@ -35,8 +36,8 @@ def storefront(market: Market) -> list[tuple[GrowerProfile, list[Product]]]:
         select(GrowerProfile, Product)
         .join(Product, Product.grower_id == GrowerProfile.id)
         .where(
-            GrowerProfile.market_id == market.id,
-            Product.market_id == market.id,
+            of_market(GrowerProfile, market),
+            of_market(Product, market),
             GrowerProfile.approval == GrowerApproval.APPROVED,
             Product.active,
         )
@@ -49,8 +50,8 @@ def storefront(market: Market) -> list[tuple[GrowerProfile, list[Product]]]:
 
 
 def _product(market: Market, product_id) -> Product:
-    product = db.session.get(Product, product_id) if str(product_id).isdigit() else None
-    if product is None or product.market_id != market.id or not product.active:
+    product = find_in_market(Product, product_id, market)
+    if product is None or not product.active:
         raise ShopError("That product is not available.")
     return product
 

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..orders.models import PaymentChoice
 from ..payments.service import shopper_card_context
 from ..submissions import AlreadyApplied
+from ..tenancy import belongs_to
 from .pages import ACCOUNT_PAGE_PARTS, market_page, shopper_page
 from .service import (
     ShopError,
@@ -44,7 +45,7 @@ PAYMENT_LABELS = {
 @bp.route("/")
 def home(market_slug: str):
     market = market_page(market_slug)
-    signed_in = current_user.is_authenticated and current_user.market_id == market.id
+    signed_in = current_user.is_authenticated and belongs_to(current_user, market)
     return render_template(
         "lgadmin/shop/home.html",
         market=market,
