@@ -13,6 +13,7 @@ from flask import (
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from ..audit.service import work_in_seat
 from ..extensions import db
 from .models import ActAsSession
 from .seat import SESSION_KEY, current_session, finish_seat
@@ -74,6 +75,7 @@ def enforce_limits():
         return redirect(url_for("auth.sign_in"))
     if request.endpoint == SIGN_OUT_ENDPOINT:
         g.act_as = record  # the sign-out view closes the seat, however it stands
+        work_in_seat(record)
         return None
     ran_out = None if record.ended_at else overdue(record)
     if record.ended_at or ran_out:
@@ -91,6 +93,7 @@ def enforce_limits():
     touch(record)
     db.session.commit()
     g.act_as = record
+    work_in_seat(record)
     return None
 
 

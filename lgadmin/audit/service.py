@@ -1,7 +1,5 @@
 """The market's audit log: who did what to which record, and when."""
 
-from flask import g, has_request_context
-
 from ..extensions import db
 from .models import AuditEntry
 
@@ -36,14 +34,24 @@ def record(
     return entry
 
 
-def _seat_acting_for(account_id: int | None):
-    """The open act-as session of this request whose seat `account_id` is, if any.
+# The act-as session a unit of work runs in, kept on the database session: it lives exactly as
+# long as the request's session and never outlives it into another request.
+SEAT_KEY = "lgadmin_act_as_seat"
 
-    Set by act_as.views for each request in a seat; every service that audits is covered
-    without passing the manager down (services never read the request themselves)."""
-    if account_id is None or not has_request_context():
+
+def work_in_seat(seat) -> None:
+    """What this unit of work changes is done from `seat` (an open act-as session).
+
+    act_as's request hook says so once per request in a seat, so every service that audits is
+    covered without passing the manager down, and no service reads the request."""
+    db.session.info[SEAT_KEY] = seat
+
+
+def _seat_acting_for(account_id: int | None):
+    """The open act-as session of this unit of work whose seat `account_id` is, if any."""
+    if account_id is None:
         return None
-    seat = g.get("act_as")
+    seat = db.session.info.get(SEAT_KEY)
     if seat is None or seat.ended_at is not None or seat.shopper_id != account_id:
         return None
     return seat

@@ -26,7 +26,6 @@ COMPOSITION_PACKAGES = {"demo"}
 
 # Modules that are request-bound by nature, and why; everything else is a service.
 REQUEST_BOUND_MODULES = {
-    "app.py": "composition: builds the app",
     "plugin.py": "composition: registers the user loader, which reads the session",
     "tenancy.py": "the one gate: the current market lives in the session",
     "sessions.py": "session lifetime: reads and ends the signed-in session",
@@ -38,8 +37,6 @@ REQUEST_BOUND_MODULES = {
     "admin/base.py": "the base of every admin view",
     "act_as/seat.py": "swaps who is signed in: the seat is the session",
     "shop/pages.py": "the shopper-page decorator: the signed-in shopper of the URL's market",
-    # TEMPORARY (issue 21, other steps): each to be removed by the step named.
-    "audit/service.py": "attributes audit rows to the act-as seat in g (to be passed in)",
 }
 
 
@@ -86,7 +83,7 @@ def test_every_request_bound_exception_still_exists_and_needs_it():
     for name in REQUEST_BOUND_MODULES:
         path = PACKAGE / name
         assert path.exists(), f"{name} is gone: remove it from REQUEST_BOUND_MODULES"
-    for name in ("audit/service.py",):
+    for name in REQUEST_BOUND_MODULES:
         if not _request_bound_names(PACKAGE / name):
             pytest.fail(f"{name} no longer touches the request: remove its exception")
 
