@@ -66,13 +66,15 @@ class CustomerBalanceView(PartView):
     @expose("/<int:account_id>/adjust-balance", methods=("POST",))
     @requires(roles.ADJUST_BALANCE)
     def adjust_balance_view(self, account_id: int):
-        account = get_in_market(Account, account_id, require_market())
+        market = require_market()
+        account = get_in_market(Account, account_id, market)
         form = AdjustBalanceForm()
         if form.validate_on_submit():
             try:
                 code, text = chosen_reason(form.reason.data, form.reason_text.data)
                 cents = _amount(form)
                 entry = adjust_balance(
+                    market,
                     account.id,
                     cents,
                     code,

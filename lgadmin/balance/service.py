@@ -10,9 +10,11 @@ from ..accounts.locks import lock_account
 from ..accounts.models import Account
 from ..audit.service import record
 from ..extensions import db
+from ..markets.models import Market
 from ..money import format_money
 from ..staff.roles import adjusts_own_account
 from ..submissions import claim_submission
+from ..tenancy import get_in_market
 from ..timeutil import utcnow
 from .models import LedgerAllocation, LedgerEntry, LedgerKind
 
@@ -102,6 +104,7 @@ def record_entry(
 
 
 def adjust_balance(
+    market: Market,
     account_id: int,
     amount_cents: int,
     reason_code: str,
@@ -117,7 +120,7 @@ def adjust_balance(
     `pay_orders` spends a payment on the account's open orders
     (orders.service.apply_payment_to_open_orders: the orders domain sits above the ledger).
     With the form's `submission_key`, a second submission of the same form raises
-    AlreadyApplied and writes nothing."""
+    AlreadyApplied and writes nothing. An account outside `market` raises NotInMarket."""
     if adjusts_own_account(actor, account_id):
         raise BalanceError(OWN_BALANCE)
     if amount_cents == 0:
@@ -127,7 +130,7 @@ def adjust_balance(
     if reason_code not in REASONS:
         raise BalanceError(PICK_A_REASON)
     text = (reason_text or "").strip() or REASONS[reason_code]
-    account = db.session.get(Account, account_id)
+    account = get_in_market(Account, account_id, market)
     closed = closed_reason(account)
     if closed:
         raise BalanceError(closed)

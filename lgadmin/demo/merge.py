@@ -53,6 +53,7 @@ def seed_duplicates(market, manager, products, password_hash: str) -> list[Accou
             db.session.add(account)
             db.session.flush()
             adjust_balance(
+                account.market,
                 account.id,
                 2500 * (n + 1),
                 "cash",

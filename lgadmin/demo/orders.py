@@ -17,6 +17,7 @@ def order_history(account, manager, products, rng, now) -> None:
     """A deposit, up to eight orders, settling up at pickup, a credit and a cart, each by chance."""
     if rng.random() < 0.35:
         adjust_balance(
+            account.market,
             account.id,
             rng.choice((2000, 2500, 5000, 10000)),
             rng.choice(("cash", "check")),
@@ -33,6 +34,7 @@ def order_history(account, manager, products, rng, now) -> None:
             order.amount_due_cents, order.paid_at = 0, order.placed_at
     if account.balance_cents < 0 and rng.random() < 0.5:
         adjust_balance(
+            account.market,
             account.id,
             -account.balance_cents,
             "cash",
@@ -42,7 +44,7 @@ def order_history(account, manager, products, rng, now) -> None:
             at=now - timedelta(hours=rng.randint(1, 48)),
         )
     if rng.random() < 0.05:
-        adjust_balance(account.id, 500, "promo", "Welcome back credit", manager)
+        adjust_balance(account.market, account.id, 500, "promo", "Welcome back credit", manager)
     if rng.random() < 0.15:
         for product in rng.sample(products, rng.randint(1, 3)):
             db.session.add(

@@ -19,6 +19,7 @@ from lgadmin.extensions import db
 from lgadmin.orders.models import Order, PaymentChoice
 from lgadmin.orders.service import apply_payment_to_open_orders, place_order
 from lgadmin.submissions import AlreadyApplied
+from lgadmin.tenancy import NotInMarket
 from tests.factories import AccountFactory, ProductFactory
 
 
@@ -68,7 +69,7 @@ def _ledger_sum(account_id):
 def test_adjustment_writes_a_ledger_row_with_who_and_when():
     manager = AccountFactory(manager=True)
     account = AccountFactory(market=manager.market)
-    entry = adjust_balance(account.id, 2500, "cash", "", manager)
+    entry = adjust_balance(account.market, account.id, 2500, "cash", "", manager)
     db.session.commit()
     assert entry.kind == LedgerKind.PREPAYMENT
     assert entry.reason_text == "Customer Paid Cash"
@@ -85,13 +86,27 @@ def test_payment_applied_to_open_orders_pays_oldest_first_and_keeps_the_rest():
     db.session.commit()
     assert account.balance_cents == -5000
     entry = adjust_balance(
-        account.id, 4000, "cash", "", manager, pay_orders=apply_payment_to_open_orders
+        account.market,
+        account.id,
+        4000,
+        "cash",
+        "",
+        manager,
+        pay_orders=apply_payment_to_open_orders,
     )
     db.session.commit()
     assert (first.amount_due_cents, first.paid_at is not None) == (0, True)
     assert (second.amount_due_cents, second.paid_at) == (1000, None)
     assert [a.amount_cents for a in entry.allocations] == [3000, 1000]
-    adjust_balance(account.id, 3000, "check", "", manager, pay_orders=apply_payment_to_open_orders)
+    adjust_balance(
+        account.market,
+        account.id,
+        3000,
+        "check",
+        "",
+        manager,
+        pay_orders=apply_payment_to_open_orders,
+    )
     db.session.commit()
     assert second.amount_due_cents == 0
     assert account.balance_cents == 2000  # what is left stays as balance
@@ -102,15 +117,21 @@ def test_cached_balance_always_equals_the_ledger_sum():
     account = AccountFactory(market=manager.market)
     product = ProductFactory(grower__account__market=manager.market, price_cents=725)
     steps = [
-        lambda: adjust_balance(account.id, 1000, "promo", "Welcome", manager),
+        lambda: adjust_balance(account.market, account.id, 1000, "promo", "Welcome", manager),
         lambda: place_order(account, [(product, Decimal(4))], PaymentChoice.BALANCE),
         lambda: place_order(account, [(product, Decimal(1))], PaymentChoice.PAY_AT_PICKUP),
-        lambda: adjust_balance(account.id, -250, "correction", "Fee", manager),
+        lambda: adjust_balance(account.market, account.id, -250, "correction", "Fee", manager),
         lambda: adjust_balance(
-            account.id, 5000, "cash", "", manager, pay_orders=apply_payment_to_open_orders
+            account.market,
+            account.id,
+            5000,
+            "cash",
+            "",
+            manager,
+            pay_orders=apply_payment_to_open_orders,
         ),
         lambda: place_order(account, [(product, Decimal(2))], PaymentChoice.CARD),
-        lambda: adjust_balance(account.id, -1200, "refund", "Returned", manager),
+        lambda: adjust_balance(account.market, account.id, -1200, "refund", "Returned", manager),
     ]
     for step in steps:
         step()
@@ -131,7 +152,9 @@ def test_concurrent_adjustments_lose_no_update(app, postgres_url):
             with app.app_context():
                 actor = db.session.get(Account, manager_id)
                 for i in range(50):
-                    adjust_balance(account_id, (n + 1) * 100 + i, "other", f"t{n}-{i}", actor)
+                    adjust_balance(
+                        actor.market, account_id, (n + 1) * 100 + i, "other", f"t{n}-{i}", actor
+                    )
                     db.session.commit()
         except Exception as error:  # noqa: BLE001 - reported below
             errors.append(error)
@@ -160,7 +183,9 @@ def test_the_same_form_submitted_at_once_from_many_requests_applies_once(app, po
             with app.app_context():
                 actor = db.session.get(Account, manager_id)
                 try:
-                    adjust_balance(account_id, 2500, "cash", "", actor, submission_key="k-1")
+                    adjust_balance(
+                        actor.market, account_id, 2500, "cash", "", actor, submission_key="k-1"
+                    )
                     db.session.commit()
                     outcomes.append("applied")
                 except AlreadyApplied:
@@ -241,3 +266,13 @@ def test_a_typed_reason_means_other(picked, typed, reason):
 def test_no_reason_or_other_without_words_is_refused(picked, typed):
     with pytest.raises(ReasonMissing, match="Pick a reason or type your own."):
         chosen_reason(picked, typed)
+
+
+def test_an_adjustment_names_its_market_and_refuses_another_markets_account(manager, other_market):
+    """The service takes the market: an id from elsewhere moves no money and writes no row."""
+    stranger = AccountFactory(market=other_market, balance_cents=0)
+    with pytest.raises(NotInMarket):
+        adjust_balance(manager.market, stranger.id, 2500, "cash", "", manager)
+    db.session.rollback()
+    assert db.session.get(Account, stranger.id).balance_cents == 0
+    assert _ledger_sum(stranger.id) == 0

@@ -393,7 +393,7 @@ def test_the_server_checks_the_deletion_rules_again(manager_client, market, cust
     paid_ahead = AccountFactory(market=market, active=False)
     from lgadmin.balance.service import adjust_balance
 
-    adjust_balance(paid_ahead.id, 1000, "check", "", None)
+    adjust_balance(paid_ahead.market, paid_ahead.id, 1000, "check", "", None)
     db.session.commit()
     for account in (customer, owing, paid_ahead):
         response = post(manager_client, account, "delete-account", {"confirm": "y"})

@@ -82,8 +82,8 @@ def a_history(app, market, manager) -> Account:
     db.session.commit()
     set_password_with_token(usable_password_token(market, raw), "Another123")
     db.session.commit()
-    adjust_balance(robin.id, 500, "correction", "refund", manager)
-    adjust_balance(robin.id, 2000, "cash", "", manager)
+    adjust_balance(robin.market, robin.id, 500, "correction", "refund", manager)
+    adjust_balance(robin.market, robin.id, 2000, "cash", "", manager)
     product = ProductFactory(grower__account__market=market, price_cents=450)
     order = place_order(robin, [(product, Decimal(1))], PaymentChoice.BALANCE)
     update_membership(robin, manager, change="add_year")
@@ -142,7 +142,7 @@ def test_an_account_a_manager_created_says_who_and_links_lead_to_the_records(
     manager_client, market, manager
 ):
     robin = AccountFactory(market=market, created_by=manager, joined_at=utcnow())
-    entry = adjust_balance(robin.id, -250, "other", "Bag fee", manager)
+    entry = adjust_balance(robin.market, robin.id, -250, "other", "Bag fee", manager)
     product = ProductFactory(grower__account__market=market, price_cents=450)
     order = place_order(robin, [(product, Decimal(2))], PaymentChoice.PAY_AT_PICKUP)
     db.session.commit()
@@ -307,7 +307,7 @@ def test_a_page_of_fifty_takes_two_statements_however_long_the_history(
 
 def test_the_filter_shows_one_kind_of_entry(manager_client, market, manager, customer):
     _many_rows_of_every_kind(market, manager, customer, each=3)
-    adjust_balance(customer.id, 700, "promo", "Welcome", manager)
+    adjust_balance(customer.market, customer.id, 700, "promo", "Welcome", manager)
     db.session.commit()
     assert timeline_texts(manager_client, customer, kind="balance") == [
         "Balance adjusted +$7.00 by Jane Manager: Welcome",
@@ -342,7 +342,7 @@ def test_older_and_newer_links_keep_the_filter(manager_client, market, manager, 
 
 
 def test_bad_page_numbers_and_kinds_show_the_first_page(manager_client, market, manager, customer):
-    adjust_balance(customer.id, 100, "promo", "", manager)
+    adjust_balance(customer.market, customer.id, 100, "promo", "", manager)
     db.session.commit()
     for query in ("page=abc", "page=-3", "kind=<script>", "page=99999999999999999999"):
         response = manager_client.get(f"/admin/customers/{customer.id}/timeline?{query}")
@@ -396,7 +396,7 @@ def test_another_markets_account_and_rows_never_show(manager_client, market, man
         )
     )
     record(other_manager, other_market.id, "customer.data_exported", customer, "wrong market")
-    adjust_balance(twin.id, 900, "promo", "", other_manager)
+    adjust_balance(twin.market, twin.id, 900, "promo", "", other_manager)
     db.session.commit()
     assert timeline_texts(manager_client, customer) == ["Unsubscribed from mail", "Account created"]
     with pytest.raises(ValueError):
@@ -432,7 +432,7 @@ def test_hostile_text_in_summaries_and_reasons_is_escaped(
 ):
     hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
     record(manager, market.id, "customer.bulk_renamed", customer, hostile)
-    adjust_balance(customer.id, 100, "other", hostile, manager)
+    adjust_balance(customer.market, customer.id, 100, "other", hostile, manager)
     start_act_as(manager, customer, hostile)
     db.session.commit()
     page = manager_client.get(f"/admin/customers/{customer.id}/timeline").get_data(as_text=True)
@@ -451,7 +451,15 @@ def test_an_act_as_session_still_open_says_so(manager_client, market, manager, c
 
 
 def test_times_are_in_the_markets_time_zone(manager_client, market, manager, customer):
-    adjust_balance(customer.id, 100, "promo", "", manager, at=utcnow().replace(hour=3, minute=7))
+    adjust_balance(
+        customer.market,
+        customer.id,
+        100,
+        "promo",
+        "",
+        manager,
+        at=utcnow().replace(hour=3, minute=7),
+    )
     db.session.commit()
     page = manager_client.get(f"/admin/customers/{customer.id}/timeline").get_data(as_text=True)
     # 03:07 UTC is 10:07 or 11:07 PM the evening before in New York.
@@ -495,7 +503,7 @@ def test_a_welcome_link_used_and_a_signup_through_the_form_are_listed(
 def test_a_page_past_the_end_says_the_history_ends_earlier(
     manager_client, market, manager, customer
 ):
-    adjust_balance(customer.id, 100, "promo", "", manager)
+    adjust_balance(customer.market, customer.id, 100, "promo", "", manager)
     db.session.commit()
     html = manager_client.get(f"/admin/customers/{customer.id}/timeline?page=5").get_data(
         as_text=True

@@ -14,7 +14,7 @@ def test_the_timeline_card_leads_to_the_full_timeline_and_its_filter(live_server
     market = MarketFactory(name="Timeline Market", slug="timeline")
     manager = AccountFactory(market=market, manager=True, first_name="Jane", last_name="Manager")
     customer = AccountFactory(market=market, first_name="Casey", created_by=manager)
-    adjust_balance(customer.id, 500, "correction", "refund", manager)
+    adjust_balance(customer.market, customer.id, 500, "correction", "refund", manager)
     db.session.commit()
     problems = []
     page.on("pageerror", lambda error: problems.append(f"{page.url}: {error}"))

@@ -126,7 +126,7 @@ def test_the_timeline_shows_the_markets_date_and_time(late_evening, market, mana
     manager = db.session.scalars(
         db.select(Account).where(Account.market_id == market.id, Account.is_manager)
     ).first()
-    adjust_balance(shopper.id, 500, "cash", "", manager)
+    adjust_balance(shopper.market, shopper.id, 500, "cash", "", manager)
     db.session.commit()
     page = manager_client.get(f"/admin/customers/{shopper.id}/timeline").get_data(as_text=True)
     assert "11/30/2026, 7:36 PM" in page

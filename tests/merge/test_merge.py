@@ -122,8 +122,8 @@ def test_orders_ledger_comments_addresses_and_cart_move_to_the_kept_account(
 ):
     place_order(rob, [(product, Decimal(2))], PaymentChoice.PAY_AT_PICKUP)
     place_order(robert, [(product, Decimal(1))], PaymentChoice.PAY_AT_PICKUP)
-    adjust_balance(rob.id, 5000, "cash", "", manager)
-    adjust_balance(robert.id, 1500, "check", "", manager)
+    adjust_balance(rob.market, rob.id, 5000, "cash", "", manager)
+    adjust_balance(robert.market, robert.id, 1500, "check", "", manager)
     add_comment(rob, "Prefers text messages.", author=manager)
     db.session.add_all(
         [
@@ -174,9 +174,9 @@ def test_the_running_balance_of_the_kept_ledger_is_rewritten_in_time_order(
     manager, market, rob, robert
 ):
     now = utcnow()
-    adjust_balance(rob.id, 2000, "cash", "", manager, at=now - timedelta(days=3))
-    adjust_balance(robert.id, 500, "cash", "", manager, at=now - timedelta(days=2))
-    adjust_balance(rob.id, -300, "correction", "", manager, at=now - timedelta(days=1))
+    adjust_balance(rob.market, rob.id, 2000, "cash", "", manager, at=now - timedelta(days=3))
+    adjust_balance(robert.market, robert.id, 500, "cash", "", manager, at=now - timedelta(days=2))
+    adjust_balance(rob.market, rob.id, -300, "correction", "", manager, at=now - timedelta(days=1))
     db.session.commit()
 
     _merge(manager, market, rob, robert)
@@ -516,7 +516,7 @@ def test_the_preview_shows_what_moves_and_changes_nothing(
     signed_in, manager, market, product, rob, robert
 ):
     place_order(rob, [(product, Decimal(2))], PaymentChoice.PAY_AT_PICKUP)
-    adjust_balance(rob.id, 5000, "cash", "", manager)
+    adjust_balance(rob.market, rob.id, 5000, "cash", "", manager)
     rob.membership_expires_on = market_today(market) + timedelta(days=100)
     db.session.commit()
     before = _snapshot(rob, robert)
@@ -529,7 +529,7 @@ def test_the_preview_shows_what_moves_and_changes_nothing(
 
 
 def test_merge_through_the_admin_lands_on_the_kept_account(signed_in, manager, market, rob, robert):
-    adjust_balance(rob.id, 1250, "cash", "", manager)
+    adjust_balance(rob.market, rob.id, 1250, "cash", "", manager)
     db.session.commit()
     client = signed_in(manager)
     token = csrf_token_from(_merge_page(client, rob, robert).get_data(as_text=True))

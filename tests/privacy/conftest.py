@@ -56,7 +56,13 @@ def customer(market, manager):
     order.delivery_address = "Robin Hayes, 12 Oak St, Athens, GA 30601"
     db.session.flush()
     adjust_balance(
-        robin.id, order.total_cents, "cash", "", manager, pay_orders=apply_payment_to_open_orders
+        robin.market,
+        robin.id,
+        order.total_cents,
+        "cash",
+        "",
+        manager,
+        pay_orders=apply_payment_to_open_orders,
     )
     update_membership(robin, manager, change="add_year")
     add_comment(robin, "Prefers the Saturday pickup.", author=manager)

@@ -93,7 +93,7 @@ def test_erasing_needs_the_word_erase_typed(manager_client, customer):
 
 
 def test_a_customer_with_a_balance_is_not_erased(manager_client, manager, customer):
-    adjust_balance(customer.id, 500, "promo", "", manager)
+    adjust_balance(customer.market, customer.id, 500, "promo", "", manager)
     db.session.commit()
 
     page = _erase(manager_client, customer).get_data(as_text=True)
@@ -127,7 +127,7 @@ def test_a_cancelled_unpaid_order_does_not_block_erasure(manager, market, custom
 
 
 def test_the_details_page_says_why_erase_is_not_possible(manager_client, manager, customer):
-    adjust_balance(customer.id, -250, "correction", "", manager)
+    adjust_balance(customer.market, customer.id, -250, "correction", "", manager)
     db.session.commit()
 
     page = _details(manager_client, customer)

@@ -358,7 +358,7 @@ def test_the_cached_balance_equals_the_ledger_sum_after_any_sequence(app, operat
         if operation[0] == "adjust":
             _, cents, reason, apply = operation
             pay = apply_payment_to_open_orders if apply else None
-            adjust_balance(shopper.id, cents, reason, "", manager, pay_orders=pay)
+            adjust_balance(shopper.market, shopper.id, cents, reason, "", manager, pay_orders=pay)
         else:
             _, quantity, choice, by_manager = operation
             place_order(

@@ -43,7 +43,15 @@ def test_orders_show_the_pickup_location_and_a_later_payment_applied_to_open_ord
     manager = AccountFactory(market=market, manager=True)
     shopper = AccountFactory(market=market, balance_cents=0)
     order = place_pay_at_pickup_order(shopper, market, product)
-    adjust_balance(shopper.id, 1500, "cash", "", manager, pay_orders=apply_payment_to_open_orders)
+    adjust_balance(
+        shopper.market,
+        shopper.id,
+        1500,
+        "cash",
+        "",
+        manager,
+        pay_orders=apply_payment_to_open_orders,
+    )
     db.session.commit()
 
     html = signed_in(shopper).get("/m/athens/orders").get_data(as_text=True)
