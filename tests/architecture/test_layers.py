@@ -104,3 +104,11 @@ def test_the_no_view_import_contract_names_every_service_module():
         if path.name != "__init__.py" and not _is_view(path) and path.stem not in names
     ]
     assert not missing, f"add these modules' names to services-below-views: {missing}"
+
+
+def test_every_package_has_its_test_folder():
+    """Tests mirror the package: a new package comes with tests/<package>/."""
+    tests = ROOT / "tests"
+    packages = {path.parent.name for path in PACKAGE.glob("*/__init__.py")}
+    missing = sorted(name for name in packages if not (tests / name / "__init__.py").exists())
+    assert not missing, f"add a test folder for: {missing}"
