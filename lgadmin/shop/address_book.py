@@ -1,45 +1,16 @@
 """The shopper's Address Book and VAT ID on their account page (specs 001, 003, 004)."""
 
 from flask import Blueprint, abort, flash, redirect, url_for
-from flask_wtf import FlaskForm
-from wtforms import StringField, SubmitField
-from wtforms.validators import Length
 
 from ..addresses.forms import AddressForm, DeleteAddressForm
-from ..addresses.service import AddressError, address_book, address_of, delete_address, save_address
+from ..addresses.service import AddressError, address_of, delete_address, save_address
 from ..extensions import db
+from .account_page import MAX_VAT_ID, VatIdForm, account_page
 from .pages import shopper_page
 
 bp = Blueprint("shop_addresses", __name__, url_prefix="/m/<market_slug>/account")
 
 FIELDS = ("label", "recipient", "line1", "line2", "city", "region", "postal_code", "country")
-MAX_VAT_ID = 40
-
-
-class VatIdForm(FlaskForm):
-    vat_id = StringField("VAT ID", validators=[Length(max=MAX_VAT_ID)])
-    submit = SubmitField("Save VAT ID")
-
-
-def address_book_context(account, edited=None) -> dict:
-    """What the account page's Address Book section needs; `edited` re-shows a refused form."""
-    forms = []
-    for address in address_book(account):
-        if edited and edited[0] == address.id:
-            forms.append((address, edited[1]))
-        else:
-            forms.append(
-                (address, AddressForm(formdata=None, obj=address, prefix=f"a{address.id}"))
-            )
-    new_form = (
-        edited[1] if edited and edited[0] is None else AddressForm(formdata=None, prefix="new")
-    )
-    return {
-        "address_forms": forms,
-        "new_address_form": new_form,
-        "delete_address_form": DeleteAddressForm(formdata=None),
-        "vat_form": VatIdForm(formdata=None, vat_id=account.vat_id),
-    }
 
 
 @bp.route("/addresses", methods=["POST"])
@@ -101,7 +72,5 @@ def _save(market, account, address, form):
             return redirect(url_for("shop.account", market_slug=market.slug) + "#address-book")
     elif form.csrf_token.errors:
         abort(400)
-    from .views import account_page
-
     key = address.id if address is not None else None
     return account_page(market, account, edited=(key, form), status=400)

@@ -10,14 +10,13 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from ..act_as.seat import current_session
-from ..act_as.service import recent_help
 from ..addresses.service import address_book
 from ..extensions import db
 from ..orders.models import PaymentChoice
-from ..payments.service import shopper_card_context
 from ..submissions import AlreadyApplied
 from ..tenancy import belongs_to
-from .pages import ACCOUNT_PAGE_PARTS, market_page, shopper_page
+from .account_page import account_page
+from .pages import market_page, shopper_page
 from .service import (
     ShopError,
     available_payments,
@@ -152,22 +151,3 @@ def orders(market, account):
 @shopper_page
 def account(market, account):
     return account_page(market, account)
-
-
-def account_page(market, account, edited=None, status=200):
-    from .address_book import address_book_context
-
-    parts = {}
-    for part in ACCOUNT_PAGE_PARTS:
-        parts.update(part(account))
-
-    return render_template(
-        "lgadmin/shop/account.html",
-        market=market,
-        account=account,
-        lines=cart_lines(account),
-        helped=recent_help(account),
-        **shopper_card_context(account.id),
-        **address_book_context(account, edited),
-        **parts,
-    ), status
