@@ -11,6 +11,7 @@ from ..accounts.models import Account
 from ..audit.service import record
 from ..extensions import db
 from ..money import format_money
+from ..signals import balance_adjusted, send_after_commit
 from ..staff.roles import adjusts_own_account
 from ..submissions import claim_submission
 from ..timeutil import utcnow
@@ -159,5 +160,8 @@ def adjust_balance(
         reason=text,
         balance_after_cents=entry.balance_after_cents,
         applied_to_orders=paid_orders,
+    )
+    send_after_commit(
+        balance_adjusted, account=account, entry=entry, amount_cents=amount_cents, actor=actor
     )
     return entry
