@@ -44,6 +44,7 @@ from blinker import Namespace, Signal
 from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
+from werkzeug.local import LocalProxy
 
 from .extensions import db
 
@@ -71,6 +72,11 @@ def send_after_commit(signal: Signal, **arguments) -> None:
     # The innermost transaction: a savepoint rolled back takes its signals with it.
     transaction = session.get_nested_transaction() or session.get_transaction()
     sender = current_app._get_current_object() if has_app_context() else None
+    # A view's `current_user` is a proxy for this request: a receiver gets the account itself.
+    arguments = {
+        name: value._get_current_object() if isinstance(value, LocalProxy) else value
+        for name, value in arguments.items()
+    }
     session.info.setdefault(PENDING, []).append((transaction, signal, sender, arguments))
 
 
