@@ -301,8 +301,11 @@ def test_a_rolled_back_savepoint_takes_only_its_own_signals(manager, shopper, ma
 
 
 def test_a_failing_receiver_is_logged_and_breaks_nothing(
-    app, manager_client, shopper, heard, caplog
+    app, manager_client, shopper, heard, caplog, monkeypatch
 ):
+    # Alembic's fileConfig (a migration test earlier in the run) disables existing loggers.
+    monkeypatch.setattr(signals.log, "disabled", False)
+
     def broken(sender, **arguments):
         raise RuntimeError("the host's receiver is broken")
 
