@@ -19,7 +19,9 @@ Every receiver is called as `receiver(app, **arguments)`:
                         customer), actor (the manager's Account). A manager's adjustment
                         only; orders and payments move the balance without this signal.
     membership_changed  account, actor, expires_before, expires_after (dates; before may
-                        be None): a manager changed or set the membership's end.
+                        be None): a manager changed or set the membership's end. (A new
+                        account's trial orders come with account_created; a merge's
+                        membership with accounts_merged.)
     mail_event_applied  account, event (the MailEvent), kind (MailEventKind: hard_bounce,
                         spam_complaint or unsubscribe): a delivery report changed the
                         account (mail stopped, or the account deactivated). Once per
