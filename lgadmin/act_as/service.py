@@ -11,6 +11,7 @@ from ..accounts.models import Account
 from ..audit.service import record
 from ..extensions import db
 from ..mail import queue_jobs
+from ..signals import act_as_ended, act_as_started, send_after_commit
 from ..tenancy import belongs_to, in_market
 from .models import END_REASONS, ActAsAction, ActAsSession
 from .notify import send_help_notice
@@ -106,6 +107,7 @@ def start_act_as(
         f"Started acting as {shopper.email}" + (f": {reason}" if reason else ""),
         session_id=session.id,
     )
+    send_after_commit(act_as_started, session=session, manager=actor, shopper=shopper)
     return session
 
 
@@ -152,6 +154,7 @@ def end_act_as(session: ActAsSession, how: str, at: datetime | None = None) -> b
         session_id=session.id,
         how=how,
     )
+    send_after_commit(act_as_ended, session=session, manager=manager, shopper=shopper, how=how)
     return True
 
 

@@ -12,6 +12,7 @@ from ..audit.service import record
 from ..extensions import db
 from ..markets.models import Market
 from ..money import format_money
+from ..signals import balance_adjusted, send_after_commit
 from ..staff.roles import adjusts_own_account
 from ..submissions import claim_submission
 from ..tenancy import get_in_market
@@ -162,5 +163,8 @@ def adjust_balance(
         reason=text,
         balance_after_cents=entry.balance_after_cents,
         applied_to_orders=paid_orders,
+    )
+    send_after_commit(
+        balance_adjusted, account=account, entry=entry, amount_cents=amount_cents, actor=actor
     )
     return entry

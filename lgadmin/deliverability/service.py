@@ -16,6 +16,7 @@ from ..accounts.models import Account
 from ..audit.service import record
 from ..extensions import db
 from ..jobs import enqueue
+from ..signals import mail_event_applied, send_after_commit
 from ..tenancy import in_market
 from ..timeutil import format_datetime, utcnow
 from .models import MailEvent, MailEventKind
@@ -180,6 +181,7 @@ def _apply_to_account(event: MailEvent, account: Account) -> None:
         mail_event_id=event.id,
         provider=event.provider,
     )
+    send_after_commit(mail_event_applied, account=account, event=event, kind=event.kind)
 
 
 def unsubscribe_by_link(account: Account) -> list[int]:

@@ -7,6 +7,7 @@ from datetime import date
 from ..accounts.models import Account
 from ..accounts.versions import StaleForm, check_version
 from ..audit.service import record
+from ..signals import membership_changed, send_after_commit
 from ..timeutil import format_date, market_today
 
 CHANGES = {
@@ -104,6 +105,9 @@ def update_membership(
         before=_label(before),
         after=_label(after),
         change=change,
+    )
+    send_after_commit(
+        membership_changed, account=account, actor=actor, expires_before=before, expires_after=after
     )
     return after
 

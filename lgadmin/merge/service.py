@@ -31,6 +31,7 @@ from ..orders.service import recount_orders
 from ..payments.models import CardCharge, PaymentMethod
 from ..privacy.models import DataRequest
 from ..search import search_words
+from ..signals import accounts_merged, send_after_commit
 from ..tenancy import belongs_to, select_in_market
 from ..timeutil import format_date, market_today, utcnow
 
@@ -287,6 +288,14 @@ def merge_accounts(manager: Account, market: Market, source: Account, target: Ac
         balance_after_cents=kept.balance_cents,
         moved=preview.counts,
         cart_items=preview.cart_items,
+    )
+    send_after_commit(
+        accounts_merged,
+        kept=kept,
+        merged=source,
+        merged_email=source_email,
+        actor=manager,
+        moved=preview.counts,
     )
     return preview.counts
 

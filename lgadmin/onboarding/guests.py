@@ -18,6 +18,7 @@ from ..markets.models import Market
 from ..membership.service import grant_trial_orders
 from ..orders.models import Order, PaymentChoice
 from ..orders.service import place_order
+from ..signals import account_created, send_after_commit
 from ..tenancy import belongs_to, of_market, select_in_market
 from ..timeutil import utcnow
 from .models import Invitation
@@ -51,6 +52,7 @@ def guest_account(market: Market, email: str, first_name: str = "", last_name: s
         grant_trial_orders(account, market)
         db.session.add(account)
         db.session.flush()
+        send_after_commit(account_created, account=account)
     return account
 
 

@@ -10,6 +10,7 @@ from ..audit.service import record
 from ..extensions import db
 from ..markets.models import Market
 from ..membership.service import grant_trial_orders
+from ..signals import account_created, send_after_commit
 from ..tenancy import of_market, select_in_market
 from ..timeutil import utcnow
 from .models import Invitation
@@ -61,6 +62,7 @@ def insert_account(market: Market, values: CustomerValues, **columns) -> Account
             db.session.rollback()
         raise AlreadyHasAccount(values.email) from None
     add_mailing_address_to_book(account)
+    send_after_commit(account_created, account=account)
     return account
 
 

@@ -30,6 +30,7 @@ from ..orders.models import CartItem, Order
 from ..payments.client import payments_enabled
 from ..payments.models import PaymentMethod
 from ..payments.service import delete_stripe_customer
+from ..signals import customer_erased, send_after_commit
 from ..tenancy import belongs_to
 from ..timeutil import utcnow
 from .export import customer_data, data_zip, record_count
@@ -235,6 +236,7 @@ def erase_customer(manager: Account, market: Market, account: Account) -> None:
     account.version += 1
     _mark_handled(account, manager, list(DataRequestKind), "erased")
     record(manager, market.id, "customer.erased", account, f"Erased customer #{account.id}")
+    send_after_commit(customer_erased, account=account, actor=manager)
 
 
 def _scrub_related_rows(account: Account, placeholder: str) -> None:
