@@ -14,7 +14,7 @@ A host user the adapter maps to no account is nobody to lgadmin: no admin, no sh
   host's user loader (which made the host's user 1 lgadmin's account 1, a superuser).
 """
 
-from flask import current_app, url_for
+from flask import current_app, session, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.local import LocalProxy
 
@@ -37,10 +37,12 @@ class Identity:
     costs a query.
     """
 
-    #: May lgadmin sign its accounts in through this adapter: its own sign-in and signup
-    #: pages, and act-as's seat swap (a manager into a shopper's seat and back)? Set it
-    #: only when sign_in_as and restore are implemented.
+    #: May lgadmin's own sign-in and signup pages sign an lgadmin account in through
+    #: `sign_in_as`? A host that signs people in itself leaves it False (those pages: 403).
     signs_in = False
+    #: May act-as put a manager into a shopper's seat (`sign_in_as(shopper)`) and back
+    #: (`restore(manager)`)? `SeatInSession` below does it for a host.
+    swaps_seats = False
 
     def account(self):
         """The lgadmin `Account` the current person is, or None (the default: nobody)."""
@@ -93,10 +95,53 @@ class NoAccess(Identity):
     """Maps nobody: lgadmin's screens answer 403 (or the host's login page) to everyone."""
 
 
+class SeatInSession(Identity):
+    """Act-as for a host: the shopper's seat is kept in the session, beside the host's login.
+
+    A host implements `host_account()` (what `account()` is for any other adapter),
+    `load_account(account_id)` and `sign_in_host_user(account)`. Taking a seat clears the
+    session (the host's sign-in too: the manager is the shopper until the seat is left);
+    leaving it signs the manager's host user back in through `sign_in_host_user`.
+    """
+
+    swaps_seats = True
+    SEAT_KEY = "lgadmin_seat_account_id"
+
+    def host_account(self):
+        """The lgadmin Account of the host's signed-in user, or None."""
+        return None
+
+    def load_account(self, account_id: int):
+        """The lgadmin Account with that id (e.g. `db.session.get(Account, account_id)`)."""
+        raise NotImplementedError
+
+    def sign_in_host_user(self, account) -> bool:
+        """Sign in the host user whose lgadmin account is `account` (a manager leaving a
+        seat); False when there is none (the manager then leaves signed out)."""
+        return False
+
+    def account(self):
+        seated = session.get(self.SEAT_KEY)
+        return self.load_account(seated) if seated is not None else self.host_account()
+
+    def sign_in_as(self, account) -> None:
+        session[self.SEAT_KEY] = account.id
+
+    def restore(self, account) -> None:
+        session.pop(self.SEAT_KEY, None)
+        if not self.sign_in_host_user(account):
+            self.sign_out()
+
+    def sign_out(self) -> None:
+        session.pop(self.SEAT_KEY, None)
+        super().sign_out()
+
+
 class LoginIdentity(Identity):
     """Standalone: lgadmin's own LoginManager, whose user loader loads its `Account`."""
 
     signs_in = True
+    swaps_seats = True
 
     def account(self):
         return current_user._get_current_object() if current_user.is_authenticated else None
@@ -168,14 +213,20 @@ def sign_out() -> None:
 
 
 def ensure_signs_in() -> None:
-    """Before anything is changed for a sign-in (the session cleared): SignInRefused when
-    the adapter doesn't sign lgadmin accounts in."""
+    """Before lgadmin's sign-in or signup page changes anything (the session cleared):
+    SignInRefused when the adapter doesn't let lgadmin sign its accounts in."""
     if not current_identity().signs_in:
         raise SignInRefused("This site signs people in itself.")
 
 
-def seat_refusal() -> str | None:
-    """Why act-as can't start here, or None: the host's adapter must swap seats."""
-    if current_identity().signs_in:
-        return None
-    return "Acting as a customer isn't available: this site's sign-in doesn't support it."
+ACT_AS_UNAVAILABLE = "Acting as a customer isn't available: this site's sign-in doesn't support it."
+
+
+def act_as_unavailable() -> str | None:
+    """Why act-as can't start with this adapter (it can't swap seats), or None."""
+    return None if current_identity().swaps_seats else ACT_AS_UNAVAILABLE
+
+
+def ensure_swaps_seats() -> None:
+    if not current_identity().swaps_seats:
+        raise SignInRefused(ACT_AS_UNAVAILABLE)

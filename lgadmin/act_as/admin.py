@@ -16,7 +16,7 @@ from ..admin.base import MarketModelView, PartView
 from ..admin.sections import SectionPart
 from ..audit.service import record_export
 from ..extensions import db
-from ..identity import current_account, seat_refusal
+from ..identity import act_as_unavailable, current_account
 from ..spreadsheet import neutralise
 from ..staff import roles
 from ..tenancy import get_in_market, require_market
@@ -59,7 +59,9 @@ class CustomerActAsView(PartView):
         already_acting = bool(session.get(SESSION_KEY))
         # A host's identity adapter that can't swap seats: act-as is refused, before
         # anything is recorded or any session touched.
-        why_not = seat_refusal() or refusal(current_account, shopper, already_acting=already_acting)
+        why_not = act_as_unavailable() or refusal(
+            current_account, shopper, already_acting=already_acting
+        )
         if request.method == "POST":
             if not form.validate_on_submit():
                 if form.csrf_token.errors:

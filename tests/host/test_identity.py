@@ -21,7 +21,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from lgadmin import LGAdmin
 from lgadmin.accounts.models import Account
 from lgadmin.extensions import db
-from lgadmin.identity import HostIdentityRequired, Identity, NoAccess
+from lgadmin.identity import HostIdentityRequired, NoAccess, SeatInSession
 from tests.conftest import RequestIsolatedClient, csrf_token_from
 from tests.factories import PASSWORD, AccountFactory, MarketFactory, SuperuserFactory
 
@@ -36,16 +36,29 @@ class HostUser(UserMixin, HostBase):
     name: Mapped[str] = mapped_column(String(80))
 
 
-class HostIdentity(Identity):
-    """What a host writes: its users are nobody to lgadmin unless `accounts` names them."""
+class HostIdentity(SeatInSession):
+    """What a host writes: its users are nobody to lgadmin unless `accounts` names them.
+    Act-as (the seat swap) is off until a test turns `swaps_seats` on."""
+
+    swaps_seats = False
 
     def __init__(self):
         self.accounts: dict[int, int] = {}  # host user id -> lgadmin account id
 
-    def account(self):
+    def host_account(self):
         if not current_user.is_authenticated or current_user.id not in self.accounts:
             return None
         return db.session.get(Account, self.accounts[current_user.id])
+
+    def load_account(self, account_id: int):
+        return db.session.get(Account, account_id)
+
+    def sign_in_host_user(self, account) -> bool:
+        host_ids = [user for user, mapped in self.accounts.items() if mapped == account.id]
+        if not host_ids:
+            return False
+        login_user(db.session.get(HostUser, host_ids[0]))
+        return True
 
 
 def build_host_app(database: Path, identity) -> Flask:
@@ -97,6 +110,7 @@ def host():
 def host_app(host):
     app, identity = host
     identity.accounts.clear()
+    identity.swaps_seats = False
     with app.app_context():
         db.create_all()
         HostBase.metadata.create_all(db.engine)
@@ -251,4 +265,31 @@ def test_act_as_is_refused_when_the_adapter_cant_swap_seats(
     assert client.post(path, data=data).status_code == 403
     # Still the host's user, still the manager: nobody's seat was taken.
     assert client.get("/whoami").get_data(as_text=True) == "HostUser Hannah Host"
+    assert client.get("/admin/customers/").status_code == 200
+
+
+def test_act_as_in_a_host_app_swaps_the_seat_and_back(host, host_app, host_user_one, two_markets):
+    _, identity = host
+    manager_a, ours, _ = two_markets
+    identity.accounts[1] = manager_a.id
+    identity.swaps_seats = True
+    client = host_signed_in(host_app)
+    path = f"/admin/customers/{ours.id}/act-as"
+    token = csrf_token_from(client.get(path).text)
+    started = client.post(path, data={"reason": "Phone order", "csrf_token": token})
+    assert started.status_code == 302
+    assert started.headers["Location"].endswith("/m/market-a/")
+
+    # In the seat: the shopper's pages as the shopper; the admin closed; the host's own
+    # sign-in is put aside until the seat is left.
+    account_page = client.get("/m/market-a/account")
+    assert account_page.status_code == 200
+    assert "Ophelia" in account_page.text
+    assert client.get("/admin/customers/").status_code == 403
+    assert client.get("/whoami").text == "nobody"
+
+    ended = client.post("/act-as/end", data={"csrf_token": csrf_token_from(account_page.text)})
+    assert ended.status_code == 302
+    assert ended.headers["Location"].endswith(f"/admin/customers/details/?id={ours.id}")
+    assert client.get("/whoami").text == "HostUser Hannah Host"
     assert client.get("/admin/customers/").status_code == 200
