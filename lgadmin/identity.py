@@ -18,6 +18,8 @@ from flask import current_app, session, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.local import LocalProxy
 
+from .extensions import login_manager
+
 EXTENSION_KEY = "lgadmin_identity"
 
 
@@ -144,10 +146,17 @@ class LoginIdentity(Identity):
     swaps_seats = True
 
     def account(self):
+        if getattr(current_app, "login_manager", None) is not login_manager:
+            # A LoginManager set up after lgadmin's: its user loader isn't lgadmin's, so its
+            # user 1 would pass for lgadmin's account 1. Refuse rather than guess.
+            raise HostIdentityRequired(
+                "lgadmin: the app's LoginManager was set up after lgadmin installed its own. "
+                "Set yours up first and pass LGAdmin(app, identity=...) (see lgadmin.identity)."
+            )
         return current_user._get_current_object() if current_user.is_authenticated else None
 
     def is_signed_in(self) -> bool:
-        return current_user.is_authenticated
+        return self.account() is not None
 
     def login_url(self, next_url: str | None) -> str | None:
         return url_for("auth.sign_in", next=next_url)

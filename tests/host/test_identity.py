@@ -164,6 +164,24 @@ def test_a_host_with_its_own_login_and_no_adapter_is_refused_at_start_up(tmp_pat
         LGAdmin(app)
 
 
+def test_a_login_manager_set_up_after_lgadmin_is_refused_not_trusted(tmp_path):
+    """The host's loader would otherwise load lgadmin's sessions as host users, and back."""
+    app = Flask("host_login_after_lgadmin")
+    app.config.update(
+        TESTING=True,
+        SECRET_KEY="s",
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'late.db'}",
+        LGADMIN_OUTBOX=str(tmp_path / "outbox"),
+    )
+    LGAdmin(app)
+    LoginManager(app)
+    with app.app_context():
+        db.create_all()
+        with pytest.raises(HostIdentityRequired, match="set up after lgadmin"):
+            app.test_client().get("/admin/")
+        db.session.remove()
+
+
 @pytest.mark.parametrize("path", ADMIN_PAGES)
 def test_host_user_one_is_not_lgadmins_superuser_account_one(
     host_app, superuser_one, host_user_one, path
