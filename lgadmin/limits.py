@@ -11,10 +11,10 @@ an office full of people signing in from one address never meets the client limi
 
 from flask import request
 from flask_limiter.util import get_remote_address
-from flask_login import current_user
 
 from .contact import normalize_email
 from .extensions import limiter
+from .identity import current_account
 
 SIGN_IN_PER_ADDRESS = "10 per 15 minutes"  # failed attempts at one address from one client
 SIGN_IN_PER_CLIENT = "100 per 15 minutes"  # failed attempts from one client
@@ -45,7 +45,7 @@ def by_address_and_client(door: str):
 
 def by_account(door: str):
     def key() -> str:
-        return f"{door}:account:{current_user.get_id()}"
+        return f"{door}:account:{current_account.get_id()}"
 
     return key
 

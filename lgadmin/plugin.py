@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Blueprint, Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import Forbidden, NotFound
 
 from . import models  # noqa: F401  (every model registered before mappers configure)
 from .admin.outbox import OutboxView
@@ -17,6 +17,14 @@ from .contact import display_phone, market_region
 from .dashboard.admin import DashboardView
 from .extensions import csrf, db, limiter, login_manager, mail
 from .groups.service import format_percent
+from .identity import (
+    EXTENSION_KEY,
+    HostIdentityRequired,
+    Identity,
+    LoginIdentity,
+    SignInRefused,
+    current_account,
+)
 from .mail import paragraphs as mail_paragraphs
 from .markets.service import all_markets
 from .money import format_money
@@ -39,14 +47,19 @@ TEMPLATE_DIR = shipped_folder("templates")
 
 
 class LGAdmin:
-    """`LGAdmin().init_app(app)` on an app that uses `lgadmin.db` as its Flask-SQLAlchemy."""
+    """`LGAdmin().init_app(app)` on an app that uses `lgadmin.db` as its Flask-SQLAlchemy.
 
-    def __init__(self, app: Flask | None = None):
+    `identity`: who is signed in, as lgadmin sees it (lgadmin.identity). Left out on an app
+    without a LoginManager, lgadmin brings its own (the standalone app); an app that has
+    one must pass its adapter.
+    """
+
+    def __init__(self, app: Flask | None = None, identity: Identity | None = None):
         self.admin: Admin | None = None
         if app is not None:
-            self.init_app(app)
+            self.init_app(app, identity=identity)
 
-    def init_app(self, app: Flask) -> None:
+    def init_app(self, app: Flask, identity: Identity | None = None) -> None:
         app.config.setdefault("LGADMIN_OUTBOX", None)
         app.config.setdefault("LGADMIN_ACT_AS_MINUTES", 30)
         app.config.setdefault("LGADMIN_ACT_AS_IDLE_MINUTES", 10)
@@ -80,7 +93,7 @@ class LGAdmin:
         limiter.init_app(app)
         # A row asked for by id that isn't in the manager's market: the 404 page, as for no row.
         app.register_error_handler(NotInMarket, lambda error: app.handle_http_exception(NotFound()))
-        self._init_login(app)
+        self._init_login(app, identity)
         init_security_headers(app)
         self._register_blueprints(app)
         self.admin = self._build_admin(app)
@@ -90,7 +103,32 @@ class LGAdmin:
 
         app.cli.add_command(lgadmin_cli)
 
-    def _init_login(self, app: Flask) -> None:
+    def _init_login(self, app: Flask, identity: Identity | None) -> None:
+        """The identity adapter; lgadmin's own LoginManager only on an app without one."""
+        host_login = getattr(app, "login_manager", None) is not None
+        if identity is None:
+            if host_login:
+                raise HostIdentityRequired(
+                    "lgadmin: this app already has a Flask-Login LoginManager. lgadmin won't "
+                    "replace its user loader: pass an identity adapter, "
+                    "LGAdmin(app, identity=YourIdentity()), that tells lgadmin which lgadmin "
+                    "account (if any) your signed-in user is (see lgadmin.identity and the "
+                    "README), or lgadmin.identity.NoAccess() to give nobody access yet."
+                )
+            identity = LoginIdentity()
+        app.extensions[EXTENSION_KEY] = identity
+        # An adapter that doesn't sign accounts in (act-as, lgadmin's sign-in pages): 403.
+        app.register_error_handler(
+            SignInRefused, lambda error: app.handle_http_exception(Forbidden(str(error)))
+        )
+        app.context_processor(lambda: {"current_account": current_account})
+        if not isinstance(identity, LoginIdentity):
+            return  # the host's sign-in, sessions and their limits are the host's
+        if host_login:
+            raise HostIdentityRequired(
+                "lgadmin: LoginIdentity is lgadmin's own sign-in; this app has its own "
+                "LoginManager: pass an identity adapter over it instead."
+            )
         login_manager.init_app(app)
         login_manager.login_view = "auth.sign_in"
         login_manager.login_message = None

@@ -147,7 +147,14 @@ def enforce_session_limits():
     return None
 
 
+def tracked() -> bool:
+    """Are sessions lgadmin's own (its LoginManager: versions, idle and age limits)? In a
+    host app they are the host's."""
+    return current_app.extensions.get("lgadmin_sessions", False)
+
+
 def init_sessions(app: Flask) -> None:
+    app.extensions["lgadmin_sessions"] = True
     app.config.setdefault("LGADMIN_ADMIN_IDLE_MINUTES", 60)
     app.config.setdefault("LGADMIN_ADMIN_SESSION_HOURS", 12)
     # Flask refuses a session cookie not rewritten for this long; its default is 31 days.

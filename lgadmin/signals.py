@@ -74,7 +74,7 @@ def send_after_commit(signal: Signal, **arguments) -> None:
     # The innermost transaction: a savepoint rolled back takes its signals with it.
     transaction = session.get_nested_transaction() or session.get_transaction()
     sender = current_app._get_current_object() if has_app_context() else None
-    # A view's `current_user` is a proxy for this request: a receiver gets the account itself.
+    # A view's `current_account` is a proxy for this request: a receiver gets the account itself.
     arguments = {
         name: value._get_current_object() if isinstance(value, LocalProxy) else value
         for name, value in arguments.items()

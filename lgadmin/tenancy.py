@@ -5,10 +5,10 @@ picks one with the navbar switcher; the choice is kept in the session.
 """
 
 from flask import abort, g, session
-from flask_login import current_user
 from sqlalchemy import Select, select
 
 from .extensions import db
+from .identity import current_account
 from .markets.models import Market
 from .urls import MAX_ID, parse_id
 
@@ -22,10 +22,10 @@ def current_market() -> Market | None:
 
 
 def _resolve_market() -> Market | None:
-    if not current_user.is_authenticated:
+    if not current_account.is_authenticated:
         return None
-    if not current_user.is_superuser:
-        return current_user.market
+    if not current_account.is_superuser:
+        return current_account.market
     chosen = session.get(SESSION_KEY)
     market = db.session.get(Market, chosen) if chosen else None
     if market is None:

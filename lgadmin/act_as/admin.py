@@ -5,7 +5,6 @@ import io
 
 from flask import Response, abort, current_app, flash, redirect, request, session
 from flask_admin import expose
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -17,6 +16,7 @@ from ..admin.base import MarketModelView, PartView
 from ..admin.sections import SectionPart
 from ..audit.service import record_export
 from ..extensions import db
+from ..identity import act_as_unavailable, current_account
 from ..spreadsheet import neutralise
 from ..staff import roles
 from ..tenancy import get_in_market, require_market
@@ -57,7 +57,11 @@ class CustomerActAsView(PartView):
         shopper = get_in_market(Account, account_id, require_market())
         form = ActAsForm()
         already_acting = bool(session.get(SESSION_KEY))
-        why_not = refusal(current_user, shopper, already_acting=already_acting)
+        # A host's identity adapter that can't swap seats: act-as is refused, before
+        # anything is recorded or any session touched.
+        why_not = act_as_unavailable() or refusal(
+            current_account, shopper, already_acting=already_acting
+        )
         if request.method == "POST":
             if not form.validate_on_submit():
                 if form.csrf_token.errors:
@@ -67,7 +71,7 @@ class CustomerActAsView(PartView):
                 abort(403, why_not)
             try:
                 record = start_act_as(
-                    current_user,
+                    current_account,
                     shopper,
                     form.reason.data,
                     ip_address=request.remote_addr or "",
@@ -77,7 +81,7 @@ class CustomerActAsView(PartView):
             except ActAsRefused as error:
                 abort(403, str(error))
             db.session.commit()
-            manager = current_user._get_current_object()
+            manager = current_account._get_current_object()
             take_seat(manager, shopper, record)
             flash(f"You are now acting as {shopper}.", "info")
             return redirect(storefront_url(shopper.market.slug))
@@ -192,7 +196,7 @@ class ActAsLogView(MarketModelView):
                 ]
             )
         # Every market's log: an entry of no market, which platform staff read.
-        record_export(current_user, None, "act_as_log.export", "the whole act-as log", rows)
+        record_export(current_account, None, "act_as_log.export", "the whole act-as log", rows)
         db.session.commit()
         name = current_app.config.get("LGADMIN_ACT_AS_EXPORT_NAME", "act-as-log.csv")
         return Response(

@@ -6,11 +6,11 @@ session (eligibility, limits, ending) are in act_as.service.
 """
 
 from flask import current_app, flash, g, redirect, session, url_for
-from flask_login import login_user, logout_user
 
 from .. import sessions, tenancy
 from ..accounts.models import Account
 from ..extensions import db
+from ..identity import ensure_swaps_seats, restore, sign_in_as, sign_out
 from ..jobs import enqueue, ran_inline
 from ..mail import failure_reason
 from .models import ActAsSession
@@ -34,8 +34,9 @@ def take_seat(manager: Account, shopper: Account, record: ActAsSession):
     # The manager's own session, as it was: leaving the seat must not renew it.
     manager_version = session.get(sessions.VERSION_KEY)
     manager_signed_in_at = session.get(sessions.SIGNED_IN_KEY)
+    ensure_swaps_seats()
     session.clear()
-    login_user(shopper)
+    sign_in_as(shopper)
     session[SESSION_KEY] = record.id
     session[RETURN_MARKET_KEY] = return_market
     session[MANAGER_VERSION_KEY] = manager_version
@@ -55,10 +56,15 @@ def leave_seat(record: ActAsSession) -> None:
     session.clear()
     g.pop("lgadmin_market", None)
     manager = db.session.get(Account, record.manager_id)
-    if manager is None or not sessions.session_is_current(manager, manager_version):
-        logout_user()
+    # Sessions ended elsewhere are lgadmin's own sessions' rule; in a host app, the host's.
+    if manager is None or not (
+        sessions.session_is_current(manager, manager_version)
+        if sessions.tracked()
+        else manager.active
+    ):
+        sign_out()
         return
-    login_user(manager)
+    restore(manager)
     if manager_signed_in_at:
         session[sessions.SIGNED_IN_KEY] = manager_signed_in_at
     if return_market:

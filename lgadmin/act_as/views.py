@@ -10,11 +10,11 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from ..audit.service import work_in_seat
 from ..extensions import db
+from ..identity import current_account
 from .models import ActAsSession
 from .seat import SESSION_KEY, current_session, finish_seat
 from .service import (
@@ -70,7 +70,7 @@ def enforce_limits():
     if not record_id or (request.endpoint or "").endswith("static"):
         return None
     record = db.session.get(ActAsSession, record_id)
-    if record is None or current_user.get_id() != str(record.shopper_id):
+    if record is None or current_account.get_id() != str(record.shopper_id):
         session.clear()
         return redirect(url_for("auth.sign_in"))
     if request.endpoint == SIGN_OUT_ENDPOINT:

@@ -2,12 +2,12 @@
 
 from flask import abort, flash
 from flask_admin import expose
-from flask_login import current_user
 
 from ..accounts.models import Account
 from ..admin.base import PartView
 from ..admin.sections import SectionPart
 from ..extensions import db
+from ..identity import current_account
 from ..staff import roles
 from ..staff.roles import requires
 from ..tenancy import get_in_market, require_market
@@ -70,7 +70,7 @@ class CustomerAddressesView(PartView):
         account = get_in_market(Account, account_id, require_market())
         address = _address(account, address_id)
         if DeleteAddressForm().validate_on_submit():
-            delete_address(account, current_user, address)
+            delete_address(account, current_account, address)
             db.session.commit()
             flash("Address removed.", "success")
         return self.back_to_details(account, "addresses")
@@ -81,7 +81,7 @@ class CustomerAddressesView(PartView):
             try:
                 save_address(
                     account,
-                    current_user,
+                    current_account,
                     values,
                     address=address,
                     default_billing=form.default_billing.data,

@@ -6,10 +6,10 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import BaseView
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
-from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from ..extensions import db
+from ..identity import current_account, current_identity
 from ..search import MAX_PAGE, MAX_SEARCH_CHARS, MAX_SEARCH_WORDS
 from ..staff.roles import can, is_staff
 from ..tenancy import belongs_to, in_market, require_market
@@ -45,7 +45,7 @@ def capped_search(search: str | None) -> str:
 
 def is_admin_user() -> bool:
     """Market managers, superusers and staff with a role reach the admin; nobody else."""
-    return is_staff(current_user)
+    return is_staff(current_account)
 
 
 class AdminAccessMixin:
@@ -64,8 +64,12 @@ class AdminAccessMixin:
         return refused
 
     def inaccessible_callback(self, name, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+        if not current_account.is_authenticated and not current_identity().is_signed_in():
+            # Nobody signed in: to the sign-in page (the host's, in a host app) when there is
+            # one. Someone lgadmin doesn't know (a host user with no lgadmin role): 403.
+            login_url = current_identity().login_url(request.full_path.rstrip("?"))
+            if login_url:
+                return redirect(login_url)
         if g.get("act_as") is not None:
             abort(403, "The admin is closed while you act as a customer: end the session first.")
         abort(403)
@@ -73,7 +77,7 @@ class AdminAccessMixin:
 
 class SuperuserOnlyMixin(AdminAccessMixin):
     def is_accessible(self) -> bool:
-        return is_admin_user() and current_user.is_superuser
+        return is_admin_user() and current_account.is_superuser
 
     def is_visible(self) -> bool:
         return self.is_accessible()

@@ -3,7 +3,6 @@ sent by a manager. Its route is under /admin/customers/, with the grid's access 
 
 from flask import abort, flash
 from flask_admin import expose
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SubmitField
 
@@ -11,6 +10,7 @@ from ..accounts.models import Account
 from ..admin.base import PartView
 from ..admin.sections import SectionPart
 from ..extensions import db
+from ..identity import current_account
 from ..mail import queue_job
 from ..onboarding.emails import send_password_reset
 from ..staff import roles
@@ -54,7 +54,7 @@ class ResetLinkView(PartView):
         if not SendResetLinkForm().validate_on_submit():
             abort(400)
         try:
-            record_reset_link(current_user, market, account)
+            record_reset_link(current_account, market, account)
             db.session.commit()
         except ResetLinkRefused as error:
             db.session.rollback()

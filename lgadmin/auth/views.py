@@ -11,14 +11,14 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
-from .. import limits
+from .. import identity, limits
 from ..accounts.sign_ins import record_sign_in
 from ..contact import normalize_email
 from ..extensions import db
+from ..identity import current_account, ensure_signs_in, sign_in_as
 from ..mail import queue_job
 from ..markets.models import Market
 from ..markets.service import market_by_slug
@@ -59,8 +59,9 @@ def _sign_in(market: Market | None):
             flash(BAD_CREDENTIALS, "error")
         else:
             # A fresh session, so nothing from before sign-in carries over.
+            ensure_signs_in()
             session.clear()
-            login_user(account)
+            sign_in_as(account)
             record_sign_in(account)
             return redirect(safe_next_url(request.args.get("next")) or _landing_url(account))
     markets = db.session.scalars(select(Market).order_by(Market.name)).all() if not market else []
@@ -137,8 +138,9 @@ def use_sign_in_link_view(market_slug: str, token: str):
             flash(LINK_NOT_USABLE, "warning")
             return redirect(url_for(".request_sign_in_link", market_slug=market.slug))
         db.session.commit()
+        ensure_signs_in()
         session.clear()
-        login_user(account)
+        sign_in_as(account)
         record_sign_in(account, "link")
         return redirect(url_for("shop.account", market_slug=market.slug))
     response = render_template("lgadmin/auth/use_sign_in_link.html", form=form, market=market)
@@ -162,13 +164,13 @@ def sign_out():
     # In a customer's seat, signing out ends the act-as session too, and signs the manager
     # (never the customer) out everywhere; the manager's sign-in page follows.
     seat = sign_out_turn(current_app._get_current_object())
-    account = seat.account if seat else current_user
+    account = seat.account if seat else current_account
     market = account.market if account.is_authenticated else None
     if account.is_authenticated:
         # Signing out signs the account out everywhere (another browser, a lost phone).
         account.end_sessions()
         db.session.commit()
-    logout_user()
+    identity.sign_out()
     session.clear()
     flash("You have been signed out.", "info")
     for note in seat.notes if seat else ():

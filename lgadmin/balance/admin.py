@@ -6,7 +6,6 @@ tenancy gate, so another market's id is a 404.
 
 from flask import current_app, flash
 from flask_admin import expose
-from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -14,6 +13,7 @@ from ..accounts.models import Account
 from ..admin.base import PartView
 from ..admin.sections import SectionPart
 from ..extensions import db
+from ..identity import current_account
 from ..money import format_money
 from ..staff import roles
 from ..staff.roles import requires
@@ -79,7 +79,7 @@ class CustomerBalanceView(PartView):
                     cents,
                     code,
                     text,
-                    current_user,
+                    current_account,
                     pay_orders=self.pay_orders if form.apply_to_open_orders.data else None,
                     submission_key=form.submission_key.data,
                 )

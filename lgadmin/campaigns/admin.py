@@ -2,10 +2,10 @@
 
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
-from flask_login import current_user
 
 from ..admin.base import AdminView
 from ..extensions import db
+from ..identity import current_account
 from ..segments.criteria import describe
 from ..segments.models import Segment
 from ..segments.service import (
@@ -52,7 +52,7 @@ class CampaignView(AdminView):
                 if segment is None:
                     raise CampaignError({"segment": "Choose the segment to send to."})
                 campaign = send_campaign(
-                    current_user, market, segment, subject, message, root=mail_link_root()
+                    current_account, market, segment, subject, message, root=mail_link_root()
                 )
             except (CampaignError, SegmentError) as error:
                 db.session.rollback()

@@ -11,12 +11,12 @@ from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.helpers import get_redirect_target
-from flask_login import current_user
 
 from ..accounts.models import Account
 from ..campaigns.service import CampaignError
 from ..extensions import db
 from ..groups.service import format_percent, market_groups
+from ..identity import current_account
 from ..loyalty.forms import BonusPointsForm
 from ..loyalty.service import LoyaltyError, give_bonus_points, parse_points
 from ..onboarding.users_export import export_filename as users_export_filename
@@ -111,7 +111,7 @@ class BulkActionsMixin:
         where = Account.id.in_(chosen)
         name = f"customers-{market.slug}-selected-{market_today(market).isoformat()}.csv"
         return customers_download(
-            current_user,
+            current_account,
             market,
             where,
             sort_orders(None)[0],
@@ -149,7 +149,7 @@ class BulkActionsMixin:
         name = export_filename(market, filters.segment, market_today(market), fmt)
         segment = filters.segment
         return customers_download(
-            current_user,
+            current_account,
             market,
             where,
             order,
@@ -163,7 +163,7 @@ class BulkActionsMixin:
     @roles.requires(roles.EXPORT_CUSTOMERS)
     def users_export_view(self):
         market = require_market()
-        content = users_export(current_user, market)
+        content = users_export(current_account, market)
         db.session.commit()
         return Response(
             content,
@@ -198,7 +198,7 @@ class BulkActionsMixin:
         )
         try:
             given, skipped, own_left_out = give_bonus_points(
-                current_user, market, ids, form.points.data, form.reason.data
+                current_account, market, ids, form.points.data, form.reason.data
             )
             db.session.commit()
         except LoyaltyError as error:
@@ -222,7 +222,7 @@ class BulkActionsMixin:
         subject, message = request.form.get("subject", ""), request.form.get("message", "")
         try:
             result = apply_bulk(
-                current_user,
+                current_account,
                 require_market(),
                 "email_selected",
                 ids,
@@ -247,7 +247,7 @@ class BulkActionsMixin:
     # -- helpers ------------------------------------------------------------------------
     def _apply(self, name: str, ids, **params):
         try:
-            result = apply_bulk(current_user, require_market(), name, ids, **params)
+            result = apply_bulk(current_account, require_market(), name, ids, **params)
             db.session.commit()
         except BulkError as error:
             db.session.rollback()

@@ -6,12 +6,12 @@ account and order is read through the tenancy gate, so another market's id is a 
 
 from flask import flash, redirect, url_for
 from flask_admin import expose
-from flask_login import current_user
 
 from ..accounts.models import Account
 from ..accounts.versions import StaleForm
 from ..admin.base import PartView
 from ..extensions import db
+from ..identity import current_account
 from ..onboarding.emails import queue_invitation_emails
 from ..onboarding.guests import GuestError, invite_guest
 from ..orders.models import Order
@@ -54,7 +54,7 @@ class CustomerAccountView(PartView):
             }
             try:
                 values["pickup_location_id"] = _pickup_id(form.pickup_location_id.data)
-                update_info(account, current_user, values, expected_version=form.version.data)
+                update_info(account, current_account, values, expected_version=form.version.data)
                 db.session.commit()
             except StaleForm as error:
                 return self.stale(account, error)
@@ -76,7 +76,7 @@ class CustomerAccountView(PartView):
             try:
                 changed = update_special_info(
                     account,
-                    current_user,
+                    current_account,
                     flags,
                     form.line_position.data,
                     expected_version=form.version.data,
@@ -100,7 +100,7 @@ class CustomerAccountView(PartView):
         account = get_in_market(Account, account_id, require_market())
         form = CommentForm()
         if form.validate_on_submit():
-            add_manager_comment(account, current_user, form.body.data)
+            add_manager_comment(account, current_account, form.body.data)
             db.session.commit()
             flash("Comment added.", "success")
             return self.back_to_details(account, "comments")
@@ -114,7 +114,7 @@ class CustomerAccountView(PartView):
         if form.validate_on_submit():
             name = str(account)
             try:
-                delete_account(account, current_user)
+                delete_account(account, current_account)
                 db.session.commit()
             except InvalidField as error:
                 db.session.rollback()
@@ -132,7 +132,7 @@ class CustomerAccountView(PartView):
         account = get_in_market(Account, account_id, require_market())
         if InviteGuestForm().validate_on_submit():
             try:
-                invitation = invite_guest(current_user, require_market(), account)
+                invitation = invite_guest(current_account, require_market(), account)
                 db.session.commit()
             except GuestError as error:
                 db.session.rollback()

@@ -3,11 +3,11 @@
 from flask import url_for
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_admin.contrib.sqla.view import ModelView
-from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import or_
 
 from ..admin.base import MarketModelView
+from ..identity import current_account
 from ..staff import roles
 from ..tenancy import belongs_to, of_market, require_market
 from .models import MailEvent, MailEventKind
@@ -99,7 +99,7 @@ class MailEventView(MarketModelView):
     def _visible(self):
         """The market's events; a superuser also sees those no market could be told for."""
         mine = of_market(MailEvent, require_market())
-        if current_user.is_superuser:
+        if current_account.is_superuser:
             return or_(mine, MailEvent.market_id.is_(None))
         return mine
 

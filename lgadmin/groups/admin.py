@@ -2,12 +2,12 @@
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 
 from ..admin.base import AdminView
 from ..extensions import db
+from ..identity import current_account
 from ..staff import roles
 from ..tenancy import get_in_market, require_market
 from .models import CustomerGroup
@@ -75,7 +75,7 @@ class CustomerGroupsView(AdminView):
         group = self._group(group_id)
         if DeleteGroupForm().validate_on_submit():
             name = group.name
-            members = delete_group(current_user, require_market(), group)
+            members = delete_group(current_account, require_market(), group)
             db.session.commit()
             flash(
                 f"Deleted the group {name}; its {members} members now belong to no group.",
@@ -87,7 +87,7 @@ class CustomerGroupsView(AdminView):
         if form.validate_on_submit():
             try:
                 saved = save_group(
-                    current_user,
+                    current_account,
                     require_market(),
                     form.name.data,
                     form.discount_percent.data,

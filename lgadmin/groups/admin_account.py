@@ -2,7 +2,6 @@
 
 from flask import flash
 from flask_admin import expose
-from flask_login import current_user
 
 from ..accounts.forms import options
 from ..accounts.models import Account
@@ -10,6 +9,7 @@ from ..accounts.versions import StaleForm
 from ..admin.base import PartView
 from ..admin.sections import SectionPart
 from ..extensions import db
+from ..identity import current_account
 from ..staff import roles
 from ..staff.roles import requires
 from ..tenancy import get_in_market, require_market
@@ -45,7 +45,7 @@ class CustomerGroupTaxView(PartView):
             try:
                 changed = update_group_and_tax(
                     account,
-                    current_user,
+                    current_account,
                     form.customer_group_id.data,
                     form.tax_exempt.data,
                     form.vat_id.data,

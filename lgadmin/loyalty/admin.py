@@ -2,12 +2,12 @@
 
 from flask import flash, redirect, url_for
 from flask_admin import expose
-from flask_login import current_user
 
 from ..accounts.models import Account
 from ..admin.base import PartView
 from ..admin.sections import SectionPart
 from ..extensions import db
+from ..identity import current_account
 from ..staff import roles
 from ..staff.roles import requires
 from ..submissions import ALREADY_APPLIED, AlreadyApplied
@@ -43,7 +43,7 @@ class CustomerLoyaltyView(PartView):
             try:
                 entry = adjust_points(
                     account,
-                    current_user,
+                    current_account,
                     form.action.data,
                     form.points.data,
                     form.reason.data,
@@ -77,7 +77,7 @@ class CustomerLoyaltyView(PartView):
         if EnrollLoyaltyForm().validate_on_submit():
             if not account.market.loyalty_enabled:
                 flash("The loyalty program is not active at this market.", "error")
-            elif enroll(account, current_user):
+            elif enroll(account, current_account):
                 db.session.commit()
                 flash("Loyalty account opened with 0 points.", "success")
         return self.back_to_details(account, "loyalty")

@@ -2,13 +2,13 @@
 
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, SubmitField
 
 from ..admin.base import AdminView
 from ..deliverability.sends import market_reply_to
 from ..extensions import db
+from ..identity import current_account
 from ..mail import platform_address
 from ..staff import roles
 from ..tenancy import require_market
@@ -48,7 +48,7 @@ class MarketSettingsView(AdminView):
         if form.validate_on_submit():
             try:
                 changed = update_market_settings(
-                    current_user,
+                    current_account,
                     market,
                     timezone=form.timezone.data,
                     loyalty_enabled=form.loyalty_enabled.data,

@@ -2,13 +2,13 @@
 
 from flask import flash
 from flask_admin import expose
-from flask_login import current_user
 
 from ..accounts.models import Account
 from ..accounts.versions import StaleForm
 from ..admin.base import PartView
 from ..admin.sections import SectionPart
 from ..extensions import db
+from ..identity import current_account
 from ..staff import roles
 from ..staff.roles import requires
 from ..tenancy import get_in_market, require_market
@@ -37,7 +37,7 @@ class CustomerMembershipView(PartView):
             try:
                 after = update_membership(
                     account,
-                    current_user,
+                    current_account,
                     change=form.change.data or None,
                     expires_on=form.expires_on.data,
                     expected_version=form.version.data,

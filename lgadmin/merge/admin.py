@@ -5,7 +5,6 @@ Both accounts, the one merged and the one picked to keep, are read through the t
 
 from flask import current_app, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms import HiddenField, SubmitField
@@ -14,6 +13,7 @@ from ..accounts.models import Account
 from ..admin.base import PartView
 from ..admin.sections import SectionPart
 from ..extensions import db
+from ..identity import current_account
 from ..money import format_money
 from ..staff import roles
 from ..staff.roles import requires
@@ -49,7 +49,7 @@ class CustomerMergeView(PartView):
             if target is None:
                 flash(NOT_FOUND, "error")
                 return self._render_picker(source, "", 404)
-            preview = preview_merge(current_user, market, source, target)
+            preview = preview_merge(current_account, market, source, target)
             form = MergeForm(formdata=None, into=str(target.id))
             return self.render(
                 "lgadmin/merge/preview.html",
@@ -75,7 +75,7 @@ class CustomerMergeView(PartView):
             return redirect(picker)
         merged_name = str(source)
         try:
-            merge_accounts(current_user, market, source, target)
+            merge_accounts(current_account, market, source, target)
             db.session.commit()
         except MergeRefused as error:
             db.session.rollback()

@@ -17,12 +17,12 @@ from flask import (
     url_for,
 )
 from flask_admin import expose
-from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..admin.base import PartView
 from ..extensions import db
+from ..identity import current_account
 from ..limits import invitations_limit
 from ..mail import MailOutcome
 from ..staff import roles
@@ -91,7 +91,7 @@ class AddCustomersView(PartView):
         if form.validate_on_submit():
             raw = {name: field.data for name, field in form._fields.items()}
             try:
-                created = create_customer(current_user, market, raw, source="one_at_a_time")
+                created = create_customer(current_account, market, raw, source="one_at_a_time")
             except InvalidDetails as error:
                 for name, problem in error.problems.items():
                     if name in form:
@@ -148,7 +148,7 @@ class AddCustomersView(PartView):
             upload = form.file.data
             try:
                 preview = create_preview(
-                    current_user, market, upload.read(MAX_BYTES + 1), upload.filename or ""
+                    current_account, market, upload.read(MAX_BYTES + 1), upload.filename or ""
                 )
             except CsvRefused as refused:
                 error = str(refused)
@@ -172,7 +172,7 @@ class AddCustomersView(PartView):
             if not form.validate_on_submit():
                 abort(400)
             try:
-                imported = carry_out_import(current_user, market, preview)
+                imported = carry_out_import(current_account, market, preview)
             except SQLAlchemyError as error:
                 db.session.rollback()  # one transaction: no account of the file remains
                 current_app.logger.error("lgadmin: import %s failed: %s", preview.id, error)
@@ -212,7 +212,7 @@ class AddCustomersView(PartView):
             try:
                 with invitations_limit():
                     batch, is_new = send_invitations(
-                        current_user, market, form.addresses.data, form.message.data, key
+                        current_account, market, form.addresses.data, form.message.data, key
                     )
             except InvitationsRefused as refused:
                 error = str(refused)

@@ -1,7 +1,6 @@
 """The shopper's side of onboarding at a market: signup, set or reset a password, forgot it."""
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user
 
 from .. import limits
 from ..accounts.models import Account
@@ -9,6 +8,7 @@ from ..accounts.passwords import PASSWORD_RULES, password_problem
 from ..accounts.sign_ins import record_sign_in
 from ..contact import normalize_email
 from ..extensions import db
+from ..identity import current_account, ensure_signs_in, sign_in_as
 from ..mail import queue_job
 from ..markets.models import Market
 from ..markets.service import market_by_slug
@@ -54,7 +54,7 @@ def _no_referrer(response):
 @limits.per_address_and_client("signup", limits.SIGNUP_PER_ADDRESS, limits.SIGNUP_PER_CLIENT)
 def signup(market_slug: str):
     market = _market(market_slug)
-    if current_user.is_authenticated and belongs_to(current_user, market):
+    if current_account.is_authenticated and belongs_to(current_account, market):
         return redirect(url_for("shop.account", market_slug=market.slug))
     form = SignupForm()
     form.set_pickup_choices(market)
@@ -84,8 +84,9 @@ def signup(market_slug: str):
         else:
             if not account.is_verified:
                 queue_job(send_confirmation_email, account.id, mail_link_root())
+            ensure_signs_in()
             session.clear()
-            login_user(account)
+            sign_in_as(account)
             record_sign_in(account, "signup")
             flash(f"Welcome to {market.name}! Your account is ready.", "success")
             return redirect(url_for("shop.account", market_slug=market.slug))
@@ -152,7 +153,7 @@ def _choose_password(market_slug: str, raw: str, *, welcome: bool):
                 flash(LINK_NOT_USABLE, "warning")
                 return redirect(url_for(".forgot_password", market_slug=market.slug))
             db.session.commit()
-            if current_user.is_authenticated:
+            if current_account.is_authenticated:
                 session.clear()
             flash(
                 "Your password is set. Sign in with your email address "

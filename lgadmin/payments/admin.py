@@ -2,12 +2,12 @@
 
 from flask import flash, redirect, url_for
 from flask_admin import expose
-from flask_login import current_user
 
 from ..accounts.models import Account
 from ..admin.base import AdminView
 from ..audit.service import record
 from ..extensions import db
+from ..identity import current_account
 from ..staff import roles
 from ..tenancy import get_in_market, require_market
 from .client import PaymentsError
@@ -39,7 +39,7 @@ class PaymentsView(AdminView):
             flash(f"Could not refresh from Stripe: {error}", "error")
         else:
             record(
-                current_user,
+                current_account,
                 market.id,
                 "payments.refresh",
                 account,

@@ -4,9 +4,9 @@ import logging
 
 import stripe
 from flask import Blueprint, abort, current_app, flash, jsonify, request
-from flask_login import current_user
 
 from ..extensions import csrf, db
+from ..identity import current_account
 from ..markets.models import Market
 from ..markets.service import market_by_slug
 from ..tenancy import belongs_to
@@ -50,7 +50,7 @@ def stripe_webhook():
 
 def _shopper_market(market_slug: str) -> Market:
     market = market_by_slug(market_slug)
-    if not current_user.is_authenticated or not belongs_to(current_user, market):
+    if not current_account.is_authenticated or not belongs_to(current_account, market):
         abort(404)
     return market
 
@@ -60,7 +60,7 @@ def card_setup(market_slug: str):
     """The client secret of a new SetupIntent, for Stripe.js to confirm the card with."""
     _shopper_market(market_slug)
     try:
-        client_secret = start_card_setup(current_user._get_current_object())
+        client_secret = start_card_setup(current_account._get_current_object())
     except PaymentsError as error:
         db.session.rollback()
         return jsonify(error=str(error)), 503
@@ -73,7 +73,7 @@ def card_saved(market_slug: str):
     """Stripe.js confirmed the SetupIntent: make that card the default and show it."""
     _shopper_market(market_slug)
     try:
-        shopper = current_user._get_current_object()
+        shopper = current_account._get_current_object()
         result = finish_card_setup(shopper, request.form.get("setup_intent", ""))
     except PaymentsError as error:
         db.session.rollback()

@@ -8,7 +8,6 @@ import io
 
 from flask import flash, send_file, url_for
 from flask_admin import expose
-from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
@@ -16,6 +15,7 @@ from ..accounts.models import Account
 from ..admin.base import MarketModelView, PartView
 from ..admin.sections import SectionPart
 from ..extensions import db
+from ..identity import current_account
 from ..staff import roles
 from ..staff.roles import requires
 from ..tenancy import get_in_market, require_market
@@ -51,7 +51,7 @@ class CustomerPrivacyView(PartView):
     def customer_data_view(self, account_id: int):
         market = require_market()
         account = get_in_market(Account, account_id, market)
-        content = export_customer_data(current_user, market, account)
+        content = export_customer_data(current_account, market, account)
         db.session.commit()
         return send_file(
             io.BytesIO(content),
@@ -69,7 +69,7 @@ class CustomerPrivacyView(PartView):
         form = EraseCustomerForm()
         if form.validate_on_submit():
             try:
-                erase_customer(current_user, market, account)
+                erase_customer(current_account, market, account)
                 db.session.commit()
             except PrivacyError as error:
                 db.session.rollback()

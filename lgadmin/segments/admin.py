@@ -2,10 +2,10 @@
 
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
-from flask_login import current_user
 
 from ..admin.base import AdminView
 from ..extensions import db
+from ..identity import current_account
 from ..markets.models import PickupLocation
 from ..staff import roles
 from ..tenancy import find_in_market, get_in_market, require_market, select_in_market
@@ -64,7 +64,7 @@ class SegmentView(AdminView):
     def delete_view(self, segment_id: int):
         segment = self._segment(segment_id)
         name = segment.name
-        delete_segment(current_user, require_market(), segment)
+        delete_segment(current_account, require_market(), segment)
         db.session.commit()
         flash(f"Segment “{name}” deleted. Campaigns sent to it keep their records.", "success")
         return redirect(url_for(".index"))
@@ -82,7 +82,7 @@ class SegmentView(AdminView):
         status = 200
         if request.method == "POST" and request.form.get("action") == "save":
             try:
-                saved = save_segment(current_user, market, name, description, criteria, segment)
+                saved = save_segment(current_account, market, name, description, criteria, segment)
                 db.session.commit()
             except SegmentError as error:
                 db.session.rollback()

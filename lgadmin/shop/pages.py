@@ -8,8 +8,8 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import abort, g, redirect, request, url_for
-from flask_login import current_user
 
+from ..identity import current_account
 from ..markets.models import Market
 from ..markets.service import market_by_slug
 from ..tenancy import belongs_to
@@ -34,13 +34,13 @@ def shopper_page(view):
     @wraps(view)
     def wrapper(market_slug: str, **kwargs):
         market = market_page(market_slug)
-        if not current_user.is_authenticated:
+        if not current_account.is_authenticated:
             return redirect(
                 url_for("auth.market_sign_in", market_slug=market.slug, next=request.full_path)
             )
-        if not belongs_to(current_user, market):
+        if not belongs_to(current_account, market):
             abort(404)
         g.shop_market = market
-        return view(market, current_user._get_current_object(), **kwargs)
+        return view(market, current_account._get_current_object(), **kwargs)
 
     return wrapper

@@ -6,12 +6,12 @@ A manager acting as a customer uses exactly these pages, in the customer's seat.
 import secrets
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from ..act_as.seat import current_session
 from ..addresses.service import address_book
 from ..extensions import db
+from ..identity import current_account
 from ..orders.models import PaymentChoice
 from ..submissions import AlreadyApplied
 from ..tenancy import belongs_to
@@ -44,7 +44,7 @@ PAYMENT_LABELS = {
 @bp.route("/")
 def home(market_slug: str):
     market = market_page(market_slug)
-    signed_in = current_user.is_authenticated and belongs_to(current_user, market)
+    signed_in = current_account.is_authenticated and belongs_to(current_account, market)
     return render_template(
         "lgadmin/shop/home.html",
         market=market,

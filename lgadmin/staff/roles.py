@@ -9,7 +9,8 @@ import enum
 from functools import wraps
 
 from flask import abort
-from flask_login import current_user
+
+from ..identity import current_account
 
 
 class StaffRole(enum.StrEnum):
@@ -116,7 +117,7 @@ def is_staff(account) -> bool:
 
 def can(permission: str) -> bool:
     """May the signed-in account do `permission`? (Also the templates' `can`.)"""
-    return permission in permissions_of(current_user)
+    return permission in permissions_of(current_account)
 
 
 def adjusts_own_account(actor, account_id: int) -> bool:
@@ -147,7 +148,7 @@ def requires_superuser(view):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        if not (current_user.is_authenticated and current_user.is_superuser):
+        if not (current_account.is_authenticated and current_account.is_superuser):
             abort(403)
         return view(*args, **kwargs)
 

@@ -29,6 +29,7 @@ REQUEST_BOUND_MODULES = {
     "plugin.py": "composition: registers the user loader, which reads the session",
     "tenancy.py": "the one gate: the current market lives in the session",
     "sessions.py": "session lifetime: reads and ends the signed-in session",
+    "identity.py": "who is signed in: a host's act-as seat (SeatInSession) is in the session",
     "security.py": "request hooks (NUL characters, headers)",
     "limits.py": "rate limits count by the client's address",
     "urls.py": "mail_link_root falls back to this request's address in development",
