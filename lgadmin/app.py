@@ -24,6 +24,7 @@ def create_app(config: dict | None = None, *, check_services: bool = True) -> Fl
     app.config.update(config or {})
     if check_services:
         check_redis_reachable(app)
+    app.config["LGADMIN_OWNS_APP"] = True  # every page here is lgadmin's
     LGAdmin(app)
     trust_proxies(app)
     migrate.init_app(
