@@ -19,7 +19,7 @@ from tests.security.test_csrf import _state_changing_rules as state_changing_rul
 from tests.security.test_csrf import _url as url_for_rule
 
 INLINE_SCRIPT_PAGE = """<!doctype html>
-<html><body>
+<html><head><link rel="icon" href="data:,"></head><body>
 <p id="out">waiting</p>
 <script>document.getElementById("out").textContent = "the host's script ran";</script>
 </body></html>"""
@@ -31,7 +31,9 @@ def host_money(cents: int) -> str:
     return f"{cents} host cents"
 
 
-def build_host(database: str, outbox: str, *, with_csrf: bool = False) -> Flask:
+def build_host(
+    database: str, outbox: str, *, with_csrf: bool = False, before_lgadmin=None
+) -> Flask:
     host = Flask("host_app")
     host.config.update(SECRET_KEY="host-secret", SQLALCHEMY_DATABASE_URI=database)
     host.config.update(LGADMIN_OUTBOX=outbox)
@@ -70,6 +72,8 @@ def build_host(database: str, outbox: str, *, with_csrf: bool = False) -> Flask:
         return "thanks"
 
     host.register_blueprint(pages)
+    if before_lgadmin is not None:
+        before_lgadmin(host)  # more of the host (its own Flask-Admin...), set up first
     plugin = LGAdmin()
     plugin.init_app(host)
     host.extensions["lgadmin_plugin"] = plugin  # for the tests below
