@@ -31,7 +31,7 @@ class HostProduct(HostBase):
 def host_with_its_own_admin(host):
     db.init_app(host)  # the host uses lgadmin's db for now
     admin = Admin(host, name="Host shop", url="/host-admin", endpoint="host_admin")
-    admin.add_view(ModelView(HostProduct, db.session, endpoint="host_products"))
+    admin.add_view(ModelView(HostProduct, db, endpoint="host_products"))
     with host.app_context():
         HostBase.metadata.create_all(db.engine)
         db.session.add(HostProduct(name="Heirloom tomatoes"))
