@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-from flask import Blueprint, Flask, current_app, has_request_context, request
+from flask import Blueprint, Flask, current_app, has_request_context, render_template, request
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import NotFound, default_exceptions
 
 from . import models  # noqa: F401  (every model registered before mappers configure)
 from .admin.outbox import OutboxView
@@ -36,6 +36,12 @@ def shipped_folder(name: str) -> Path:
 
 
 TEMPLATE_DIR = shipped_folder("templates")
+ERROR_PAGE_CODES = (400, 403, 404, 405, 413, 429, 500)
+
+
+def render_error_page(error):
+    code = getattr(error, "code", 500)
+    return render_template("lgadmin/error.html", code=code, error=error), code
 
 
 class LGAdmin:
@@ -94,6 +100,14 @@ class LGAdmin:
             app.error_handler_spec[scope][None][NotInMarket] = lambda error: (
                 app.handle_http_exception(NotFound())
             )
+        if not app.config["LGADMIN_OWNS_APP"]:
+            # lgadmin's error page on lgadmin's pages; a host's keep the host's own
+            # (lgadmin's own app has it app-wide: app.register_errorhandlers).
+            for scope in self._scopes(app):
+                for code in ERROR_PAGE_CODES:
+                    app.error_handler_spec[scope][code][default_exceptions[code]] = (
+                        render_error_page
+                    )
         serve_flask_admin_templates_without_javascript_urls(app)
         self._register_template_helpers(app)
         from .cli import lgadmin_cli

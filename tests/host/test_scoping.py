@@ -183,6 +183,15 @@ def test_a_row_outside_the_managers_market_is_a_404_on_lgadmins_pages(host, host
         db.session.remove()
     response = host_manager_client.get(f"/admin/customers/details/?id={stranger_id}")
     assert response.status_code == 404
+    assert "There is nothing at this address." in response.get_data(as_text=True)  # lgadmin's
+
+
+def test_the_hosts_own_errors_keep_the_hosts_pages(host):
+    client = host.test_client()
+    for response in (client.get("/no-such-host-page"), client.get("/login")):
+        assert response.status_code in (404, 405)
+        assert "There is nothing at this address." not in response.get_data(as_text=True)
+        assert "Something is wrong with that request" not in response.get_data(as_text=True)
 
 
 class TestWithTheHostsOwnCSRFProtect:
