@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import ConfigError, settings_from_environment
 from .extensions import db, migrate
-from .plugin import LGAdmin, shipped_folder
+from .plugin import ERROR_PAGE_CODES, LGAdmin, render_error_page, shipped_folder
 
 MIGRATIONS_DIR = shipped_folder("migrations")
 
@@ -24,6 +24,7 @@ def create_app(config: dict | None = None, *, check_services: bool = True) -> Fl
     app.config.update(config or {})
     if check_services:
         check_redis_reachable(app)
+    app.config["LGADMIN_OWNS_APP"] = True  # every page here is lgadmin's
     LGAdmin(app)
     trust_proxies(app)
     migrate.init_app(
@@ -45,14 +46,9 @@ def trust_proxies(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from flask import render_template
-
-    def render_error(error):
-        code = getattr(error, "code", 500)
-        return render_template("lgadmin/error.html", code=code, error=error), code
-
-    for code in (400, 403, 404, 405, 413, 429, 500):
-        app.register_error_handler(code, render_error)
+    """lgadmin's error page for every request: this app is lgadmin's own."""
+    for code in ERROR_PAGE_CODES:
+        app.register_error_handler(code, render_error_page)
 
 
 def check_database_reachable(app: Flask) -> None:

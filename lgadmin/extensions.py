@@ -6,7 +6,6 @@ from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf import CSRFProtect
 from sqlalchemy import Enum, MetaData
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -21,7 +20,6 @@ NAMING_CONVENTION = {
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate()
 login_manager = LoginManager()
-csrf = CSRFProtect()
 mail = Mail()
 limiter = Limiter(get_remote_address)
 

@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, current_app, has_request_context, render_template, request
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
-from werkzeug.exceptions import Forbidden, NotFound
+from werkzeug.exceptions import Forbidden, NotFound, default_exceptions
 
 from . import models  # noqa: F401  (every model registered before mappers configure)
 from .admin.outbox import OutboxView
@@ -15,7 +15,7 @@ from .admin.templates import serve_flask_admin_templates_without_javascript_urls
 from .config import LOCAL_HOSTS
 from .contact import display_phone, market_region
 from .dashboard.admin import DashboardView
-from .extensions import csrf, db, limiter, login_manager, mail
+from .extensions import db, limiter, login_manager, mail
 from .groups.service import format_percent
 from .identity import (
     EXTENSION_KEY,
@@ -28,7 +28,7 @@ from .identity import (
 from .mail import paragraphs as mail_paragraphs
 from .markets.service import all_markets
 from .money import format_money
-from .security import csp_nonce, init_security_headers
+from .security import csp_nonce, csrf, csrf_template_helpers, init_security_headers
 from .staff.roles import can
 from .tenancy import NotInMarket, current_market
 from .timeutil import format_date, format_datetime
@@ -44,6 +44,12 @@ def shipped_folder(name: str) -> Path:
 
 
 TEMPLATE_DIR = shipped_folder("templates")
+ERROR_PAGE_CODES = (400, 403, 404, 405, 413, 429, 500)
+
+
+def render_error_page(error):
+    code = getattr(error, "code", 500)
+    return render_template("lgadmin/error.html", code=code, error=error), code
 
 
 class LGAdmin:
@@ -56,11 +62,15 @@ class LGAdmin:
 
     def __init__(self, app: Flask | None = None, identity: Identity | None = None):
         self.admin: Admin | None = None
+        # The blueprints lgadmin registered (its own and its admin views'): its pages.
+        self.blueprint_names: set[str] = set()
         if app is not None:
             self.init_app(app, identity=identity)
 
     def init_app(self, app: Flask, identity: Identity | None = None) -> None:
         app.config.setdefault("LGADMIN_OUTBOX", None)
+        # True on lgadmin's own app (create_app): every page is lgadmin's, its 404s too.
+        app.config.setdefault("LGADMIN_OWNS_APP", False)
         app.config.setdefault("LGADMIN_ACT_AS_MINUTES", 30)
         app.config.setdefault("LGADMIN_ACT_AS_IDLE_MINUTES", 10)
         app.config.setdefault("LGADMIN_STOREFRONT_ENDPOINT", "shop.home")
@@ -81,8 +91,8 @@ class LGAdmin:
         app.url_map.converters["int"] = IdConverter
         if "sqlalchemy" not in app.extensions:
             db.init_app(app)
-        if "csrf" not in app.extensions:
-            csrf.init_app(app)
+        # lgadmin's pages only: a host's POSTs keep the host's own rules.
+        csrf.init_app(app, self.owns_request)
         if "mail" not in app.extensions:
             mail.init_app(app)
         app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
@@ -91,17 +101,47 @@ class LGAdmin:
         app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
         app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
         limiter.init_app(app)
-        # A row asked for by id that isn't in the manager's market: the 404 page, as for no row.
-        app.register_error_handler(NotInMarket, lambda error: app.handle_http_exception(NotFound()))
         self._init_login(app, identity)
-        init_security_headers(app)
+        init_security_headers(app, self.owns_request)
+        host_blueprints = set(app.blueprints)
         self._register_blueprints(app)
         self.admin = self._build_admin(app)
+        self.blueprint_names.update(set(app.blueprints) - host_blueprints)
+        # A row asked for by id that isn't in the manager's market: the 404 page, as for no
+        # row. On lgadmin's pages only (Flask's per-blueprint handlers, keyed by name).
+        for scope in self._scopes(app):
+            app.error_handler_spec[scope][None][NotInMarket] = lambda error: (
+                app.handle_http_exception(NotFound())
+            )
+            # An adapter that doesn't sign accounts in (act-as, lgadmin's sign-in pages): 403.
+            app.error_handler_spec[scope][None][SignInRefused] = lambda error: (
+                app.handle_http_exception(Forbidden(str(error)))
+            )
+        if not app.config["LGADMIN_OWNS_APP"]:
+            # lgadmin's error page on lgadmin's pages; a host's keep the host's own
+            # (lgadmin's own app has it app-wide: app.register_errorhandlers).
+            for scope in self._scopes(app):
+                for code in ERROR_PAGE_CODES:
+                    app.error_handler_spec[scope][code][default_exceptions[code]] = (
+                        render_error_page
+                    )
         serve_flask_admin_templates_without_javascript_urls(app)
         self._register_template_helpers(app)
         from .cli import lgadmin_cli
 
         app.cli.add_command(lgadmin_cli)
+
+    def owns_request(self) -> bool:
+        """Is the current request for one of lgadmin's pages? Its headers, CSRF check and
+        template helpers apply there only; a host app's own pages get none of them."""
+        if current_app.config["LGADMIN_OWNS_APP"]:
+            return True
+        return has_request_context() and request.blueprint in self.blueprint_names
+
+    def _scopes(self, app: Flask) -> list[str | None]:
+        """Where a Flask hook or handler keyed by blueprint goes: lgadmin's blueprints, or
+        the whole app (None) when it is lgadmin's own."""
+        return [None] if app.config["LGADMIN_OWNS_APP"] else sorted(self.blueprint_names)
 
     def _init_login(self, app: Flask, identity: Identity | None) -> None:
         """The identity adapter; lgadmin's own LoginManager only on an app without one."""
@@ -117,11 +157,6 @@ class LGAdmin:
                 )
             identity = LoginIdentity()
         app.extensions[EXTENSION_KEY] = identity
-        # An adapter that doesn't sign accounts in (act-as, lgadmin's sign-in pages): 403.
-        app.register_error_handler(
-            SignInRefused, lambda error: app.handle_http_exception(Forbidden(str(error)))
-        )
-        app.context_processor(lambda: {"current_account": current_account})
         if not isinstance(identity, LoginIdentity):
             return  # the host's sign-in, sessions and their limits are the host's
         if host_login:
@@ -333,19 +368,30 @@ class LGAdmin:
         sections.register_grid_part("add_customers", add_customers_grid_part)
 
     def _register_template_helpers(self, app: Flask) -> None:
-        app.add_template_filter(format_money, "money")
-        app.add_template_filter(format_percent, "percent")
-        app.add_template_filter(mail_paragraphs, "mail_paragraphs")
-        app.add_template_filter(format_datetime, "market_time")
-        app.add_template_filter(format_date, "market_date")
+        """Filters are named lgadmin_*, so a host's own `money` stays the host's; the names
+        lgadmin's templates call (can, current_market...) reach lgadmin's pages only."""
+        from .act_as.views import act_as_banner, act_as_refusal
+
+        app.add_template_filter(format_money, "lgadmin_money")
+        app.add_template_filter(format_percent, "lgadmin_percent")
+        app.add_template_filter(mail_paragraphs, "lgadmin_mail_paragraphs")
+        app.add_template_filter(format_datetime, "lgadmin_market_time")
+        app.add_template_filter(format_date, "lgadmin_market_date")
         app.add_template_filter(
-            lambda stored, market: display_phone(stored, market_region(market)), "market_phone"
+            lambda stored, market: display_phone(stored, market_region(market)),
+            "lgadmin_market_phone",
         )
 
         @app.context_processor
         def lgadmin_context():
+            if not self.owns_request():
+                return {}
             return {
+                **csrf_template_helpers(),
+                "current_account": current_account,
                 "can": can,
                 "current_market": current_market,
                 "lgadmin_markets": all_markets,
+                "act_as_refusal": act_as_refusal,
+                **act_as_banner(),
             }

@@ -128,14 +128,14 @@ def end_session():
     )
 
 
-@bp.app_template_global("act_as_refusal")
+# act_as_refusal and act_as_banner reach lgadmin's templates through the plug-in's
+# template helpers, on lgadmin's pages only.
 def act_as_refusal(account) -> str | None:
     """Why nobody may act as `account`, for the pages that offer Act as (service.seat_refusal)."""
     return seat_refusal(account)
 
 
-@bp.app_context_processor
-def act_as_banner():
+def act_as_banner() -> dict:
     record = g.get("act_as")
     if record is None:
         return {"act_as": None}

@@ -4,7 +4,7 @@ import logging
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 
-from ..extensions import csrf
+from ..security import csrf
 from ..webhook_body import BodyRefused, read_webhook_json
 from .providers import WebhookRefused, mailgun, postmark
 from .service import schedule_processing, unsubscribe_by_link

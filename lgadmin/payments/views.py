@@ -5,10 +5,11 @@ import logging
 import stripe
 from flask import Blueprint, abort, current_app, flash, jsonify, request
 
-from ..extensions import csrf, db
+from ..extensions import db
 from ..identity import current_account
 from ..markets.models import Market
 from ..markets.service import market_by_slug
+from ..security import csrf
 from ..tenancy import belongs_to
 from ..webhook_body import BodyRefused, read_webhook_json
 from .client import PAYMENTS_OFF, PaymentsError, payments_enabled
