@@ -265,7 +265,7 @@ def test_the_migration_fills_the_order_columns_from_existing_orders(tmp_path):
             rows = conn.execute(
                 text(
                     "SELECT id, order_count, total_spent_cents, last_order_at "
-                    "FROM account ORDER BY id"
+                    "FROM lgadmin_account ORDER BY id"
                 )
             ).all()
         db.engine.dispose()

@@ -1,6 +1,7 @@
 """The Alembic chain builds exactly the schema the models describe, on both databases."""
 
 import uuid
+from datetime import datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -28,7 +29,7 @@ def _upgrade_and_compare(url: str) -> list:
             differences = compare_metadata(context, db.metadata)
             tables = set(inspect(conn).get_table_names())
         db.engine.dispose()
-    assert "account" in tables and "ledger_entry" in tables
+    assert "lgadmin_account" in tables and "lgadmin_ledger_entry" in tables
     return differences
 
 
@@ -48,8 +49,8 @@ def test_migrations_match_the_models_on_postgresql(postgres_url):
         url = make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
         assert _upgrade_and_compare(url) == []
         with create_engine(url).connect() as conn:
-            indexes = {i["name"] for i in inspect(conn).get_indexes("account")}
-        assert "ix_account_search_text_trgm" in indexes
+            indexes = {i["name"] for i in inspect(conn).get_indexes("lgadmin_account")}
+        assert "ix_lgadmin_account_search_text_trgm" in indexes
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -91,6 +92,203 @@ def test_upgrading_fills_the_folded_search_text_of_existing_accounts(tmp_path):
             )
         upgrade()
         with db.engine.connect() as conn:
-            folded = conn.scalars(text("SELECT search_text FROM account ORDER BY id")).all()
+            folded = conn.scalars(text("SELECT search_text FROM lgadmin_account ORDER BY id")).all()
         db.engine.dispose()
     assert folded == ["siobhan o se s@x.org", "zoe lane zoe@x.org"]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request, tmp_path):
+    """The URL of a new, empty database: a SQLite file, or a PostgreSQL database of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    postgres_url = request.getfixturevalue("postgres_url")
+    name = f"lgadmin_migrations_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(
+        make_url(postgres_url).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+OLD_TABLES = ("market", "account", "comment", "token", "orders", "product", "address")
+
+
+def _model_row(model, table, **values) -> dict:
+    """A row for an older revision's table: every column the model gives a default, then values."""
+    row = {}
+    for column in table.columns:
+        default = model.__table__.c[column.name].default
+        if default is not None and default.is_scalar:
+            row[column.name] = getattr(default.arg, "value", default.arg)
+        elif default is not None and default.is_callable:
+            row[column.name] = default.arg(None)
+        elif not column.nullable and column.server_default is None:
+            row[column.name] = _FILLER.get(column.type.python_type, "x")
+    row.pop("id", None)
+    return row | values
+
+
+_FILLER = {int: 0, bool: False, datetime: datetime(2026, 12, 1, 12, 0), str: "x"}
+
+
+def _fill_revision_0015(conn) -> None:
+    """A market with an account, a comment, a token, a grower's product and an order, inserted
+    under the old table names."""
+    from sqlalchemy import MetaData, insert
+
+    from lgadmin.models import (
+        Account,
+        Address,
+        Comment,
+        GrowerProfile,
+        Market,
+        Order,
+        Product,
+        Token,
+    )
+
+    old = MetaData()
+    old.reflect(conn)
+    t = old.tables
+    when = datetime(2026, 12, 1, 12, 0)
+    conn.execute(
+        insert(t["market"]), [_model_row(Market, t["market"], slug="athens", name="Athens")]
+    )
+    conn.execute(
+        insert(t["account"]),
+        [_model_row(Account, t["account"], market_id=1, email="sam@x.org", first_name="Sam")],
+    )
+    conn.execute(
+        insert(t["comment"]),
+        [
+            _model_row(
+                Comment, t["comment"], market_id=1, account_id=1, body="kept", created_at=when
+            )
+        ],
+    )
+    conn.execute(
+        insert(t["token"]),
+        [
+            _model_row(
+                Token,
+                t["token"],
+                account_id=1,
+                purpose="set_password",
+                token_hash="h" * 64,
+                expires_at=when,
+            )
+        ],
+    )
+    conn.execute(
+        insert(t["grower_profile"]),
+        [_model_row(GrowerProfile, t["grower_profile"], market_id=1, account_id=1)],
+    )
+    conn.execute(
+        insert(t["product"]),
+        [_model_row(Product, t["product"], market_id=1, grower_id=1, name="Kale")],
+    )
+    conn.execute(insert(t["orders"]), [_model_row(Order, t["orders"], market_id=1, account_id=1)])
+    conn.execute(
+        insert(t["address"]), [_model_row(Address, t["address"], market_id=1, account_id=1)]
+    )
+
+
+def _row_counts(conn, prefix: str) -> dict:
+    return {
+        table: conn.scalar(text(f'SELECT count(*) FROM "{prefix}{table}"')) for table in OLD_TABLES
+    }
+
+
+def _schema_names(conn) -> set:
+    """(table, name) of every named constraint and index the database holds."""
+    inspector = inspect(conn)
+    names = set()
+    for table in inspector.get_table_names():
+        if table == "alembic_version" or table.endswith("alembic_version"):
+            continue
+        pk = inspector.get_pk_constraint(table)["name"]
+        names.add((table, pk))
+        names |= {(table, fk["name"]) for fk in inspector.get_foreign_keys(table)}
+        names |= {(table, uq["name"]) for uq in inspector.get_unique_constraints(table)}
+    if conn.dialect.name == "postgresql":
+        rows = conn.execute(
+            text("SELECT tablename, indexname FROM pg_indexes WHERE schemaname = 'public'")
+        )
+    else:
+        rows = conn.execute(
+            text(
+                "SELECT tbl_name, name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            )
+        )
+    names |= {(table, name) for table, name in rows if not table.endswith("alembic_version")}
+    return names
+
+
+def _model_names(dialect_name: str) -> set:
+    names = set()
+    for table in db.metadata.sorted_tables:
+        for constraint in table.constraints:
+            names.add((table.name, str(constraint.name)))
+        for index in table.indexes:
+            if index.name.endswith("_trgm") and dialect_name != "postgresql":
+                continue
+            names.add((table.name, str(index.name)))
+    if dialect_name == "postgresql":  # a primary key or unique constraint is an index there too
+        for table in db.metadata.sorted_tables:
+            names |= {
+                (table.name, str(c.name))
+                for c in table.constraints
+                if type(c).__name__ in ("PrimaryKeyConstraint", "UniqueConstraint")
+            }
+    return names
+
+
+@pytest.mark.slow
+def test_the_prefix_migration_renames_every_table_and_name_and_keeps_every_row(empty_database):
+    from flask_migrate import downgrade
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database})
+    with app.app_context():
+        upgrade(revision="0015")
+        with db.engine.begin() as conn:
+            _fill_revision_0015(conn)
+            before = _row_counts(conn, "")
+            old_names = _schema_names(conn)
+        upgrade(revision="0016")
+        with db.engine.begin() as conn:
+            assert _row_counts(conn, "lgadmin_") == before
+            assert not {
+                t for t in inspect(conn).get_table_names() if "alembic_version" not in t
+            } - {t.name for t in db.metadata.sorted_tables}
+            assert _schema_names(conn) == _model_names(conn.dialect.name)
+            # New rows still get their ids (on PostgreSQL, from the renamed sequence).
+            conn.execute(
+                text(
+                    "INSERT INTO lgadmin_comment (market_id, account_id, is_system, body,"
+                    " created_at) VALUES (1, 1, false, 'new', '2026-12-02')"
+                )
+            )
+            assert conn.scalar(text("SELECT max(id) FROM lgadmin_comment")) == 2
+            if conn.dialect.name == "postgresql":
+                sequences = set(
+                    conn.scalars(text("SELECT sequence_name FROM information_schema.sequences"))
+                )
+                assert "lgadmin_account_id_seq" in sequences and "account_id_seq" not in sequences
+            conn.execute(text("DELETE FROM lgadmin_comment WHERE body = 'new'"))
+        downgrade(revision="0015")
+        with db.engine.begin() as conn:
+            assert _row_counts(conn, "") == before
+            assert _schema_names(conn) == old_names
+        upgrade()
+        with db.engine.connect() as conn:
+            assert _row_counts(conn, "lgadmin_") == before
+            assert conn.scalar(text("SELECT body FROM lgadmin_comment")) == "kept"
+        db.engine.dispose()
