@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, inspect, make_url, text
 
 from lgadmin import create_app
 from lgadmin.extensions import db
-from lgadmin.schema import include_object_for
+from lgadmin.schema import VERSION_TABLE, include_object_for, unprefix_tables
 
 
 def _upgrade_and_compare(url: str) -> list:
@@ -24,6 +24,7 @@ def _upgrade_and_compare(url: str) -> list:
                 opts={
                     "compare_type": True,
                     "include_object": include_object_for(conn.dialect.name),
+                    "version_table": VERSION_TABLE,
                 },
             )
             differences = compare_metadata(context, db.metadata)
@@ -81,7 +82,7 @@ def test_upgrading_fills_the_folded_search_text_of_existing_accounts(tmp_path):
     with app.app_context():
         upgrade(revision="0009")
         with db.engine.begin() as conn:
-            account = Table("account", MetaData(), autoload_with=conn)
+            account = Table("lgadmin_account", MetaData(), autoload_with=conn)
             assert "search_text" not in account.c
             conn.execute(
                 insert(account),
@@ -139,9 +140,9 @@ def _model_row(model, table, **values) -> dict:
 _FILLER = {int: 0, bool: False, datetime: datetime(2026, 12, 1, 12, 0), str: "x"}
 
 
-def _fill_revision_0015(conn) -> None:
-    """A market with an account, a comment, a token, a grower's product and an order, inserted
-    under the old table names."""
+def _fill(conn) -> None:
+    """A market with an account, a comment, a token, a grower's product, an order and an
+    address."""
     from sqlalchemy import MetaData, insert
 
     from lgadmin.models import (
@@ -155,9 +156,9 @@ def _fill_revision_0015(conn) -> None:
         Token,
     )
 
-    old = MetaData()
-    old.reflect(conn)
-    t = old.tables
+    reflected = MetaData()
+    reflected.reflect(conn)
+    t = {name.removeprefix("lgadmin_"): table for name, table in reflected.tables.items()}
     when = datetime(2026, 12, 1, 12, 0)
     conn.execute(
         insert(t["market"]), [_model_row(Market, t["market"], slug="athens", name="Athens")]
@@ -251,24 +252,51 @@ def _model_names(dialect_name: str) -> set:
     return names
 
 
+# Names an older lgadmin's migrations gave (read from a database it built).
+LEGACY_NAMES = {
+    ("account", "pk_account"),
+    ("account", "fk_account_market_id_market"),
+    ("account", "uq_account_market_id_email"),
+    ("account", "ix_account_market_last_name"),
+    ("orders", "ix_order_account_placed"),
+    ("cart_item", "fk_cart_item_product_id_product"),
+}
+
+
+def _legacy_database(conn) -> None:
+    """Turn a database at some revision into what an older lgadmin left there: unprefixed
+    tables and names, its revision in alembic_version."""
+    revision = conn.scalar(text(f"SELECT version_num FROM {VERSION_TABLE}"))
+    unprefix_tables(conn)
+    conn.execute(text(f"DROP TABLE {VERSION_TABLE}"))
+    conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+    conn.execute(text(f"INSERT INTO alembic_version VALUES ('{revision}')"))
+
+
 @pytest.mark.slow
-def test_the_prefix_migration_renames_every_table_and_name_and_keeps_every_row(empty_database):
+@pytest.mark.parametrize("revision", ["0015", "0009"])
+def test_a_database_an_older_lgadmin_migrated_gets_the_prefix_and_keeps_every_row(
+    empty_database, revision
+):
     from flask_migrate import downgrade
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database})
     with app.app_context():
-        upgrade(revision="0015")
+        upgrade(revision=revision)
         with db.engine.begin() as conn:
-            _fill_revision_0015(conn)
-            before = _row_counts(conn, "")
-            old_names = _schema_names(conn)
-        upgrade(revision="0016")
+            _fill(conn)
+            before = _row_counts(conn, "lgadmin_")
+            _legacy_database(conn)
+        with db.engine.connect() as conn:
+            assert _row_counts(conn, "") == before
+            assert _schema_names(conn) >= LEGACY_NAMES
+        upgrade()
         with db.engine.begin() as conn:
             assert _row_counts(conn, "lgadmin_") == before
-            assert not {
-                t for t in inspect(conn).get_table_names() if "alembic_version" not in t
-            } - {t.name for t in db.metadata.sorted_tables}
+            tables = set(inspect(conn).get_table_names())
+            assert tables == {t.name for t in db.metadata.sorted_tables} | {VERSION_TABLE}
             assert _schema_names(conn) == _model_names(conn.dialect.name)
+            assert conn.scalar(text(f"SELECT version_num FROM {VERSION_TABLE}")) == "0016"
             # New rows still get their ids (on PostgreSQL, from the renamed sequence).
             conn.execute(
                 text(
@@ -283,12 +311,11 @@ def test_the_prefix_migration_renames_every_table_and_name_and_keeps_every_row(e
                 )
                 assert "lgadmin_account_id_seq" in sequences and "account_id_seq" not in sequences
             conn.execute(text("DELETE FROM lgadmin_comment WHERE body = 'new'"))
+        # Downgrading keeps the prefix (every revision speaks it) and every row.
         downgrade(revision="0015")
-        with db.engine.begin() as conn:
-            assert _row_counts(conn, "") == before
-            assert _schema_names(conn) == old_names
-        upgrade()
         with db.engine.connect() as conn:
             assert _row_counts(conn, "lgadmin_") == before
+        upgrade()
+        with db.engine.connect() as conn:
             assert conn.scalar(text("SELECT body FROM lgadmin_comment")) == "kept"
         db.engine.dispose()
