@@ -203,3 +203,47 @@ def test_the_host_helper_excludes_only_lgadmin_tables():
     assert not exclude_lgadmin_tables(ours, "lgadmin_product", "table", False, None)
     assert not exclude_lgadmin_tables(None, VERSION_TABLE, "table", True, None)
     assert exclude_lgadmin_tables(None, "ix_product_name", "index", False, None)
+
+
+class _NoExtensionPrivilege:
+    """A PostgreSQL connection whose user may not create pg_trgm (as on many managed hosts)."""
+
+    class dialect:  # noqa: N801
+        name = "postgresql"
+
+    class engine:  # noqa: N801
+        class url:  # noqa: N801
+            database = "shop"
+
+    def scalar(self, statement):
+        return None  # pg_trgm not there yet
+
+    def begin_nested(self):
+        from contextlib import nullcontext
+
+        return nullcontext()
+
+    def execute(self, statement):
+        from sqlalchemy.exc import ProgrammingError
+
+        raise ProgrammingError(
+            str(statement), {}, Exception('permission denied to create extension "pg_trgm"')
+        )
+
+
+def test_without_the_privilege_for_pg_trgm_the_upgrade_says_who_must_create_it():
+    import click
+    from click.testing import CliRunner
+
+    from lgadmin.schema import create_pg_trgm
+
+    @click.command()
+    def upgrade_command():
+        create_pg_trgm(_NoExtensionPrivilege())
+
+    result = CliRunner().invoke(upgrade_command)
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert result.output.startswith("Error: lgadmin's customer search needs")
+    assert "permission denied to create extension" in result.output
+    assert 'CREATE EXTENSION pg_trgm;  in database "shop"' in result.output
