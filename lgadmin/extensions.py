@@ -9,7 +9,6 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import Enum, event
 from sqlalchemy.schema import (
-    CheckConstraint,
     ForeignKeyConstraint,
     PrimaryKeyConstraint,
     Table,
@@ -37,13 +36,12 @@ def _constraint_name(table: Table, constraint) -> str | None:
     if isinstance(constraint, ForeignKeyConstraint):
         referred = constraint.elements[0].target_fullname.rsplit(".", 1)[0]
         return f"fk_{table.name}_{columns[0]}_{referred}"
-    if isinstance(constraint, CheckConstraint):
-        return None  # lgadmin declares none unnamed
-    return None
+    return None  # a check constraint: lgadmin names each of its own
 
 
 def _is_unnamed(name) -> bool:
-    return name is None or type(name).__name__ == "_NoneName"
+    # None, or SQLAlchemy's "no name given" marker (not a str); a given name is a str.
+    return not isinstance(name, str)
 
 
 def name_constraints(table: Table) -> None:
