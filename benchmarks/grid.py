@@ -202,6 +202,13 @@ def bulk_insert(conn, table, rows: list[dict]) -> None:
         conn.execute(table.insert(), complete[start : start + 10_000])
 
 
+def lgadmin_table(metadata, name: str):
+    """lgadmin's table of that name (its tables carry lgadmin's prefix)."""
+    from lgadmin.extensions import TABLE_PREFIX
+
+    return metadata.tables[TABLE_PREFIX + name]
+
+
 def next_id(conn, table) -> int:
     return (conn.scalar(select(func.max(table.c.id))) or 0) + 1
 
@@ -220,11 +227,11 @@ def reset_sequences(conn, tables) -> None:
 
 def delete_markets(conn, metadata, slugs) -> None:
     """Delete the markets and every row that hangs off them, through the foreign keys."""
-    market = metadata.tables["market"]
-    doomed = {"market": select(market.c.id).where(market.c.slug.in_(slugs))}
+    market = lgadmin_table(metadata, "market")
+    doomed = {market.name: select(market.c.id).where(market.c.slug.in_(slugs))}
     conditions = {}
     for table in metadata.sorted_tables:
-        if table.name == "market":
+        if table is market:
             continue
         clauses = [
             fk.parent.in_(doomed[fk.column.table.name])
@@ -402,7 +409,8 @@ def market_rows(rng, market_id, count, ids, now, manager_hash=None) -> dict[str,
 
 
 def existing_counts(conn, metadata) -> dict[str, int]:
-    market, account = metadata.tables["market"], metadata.tables["account"]
+    market = lgadmin_table(metadata, "market")
+    account = lgadmin_table(metadata, "account")
     rows = conn.execute(
         select(market.c.slug, func.count(account.c.id))
         .select_from(market)
@@ -420,7 +428,7 @@ def build(engine, metadata, customers: int) -> float:
     from lgadmin.timeutil import utcnow
 
     started = time.perf_counter()
-    tables = {name: metadata.tables[name] for name in ("market", *TABLE_ORDER)}
+    tables = {name: lgadmin_table(metadata, name) for name in ("market", *TABLE_ORDER)}
     rng = random.Random(SEED)
     now = utcnow().replace(microsecond=0)  # naive UTC, as the app stores it
     manager_hash = generate_password_hash(MANAGER_PASSWORD, method="pbkdf2:sha256:1000")

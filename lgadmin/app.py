@@ -9,9 +9,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import ConfigError, settings_from_environment
 from .extensions import db, migrate
-from .plugin import ERROR_PAGE_CODES, LGAdmin, render_error_page, shipped_folder
-
-MIGRATIONS_DIR = shipped_folder("migrations")
+from .plugin import ERROR_PAGE_CODES, LGAdmin, render_error_page
+from .schema import MIGRATIONS_DIR
 
 
 def create_app(config: dict | None = None, *, check_services: bool = True) -> Flask:

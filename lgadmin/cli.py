@@ -1,6 +1,8 @@
 """flask lgadmin ...: demo data, superusers and the catch-up sweeps."""
 
 import click
+import flask_migrate
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -10,7 +12,8 @@ from .act_as.service import end_overdue_sessions, send_end_notices
 from .contact import normalize_email
 from .deliverability.cli import process_mail_events
 from .demo import DEMO_PASSWORD, seed_demo_data
-from .extensions import db
+from .extensions import db, migrate
+from .schema import MIGRATIONS_DIR
 
 lgadmin_cli = AppGroup("lgadmin", help="lgadmin commands.")
 lgadmin_cli.add_command(process_mail_events)
@@ -65,3 +68,24 @@ def create_superuser(email: str, password: str, first_name: str, last_name: str)
     )
     db.session.commit()
     click.echo(f"superuser {email} created; sign in at /sign-in")
+
+
+def _lgadmin_migrations() -> str:
+    """lgadmin's migration folder; a host without Flask-Migrate gets lgadmin's own instance."""
+    if "migrate" not in current_app.extensions:
+        migrate.init_app(current_app, db, render_as_batch=True, compare_type=True)
+    return str(MIGRATIONS_DIR)
+
+
+@lgadmin_cli.command("db-upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str):
+    """Apply lgadmin's migrations (its own chain and version table, beside the host's)."""
+    flask_migrate.upgrade(directory=_lgadmin_migrations(), revision=revision)
+
+
+@lgadmin_cli.command("db-downgrade")
+@click.argument("revision", default="-1")
+def db_downgrade(revision: str):
+    """Undo lgadmin's migrations down to REVISION (`base` removes every lgadmin table)."""
+    flask_migrate.downgrade(directory=_lgadmin_migrations(), revision=revision)

@@ -6,18 +6,63 @@ from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import Enum, MetaData
+from sqlalchemy import Enum, event
+from sqlalchemy.schema import (
+    ForeignKeyConstraint,
+    PrimaryKeyConstraint,
+    Table,
+    UniqueConstraint,
+)
+from sqlalchemy.sql.elements import conv
 
-# Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+# Every table lgadmin owns starts with this, so it never meets a host's table of the same name
+# (a host's `product`, `orders`, `account`...).
+TABLE_PREFIX = "lgadmin_"
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+# No metadata-wide naming convention: a host that shares this `db` keeps SQLAlchemy's own naming
+# for its tables, so its autogenerate sees no change because of lgadmin. lgadmin's own tables get
+# explicit names instead (name_constraints), the ones its migrations create on SQLite and
+# PostgreSQL alike; `conv` keeps a host's convention from rewriting them.
+db = SQLAlchemy()
+
+
+def _constraint_name(table: Table, constraint) -> str | None:
+    columns = [column.name for column in constraint.columns]
+    if isinstance(constraint, PrimaryKeyConstraint):
+        return f"pk_{table.name}"
+    if isinstance(constraint, UniqueConstraint):
+        return f"uq_{table.name}_{'_'.join(columns)}"
+    if isinstance(constraint, ForeignKeyConstraint):
+        referred = constraint.elements[0].target_fullname.rsplit(".", 1)[0]
+        return f"fk_{table.name}_{columns[0]}_{referred}"
+    return None  # a check constraint: lgadmin names each of its own
+
+
+def _is_unnamed(name) -> bool:
+    # None, or SQLAlchemy's "no name given" marker (not a str); a given name is a str.
+    return not isinstance(name, str)
+
+
+def name_constraints(table: Table) -> None:
+    """Give each constraint and column index of one of lgadmin's tables its explicit name:
+    pk_<table>, uq_<table>_<columns>, fk_<table>_<column>_<referred table>, ix_<table>_<column>."""
+    for constraint in table.constraints:
+        if _is_unnamed(constraint.name):
+            name = _constraint_name(table, constraint)
+            if name is not None:
+                constraint.name = conv(name)
+    for index in table.indexes:
+        if getattr(index, "_column_flag", False) or _is_unnamed(index.name):
+            index.name = conv(f"ix_{table.name}_{'_'.join(c.name for c in index.columns)}")
+
+
+@event.listens_for(db.Model, "instrument_class", propagate=True)
+def _name_lgadmin_constraints(mapper, cls) -> None:
+    table = mapper.local_table
+    if isinstance(table, Table) and table.name.startswith(TABLE_PREFIX):
+        name_constraints(table)
+
+
 migrate = Migrate()
 login_manager = LoginManager()
 mail = Mail()

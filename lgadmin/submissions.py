@@ -19,8 +19,9 @@ ALREADY_APPLIED = "This {what} was saved already; it was not applied a second ti
 
 
 class FormSubmission(db.Model):
+    __tablename__ = "lgadmin_form_submission"
     id: Mapped[int] = mapped_column(primary_key=True)
-    market_id: Mapped[int] = mapped_column(ForeignKey("market.id", ondelete="CASCADE"))
+    market_id: Mapped[int] = mapped_column(ForeignKey("lgadmin_market.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(MAX_KEY))
     kind: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

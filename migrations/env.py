@@ -57,7 +57,11 @@ def run_migrations_offline():
 
     """
     url = config.get_main_option("sqlalchemy.url")
-    context.configure(url=url, target_metadata=get_metadata(), literal_binds=True)
+    from lgadmin.schema import VERSION_TABLE
+
+    context.configure(
+        url=url, target_metadata=get_metadata(), literal_binds=True, version_table=VERSION_TABLE
+    )
 
     with context.begin_transaction():
         context.run_migrations()
@@ -81,20 +85,45 @@ def run_migrations_online():
                 directives[:] = []
                 logger.info("No changes in schema detected.")
 
-    conf_args = current_app.extensions["migrate"].configure_args
+    # A host's Migrate(...) arguments reach this env.py too (flask db upgrade -d <lgadmin's
+    # migrations>): its include_object and version table are for its own chain, not lgadmin's.
+    conf_args = dict(current_app.extensions["migrate"].configure_args)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        from lgadmin.schema import include_object_for
+        from lgadmin.schema import (
+            VERSION_TABLE,
+            include_object_for,
+            move_version_row,
+            prefix_legacy_tables,
+        )
 
-        conf_args.setdefault("include_object", include_object_for(connection.dialect.name))
+        conf_args["include_object"] = include_object_for(connection.dialect.name)
+        conf_args["version_table"] = VERSION_TABLE
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
+            # A database an older lgadmin migrated: its revision into lgadmin's version table,
+            # its tables to their prefixed names, once, before any revision runs.
+            moved = move_version_row(connection, _lgadmin_revisions())
+            if moved:
+                logger.info(
+                    "lgadmin's migrations now keep their revision in %s: moved %s there from "
+                    "alembic_version (once)",
+                    VERSION_TABLE,
+                    ", ".join(moved),
+                )
+            renamed = prefix_legacy_tables(connection, context.get_context().get_current_revision())
+            if renamed:
+                logger.info("lgadmin's tables now start with lgadmin_: renamed %d", len(renamed))
             context.run_migrations()
+
+
+def _lgadmin_revisions() -> set[str]:
+    return {script.revision for script in context.script.walk_revisions()}
 
 
 if context.is_offline_mode():

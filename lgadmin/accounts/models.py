@@ -39,8 +39,10 @@ class LinePosition(enum.StrEnum):
 class Account(UserMixin, db.Model):
     """A customer of one market (a superuser has no market)."""
 
+    __tablename__ = "lgadmin_account"
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    market_id: Mapped[int | None] = mapped_column(ForeignKey("market.id"))
+    market_id: Mapped[int | None] = mapped_column(ForeignKey("lgadmin_market.id"))
     # Stored trimmed and lower-cased; (market, email) is unique.
     email: Mapped[str] = mapped_column(String(254))
     first_name: Mapped[str] = mapped_column(String(80), default="")
@@ -55,12 +57,12 @@ class Account(UserMixin, db.Model):
     region: Mapped[str] = mapped_column(String(100), default="")
     postal_code: Mapped[str] = mapped_column(String(20), default="")
     country: Mapped[str] = mapped_column(String(2), default="US")
-    pickup_location_id: Mapped[int | None] = mapped_column(ForeignKey("pickup_location.id"))
+    pickup_location_id: Mapped[int | None] = mapped_column(ForeignKey("lgadmin_pickup_location.id"))
 
     password_hash: Mapped[str | None] = mapped_column(String(255))
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sign_in_at: Mapped[datetime | None]
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("lgadmin_account.id"))
 
     active: Mapped[bool] = mapped_column(default=True)
     is_superuser: Mapped[bool] = mapped_column(default=False)
@@ -93,7 +95,7 @@ class Account(UserMixin, db.Model):
     # A guest ordered with an email but never registered: no password, can't sign in.
     is_guest: Mapped[bool] = mapped_column(default=False)
     customer_group_id: Mapped[int | None] = mapped_column(
-        ForeignKey("customer_group.id", ondelete="SET NULL")
+        ForeignKey("lgadmin_customer_group.id", ondelete="SET NULL")
     )
     tax_exempt: Mapped[bool] = mapped_column(default=False)
     vat_id: Mapped[str] = mapped_column(String(40), default="")
@@ -118,16 +120,16 @@ class Account(UserMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("market_id", "email"),
         # The grid's sorts, each with the id as tie-breaker.
-        Index("ix_account_market_first_name", "market_id", "first_name", "id"),
-        Index("ix_account_market_last_name", "market_id", "last_name", "id"),
-        Index("ix_account_market_joined_at", "market_id", "joined_at", "id"),
-        Index("ix_account_market_balance", "market_id", "balance_cents", "id"),
-        Index("ix_account_market_order_count", "market_id", "order_count", "id"),
-        Index("ix_account_market_total_spent", "market_id", "total_spent_cents", "id"),
-        Index("ix_account_market_last_order", "market_id", "last_order_at", "id"),
+        Index("ix_lgadmin_account_market_first_name", "market_id", "first_name", "id"),
+        Index("ix_lgadmin_account_market_last_name", "market_id", "last_name", "id"),
+        Index("ix_lgadmin_account_market_joined_at", "market_id", "joined_at", "id"),
+        Index("ix_lgadmin_account_market_balance", "market_id", "balance_cents", "id"),
+        Index("ix_lgadmin_account_market_order_count", "market_id", "order_count", "id"),
+        Index("ix_lgadmin_account_market_total_spent", "market_id", "total_spent_cents", "id"),
+        Index("ix_lgadmin_account_market_last_order", "market_id", "last_order_at", "id"),
         # Partial search ignoring case and accents on PostgreSQL (pg_trgm); SQLite scans.
         Index(
-            "ix_account_search_text_trgm",
+            "ix_lgadmin_account_search_text_trgm",
             "search_text",
             postgresql_using="gin",
             postgresql_ops={"search_text": "gin_trgm_ops"},
@@ -192,17 +194,21 @@ event.listen(
 class Comment(db.Model):
     """A dated note on an account, by a manager or by the system (mail events)."""
 
+    __tablename__ = "lgadmin_comment"
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    market_id: Mapped[int] = mapped_column(ForeignKey("market.id"))
-    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    market_id: Mapped[int] = mapped_column(ForeignKey("lgadmin_market.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("lgadmin_account.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lgadmin_account.id", ondelete="SET NULL")
+    )
     is_system: Mapped[bool] = mapped_column(default=False)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     author: Mapped[Account | None] = relationship(foreign_keys=[author_id])
 
-    __table_args__ = (Index("ix_comment_account_created", "account_id", "created_at"),)
+    __table_args__ = (Index("ix_lgadmin_comment_account_created", "account_id", "created_at"),)
 
 
 class AccountMerge(db.Model):
@@ -212,11 +218,15 @@ class AccountMerge(db.Model):
     at it (audit, act-as log, what it created) still resolve.
     """
 
+    __tablename__ = "lgadmin_account_merge"
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    market_id: Mapped[int] = mapped_column(ForeignKey("market.id"))
-    merged_account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), unique=True)
-    kept_account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
-    merged_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    market_id: Mapped[int] = mapped_column(ForeignKey("lgadmin_market.id"))
+    merged_account_id: Mapped[int] = mapped_column(ForeignKey("lgadmin_account.id"), unique=True)
+    kept_account_id: Mapped[int] = mapped_column(ForeignKey("lgadmin_account.id"))
+    merged_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lgadmin_account.id", ondelete="SET NULL")
+    )
     merged_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    __table_args__ = (Index("ix_account_merge_kept", "kept_account_id"),)
+    __table_args__ = (Index("ix_lgadmin_account_merge_kept", "kept_account_id"),)

@@ -18,10 +18,12 @@ END_REASONS = {
 class ActAsSession(db.Model):
     """A manager in a shopper's seat, from start to end."""
 
+    __tablename__ = "lgadmin_act_as_session"
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    market_id: Mapped[int] = mapped_column(ForeignKey("market.id"))
-    manager_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
-    shopper_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    market_id: Mapped[int] = mapped_column(ForeignKey("lgadmin_market.id"))
+    manager_id: Mapped[int] = mapped_column(ForeignKey("lgadmin_account.id"))
+    shopper_id: Mapped[int] = mapped_column(ForeignKey("lgadmin_account.id"))
     reason: Mapped[str] = mapped_column(String(250), default="")
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
@@ -41,17 +43,19 @@ class ActAsSession(db.Model):
         return END_REASONS.get(self.end_reason, self.end_reason or "")
 
     __table_args__ = (
-        Index("ix_act_as_session_market_started", "market_id", "started_at"),
+        Index("ix_lgadmin_act_as_session_market_started", "market_id", "started_at"),
         # The customer's timeline lists the sessions in one shopper's account.
-        Index("ix_act_as_session_shopper_started", "shopper_id", "started_at"),
+        Index("ix_lgadmin_act_as_session_shopper_started", "shopper_id", "started_at"),
     )
 
 
 class ActAsAction(db.Model):
     """A state-changing request made during an act-as session."""
 
+    __tablename__ = "lgadmin_act_as_action"
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("act_as_session.id"), index=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("lgadmin_act_as_session.id"), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     method: Mapped[str] = mapped_column(String(8))
     path: Mapped[str] = mapped_column(String(500))

@@ -15,10 +15,12 @@ class Address(db.Model):
     mirror the default shipping address.
     """
 
+    __tablename__ = "lgadmin_address"
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    market_id: Mapped[int] = mapped_column(ForeignKey("market.id"))
+    market_id: Mapped[int] = mapped_column(ForeignKey("lgadmin_market.id"))
     account_id: Mapped[int] = mapped_column(
-        ForeignKey("account.id", ondelete="CASCADE"), index=True
+        ForeignKey("lgadmin_account.id", ondelete="CASCADE"), index=True
     )
     label: Mapped[str] = mapped_column(String(40), default="")
     recipient: Mapped[str] = mapped_column(String(160), default="")

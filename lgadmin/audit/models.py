@@ -10,9 +10,13 @@ from ..timeutil import utcnow
 class AuditEntry(db.Model):
     """Something a manager or superuser did, kept for the market."""
 
+    __tablename__ = "lgadmin_audit_entry"
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    market_id: Mapped[int | None] = mapped_column(ForeignKey("market.id"))
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    market_id: Mapped[int | None] = mapped_column(ForeignKey("lgadmin_market.id"))
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lgadmin_account.id", ondelete="SET NULL")
+    )
     action: Mapped[str] = mapped_column(String(60))
     target_type: Mapped[str] = mapped_column(String(40), default="")
     target_id: Mapped[int | None]
@@ -23,7 +27,7 @@ class AuditEntry(db.Model):
     actor = relationship("Account", foreign_keys=[actor_id])
 
     __table_args__ = (
-        Index("ix_audit_entry_market_created", "market_id", "created_at"),
+        Index("ix_lgadmin_audit_entry_market_created", "market_id", "created_at"),
         # A customer's timeline reads the rows about one account, newest first.
-        Index("ix_audit_entry_target_created", "target_type", "target_id", "created_at"),
+        Index("ix_lgadmin_audit_entry_target_created", "target_type", "target_id", "created_at"),
     )

@@ -17,10 +17,12 @@ class GrowerApproval(enum.StrEnum):
 class GrowerProfile(db.Model):
     """An account that also sells at its market."""
 
+    __tablename__ = "lgadmin_grower_profile"
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    market_id: Mapped[int] = mapped_column(ForeignKey("market.id"))
+    market_id: Mapped[int] = mapped_column(ForeignKey("lgadmin_market.id"))
     account_id: Mapped[int] = mapped_column(
-        ForeignKey("account.id", ondelete="CASCADE"), unique=True
+        ForeignKey("lgadmin_account.id", ondelete="CASCADE"), unique=True
     )
     name: Mapped[str] = mapped_column(String(120))
     approval: Mapped[GrowerApproval] = mapped_column(
@@ -39,9 +41,10 @@ class GrowerProfile(db.Model):
 
 
 class Product(db.Model):
+    __tablename__ = "lgadmin_product"
     id: Mapped[int] = mapped_column(primary_key=True)
-    market_id: Mapped[int] = mapped_column(ForeignKey("market.id"))
-    grower_id: Mapped[int] = mapped_column(ForeignKey("grower_profile.id"))
+    market_id: Mapped[int] = mapped_column(ForeignKey("lgadmin_market.id"))
+    grower_id: Mapped[int] = mapped_column(ForeignKey("lgadmin_grower_profile.id"))
     name: Mapped[str] = mapped_column(String(160))
     unit: Mapped[str] = mapped_column(String(40), default="each")
     price_cents: Mapped[int] = mapped_column(BigInteger)
@@ -50,4 +53,4 @@ class Product(db.Model):
 
     grower: Mapped[GrowerProfile] = relationship(back_populates="products")
 
-    __table_args__ = (Index("ix_product_market_grower", "market_id", "grower_id"),)
+    __table_args__ = (Index("ix_lgadmin_product_market_grower", "market_id", "grower_id"),)

@@ -27,14 +27,18 @@ class MailEventKind(enum.StrEnum):
 class MailEvent(db.Model):
     """A delivery report as received, stored before it is acted on."""
 
+    __tablename__ = "lgadmin_mail_event"
+
     id: Mapped[int] = mapped_column(primary_key=True)
     provider: Mapped[str] = mapped_column(String(20))
     provider_event_id: Mapped[str] = mapped_column(String(200))
     kind: Mapped[MailEventKind] = mapped_column(enum_column(MailEventKind))
     email: Mapped[str] = mapped_column(String(254), default="")
     reason: Mapped[str] = mapped_column(String(500), default="")
-    market_id: Mapped[int | None] = mapped_column(ForeignKey("market.id"))
-    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    market_id: Mapped[int | None] = mapped_column(ForeignKey("lgadmin_market.id"))
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lgadmin_account.id", ondelete="SET NULL")
+    )
     occurred_at: Mapped[datetime | None]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None]
@@ -48,10 +52,10 @@ class MailEvent(db.Model):
 
     __table_args__ = (
         UniqueConstraint("provider", "provider_event_id"),
-        Index("ix_mail_event_market_received", "market_id", "received_at"),
+        Index("ix_lgadmin_mail_event_market_received", "market_id", "received_at"),
         # The customer's timeline finds an account's events by account or by address.
-        Index("ix_mail_event_account", "account_id"),
-        Index("ix_mail_event_email", "email"),
+        Index("ix_lgadmin_mail_event_account", "account_id"),
+        Index("ix_lgadmin_mail_event_email", "email"),
     )
 
 
@@ -61,6 +65,8 @@ class WebhookToken(db.Model):
     Kept as long as the events it brought: a signature is accepted whatever its age, so a
     forgotten token could be replayed with other event-data.
     """
+
+    __tablename__ = "lgadmin_webhook_token"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     provider: Mapped[str] = mapped_column(String(20))
@@ -73,8 +79,10 @@ class WebhookToken(db.Model):
 class MailSend(db.Model):
     """One message sent for an account of a market: the denominator of the bounce rate."""
 
+    __tablename__ = "lgadmin_mail_send"
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    market_id: Mapped[int] = mapped_column(ForeignKey("market.id", ondelete="CASCADE"))
+    market_id: Mapped[int] = mapped_column(ForeignKey("lgadmin_market.id", ondelete="CASCADE"))
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    __table_args__ = (Index("ix_mail_send_market_sent", "market_id", "sent_at"),)
+    __table_args__ = (Index("ix_lgadmin_mail_send_market_sent", "market_id", "sent_at"),)

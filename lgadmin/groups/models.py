@@ -11,15 +11,17 @@ from ..timeutil import utcnow
 class CustomerGroup(db.Model):
     """A named group of a market's customers with a discount taken off at checkout (spec 004)."""
 
+    __tablename__ = "lgadmin_customer_group"
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    market_id: Mapped[int] = mapped_column(ForeignKey("market.id"), index=True)
+    market_id: Mapped[int] = mapped_column(ForeignKey("lgadmin_market.id"), index=True)
     name: Mapped[str] = mapped_column(String(80))
     # 0 to 100, at most two decimals (12.5 means 12.5 % off).
     discount_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal(0))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (
-        Index("uq_customer_group_market_name", "market_id", func.lower(name), unique=True),
+        Index("uq_lgadmin_customer_group_market_name", "market_id", func.lower(name), unique=True),
     )
 
     def __str__(self) -> str:

@@ -27,17 +27,25 @@ class LoyaltyKind(enum.StrEnum):
 class LoyaltyEntry(db.Model):
     """One change of an account's loyalty points; the points are the sum of these."""
 
+    __tablename__ = "lgadmin_loyalty_entry"
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    market_id: Mapped[int] = mapped_column(ForeignKey("market.id"))
-    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    market_id: Mapped[int] = mapped_column(ForeignKey("lgadmin_market.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("lgadmin_account.id", ondelete="CASCADE"))
     kind: Mapped[LoyaltyKind] = mapped_column(enum_column(LoyaltyKind))
     points: Mapped[int] = mapped_column(BigInteger)
     balance_after: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(String(500), default="")
-    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lgadmin_orders.id", ondelete="SET NULL")
+    )
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lgadmin_account.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     created_by = relationship("Account", foreign_keys=[created_by_id])
 
-    __table_args__ = (Index("ix_loyalty_entry_account_created", "account_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_lgadmin_loyalty_entry_account_created", "account_id", "created_at"),
+    )

@@ -8,6 +8,7 @@ from ..timeutil import utcnow
 
 
 class Market(db.Model):
+    __tablename__ = "lgadmin_market"
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -43,8 +44,9 @@ class Market(db.Model):
 
 
 class PickupLocation(db.Model):
+    __tablename__ = "lgadmin_pickup_location"
     id: Mapped[int] = mapped_column(primary_key=True)
-    market_id: Mapped[int] = mapped_column(ForeignKey("market.id"), index=True)
+    market_id: Mapped[int] = mapped_column(ForeignKey("lgadmin_market.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     address: Mapped[str] = mapped_column(String(250), default="")
     active: Mapped[bool] = mapped_column(default=True)
@@ -52,7 +54,7 @@ class PickupLocation(db.Model):
     market: Mapped[Market] = relationship(back_populates="pickup_locations")
 
     __table_args__ = (
-        Index("uq_pickup_location_market_name", "market_id", func.lower(name), unique=True),
+        Index("uq_lgadmin_pickup_location_market_name", "market_id", func.lower(name), unique=True),
     )
 
     def __str__(self) -> str:

@@ -37,7 +37,8 @@ from ..timeutil import format_date, market_today, utcnow
 
 MOVE, MERGE, DELETE, LEAVE = "move", "merge", "delete", "leave"
 # Every column that points at an account, and what a merge does with the merged account's rows.
-# A test compares this with the metadata, so a new reference can't be forgotten here.
+# A test compares this with the metadata (tables named without the lgadmin_ prefix), so a new
+# reference can't be forgotten here.
 ACCOUNT_REFERENCES = {
     "orders.account_id": MOVE,
     "card_charge.account_id": MOVE,  # the card attempts of the orders that move

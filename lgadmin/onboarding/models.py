@@ -18,15 +18,17 @@ class TokenPurpose(enum.StrEnum):
 class Token(db.Model):
     """A single-use link; only its SHA-256 is stored."""
 
+    __tablename__ = "lgadmin_token"
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("lgadmin_account.id", ondelete="CASCADE"))
     purpose: Mapped[TokenPurpose] = mapped_column(enum_column(TokenPurpose))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
 
-    __table_args__ = (Index("ix_token_account_purpose", "account_id", "purpose"),)
+    __table_args__ = (Index("ix_lgadmin_token_account_purpose", "account_id", "purpose"),)
 
 
 class InvitationBatch(db.Model):
@@ -36,10 +38,14 @@ class InvitationBatch(db.Model):
     double-click, a resent POST) finds this batch instead of sending again.
     """
 
+    __tablename__ = "lgadmin_invitation_batch"
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    market_id: Mapped[int] = mapped_column(ForeignKey("market.id"))
+    market_id: Mapped[int] = mapped_column(ForeignKey("lgadmin_market.id"))
     submission_key: Mapped[str] = mapped_column(String(64))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lgadmin_account.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # {"sent": [emails], "already_have_account": [emails], "not_email": [entries]}
     summary: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -48,24 +54,29 @@ class InvitationBatch(db.Model):
 
 
 class Invitation(db.Model):
+    __tablename__ = "lgadmin_invitation"
     id: Mapped[int] = mapped_column(primary_key=True)
-    market_id: Mapped[int] = mapped_column(ForeignKey("market.id"))
+    market_id: Mapped[int] = mapped_column(ForeignKey("lgadmin_market.id"))
     email: Mapped[str] = mapped_column(String(254))
     message: Mapped[str] = mapped_column(Text, default="")
     # Replaced by the job that mails the link, so the raw token only ever exists there.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lgadmin_account.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     accepted_at: Mapped[datetime | None]
-    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lgadmin_account.id", ondelete="SET NULL")
+    )
     batch_id: Mapped[int | None] = mapped_column(
-        ForeignKey("invitation_batch.id", ondelete="SET NULL")
+        ForeignKey("lgadmin_invitation_batch.id", ondelete="SET NULL")
     )
     sent_at: Mapped[datetime | None]
 
     invited_by = relationship("Account", foreign_keys=[invited_by_id])
 
-    __table_args__ = (Index("ix_invitation_market_email", "market_id", "email"),)
+    __table_args__ = (Index("ix_lgadmin_invitation_market_email", "market_id", "email"),)
 
 
 class ImportStatus(enum.StrEnum):
@@ -80,9 +91,13 @@ class ImportPreview(db.Model):
     imported once, in the import's own transaction.
     """
 
+    __tablename__ = "lgadmin_import_preview"
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    market_id: Mapped[int] = mapped_column(ForeignKey("market.id"))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    market_id: Mapped[int] = mapped_column(ForeignKey("lgadmin_market.id"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lgadmin_account.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     filename: Mapped[str] = mapped_column(String(255), default="")
     status: Mapped[ImportStatus] = mapped_column(
@@ -93,9 +108,9 @@ class ImportPreview(db.Model):
     notes: Mapped[list] = mapped_column(JSON, default=list)
     imported_at: Mapped[datetime | None]
     imported_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("account.id", ondelete="SET NULL")
+        ForeignKey("lgadmin_account.id", ondelete="SET NULL")
     )
     # What the import did: {"created": [...], "skipped": [...]}
     result: Mapped[dict] = mapped_column(JSON, default=dict)
 
-    __table_args__ = (Index("ix_import_preview_market_created", "market_id", "created_at"),)
+    __table_args__ = (Index("ix_lgadmin_import_preview_market_created", "market_id", "created_at"),)

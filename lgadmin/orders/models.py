@@ -16,11 +16,11 @@ class PaymentChoice(enum.StrEnum):
 
 
 class Order(db.Model):
-    __tablename__ = "orders"
+    __tablename__ = "lgadmin_orders"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    market_id: Mapped[int] = mapped_column(ForeignKey("market.id"))
-    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    market_id: Mapped[int] = mapped_column(ForeignKey("lgadmin_market.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("lgadmin_account.id"))
     placed_at: Mapped[datetime] = mapped_column(default=utcnow)
     total_cents: Mapped[int] = mapped_column(BigInteger)
     # What the customer still owes on this order; 0 means paid.
@@ -31,9 +31,9 @@ class Order(db.Model):
         enum_column(PaymentChoice),
         default=PaymentChoice.BALANCE,
     )
-    pickup_location_id: Mapped[int | None] = mapped_column(ForeignKey("pickup_location.id"))
+    pickup_location_id: Mapped[int | None] = mapped_column(ForeignKey("lgadmin_pickup_location.id"))
     # The manager who placed it while acting as the customer, if any.
-    placed_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    placed_by_id: Mapped[int | None] = mapped_column(ForeignKey("lgadmin_account.id"))
     paid_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
     # The customer group's discount and the loyalty points redeemed, both already
@@ -47,7 +47,7 @@ class Order(db.Model):
     items: Mapped[list["OrderItem"]] = relationship(back_populates="order", cascade="all")
     pickup_location = relationship("PickupLocation")
 
-    __table_args__ = (Index("ix_order_account_placed", "account_id", "placed_at"),)
+    __table_args__ = (Index("ix_lgadmin_order_account_placed", "account_id", "placed_at"),)
 
     @property
     def is_paid(self) -> bool:
@@ -55,9 +55,14 @@ class Order(db.Model):
 
 
 class OrderItem(db.Model):
+    __tablename__ = "lgadmin_order_item"
     id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
-    product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id", ondelete="SET NULL"))
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("lgadmin_orders.id", ondelete="CASCADE"), index=True
+    )
+    product_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lgadmin_product.id", ondelete="SET NULL")
+    )
     name: Mapped[str] = mapped_column(String(160))
     unit: Mapped[str] = mapped_column(String(40))
     quantity: Mapped[Decimal] = mapped_column(Numeric(10, 3))
@@ -67,9 +72,10 @@ class OrderItem(db.Model):
 
 
 class CartItem(db.Model):
+    __tablename__ = "lgadmin_cart_item"
     id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
-    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("lgadmin_account.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("lgadmin_product.id", ondelete="CASCADE"))
     quantity: Mapped[Decimal] = mapped_column(Numeric(10, 3))
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -10,8 +10,10 @@ from ..timeutil import market_today, utcnow
 class PaymentMethod(db.Model):
     """A card saved at Stripe: only what is safe to show, never the number."""
 
+    __tablename__ = "lgadmin_payment_method"
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("lgadmin_account.id", ondelete="CASCADE"))
     stripe_payment_method_id: Mapped[str] = mapped_column(String(64), unique=True)
     brand: Mapped[str] = mapped_column(String(20))
     last4: Mapped[str] = mapped_column(String(4))
@@ -27,7 +29,7 @@ class PaymentMethod(db.Model):
     __table_args__ = (
         # At most one default card per account: the grid joins on it.
         Index(
-            "uq_payment_method_default",
+            "uq_lgadmin_payment_method_default",
             "account_id",
             unique=True,
             sqlite_where=text("is_default"),
@@ -70,6 +72,8 @@ class StripeEvent(db.Model):
     so that events older than the refresh cannot undo it.
     """
 
+    __tablename__ = "lgadmin_stripe_event"
+
     id: Mapped[int] = mapped_column(primary_key=True)
     stripe_event_id: Mapped[str] = mapped_column(String(255), unique=True)
     type: Mapped[str] = mapped_column(String(100))
@@ -83,8 +87,8 @@ class StripeEvent(db.Model):
     outcome: Mapped[str] = mapped_column(String(40))
 
     __table_args__ = (
-        Index("ix_stripe_event_object_created", "object_id", "created_at"),
-        Index("ix_stripe_event_customer_created", "customer_id", "created_at"),
+        Index("ix_lgadmin_stripe_event_object_created", "object_id", "created_at"),
+        Index("ix_lgadmin_stripe_event_customer_created", "customer_id", "created_at"),
     )
 
 
@@ -96,10 +100,14 @@ class CardCharge(db.Model):
     attempt reuses the key, so Stripe replays rather than charges again.
     """
 
+    __tablename__ = "lgadmin_card_charge"
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    market_id: Mapped[int] = mapped_column(ForeignKey("market.id"))
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    market_id: Mapped[int] = mapped_column(ForeignKey("lgadmin_market.id"))
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("lgadmin_orders.id", ondelete="CASCADE"), index=True
+    )
+    account_id: Mapped[int] = mapped_column(ForeignKey("lgadmin_account.id", ondelete="CASCADE"))
     idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
     stripe_payment_method_id: Mapped[str] = mapped_column(String(64))
     payment_intent_id: Mapped[str | None] = mapped_column(String(255))
@@ -110,4 +118,4 @@ class CardCharge(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     # The customer's timeline lists an account's charges, newest first.
-    __table_args__ = (Index("ix_card_charge_account_created", "account_id", "created_at"),)
+    __table_args__ = (Index("ix_lgadmin_card_charge_account_created", "account_id", "created_at"),)

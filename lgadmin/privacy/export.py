@@ -21,7 +21,8 @@ FORMAT = "lgadmin customer data, version 1"
 # Every column that points at an account, and where the export covers it. A column
 # that records what the account did as staff for *other* customers is not about
 # this customer. tests/privacy checks this list against the models' foreign keys,
-# so a new table that references accounts cannot be forgotten here.
+# so a new table that references accounts cannot be forgotten here (tables are named
+# without the lgadmin_ prefix).
 ACCOUNT_REFERENCES = {
     "account.created_by_id": "staff activity: accounts this one created",
     "act_as_session.shopper_id": "act_as_sessions",

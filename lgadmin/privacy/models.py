@@ -20,13 +20,17 @@ class DataRequestKind(enum.StrEnum):
 class DataRequest(db.Model):
     """A shopper's request for a copy of their data or for erasure, until a manager handles it."""
 
+    __tablename__ = "lgadmin_data_request"
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    market_id: Mapped[int] = mapped_column(ForeignKey("market.id"), index=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    market_id: Mapped[int] = mapped_column(ForeignKey("lgadmin_market.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("lgadmin_account.id", ondelete="CASCADE"))
     kind: Mapped[DataRequestKind] = mapped_column(enum_column(DataRequestKind))
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     handled_at: Mapped[datetime | None]
-    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    handled_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lgadmin_account.id", ondelete="SET NULL")
+    )
     # "exported", "erased" or "refused: <why>"; empty while open.
     outcome: Mapped[str] = mapped_column(String(300), default="")
 
@@ -36,7 +40,7 @@ class DataRequest(db.Model):
     __table_args__ = (
         # One open request of each kind per account: a second press finds the first.
         Index(
-            "uq_data_request_open",
+            "uq_lgadmin_data_request_open",
             "account_id",
             "kind",
             unique=True,

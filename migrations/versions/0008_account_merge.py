@@ -16,25 +16,25 @@ depends_on = None
 
 
 def upgrade():
-    op.create_table('account_merge',
+    op.create_table('lgadmin_account_merge',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('market_id', sa.Integer(), nullable=False),
     sa.Column('merged_account_id', sa.Integer(), nullable=False),
     sa.Column('kept_account_id', sa.Integer(), nullable=False),
     sa.Column('merged_by_id', sa.Integer(), nullable=True),
     sa.Column('merged_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['kept_account_id'], ['account.id'], name=op.f('fk_account_merge_kept_account_id_account')),
-    sa.ForeignKeyConstraint(['market_id'], ['market.id'], name=op.f('fk_account_merge_market_id_market')),
-    sa.ForeignKeyConstraint(['merged_account_id'], ['account.id'], name=op.f('fk_account_merge_merged_account_id_account')),
-    sa.ForeignKeyConstraint(['merged_by_id'], ['account.id'], name=op.f('fk_account_merge_merged_by_id_account'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_account_merge')),
-    sa.UniqueConstraint('merged_account_id', name=op.f('uq_account_merge_merged_account_id'))
+    sa.ForeignKeyConstraint(['kept_account_id'], ['lgadmin_account.id'], name=op.f('fk_lgadmin_account_merge_kept_account_id_lgadmin_account')),
+    sa.ForeignKeyConstraint(['market_id'], ['lgadmin_market.id'], name=op.f('fk_lgadmin_account_merge_market_id_lgadmin_market')),
+    sa.ForeignKeyConstraint(['merged_account_id'], ['lgadmin_account.id'], name=op.f('fk_lgadmin_account_merge_merged_account_id_lgadmin_account')),
+    sa.ForeignKeyConstraint(['merged_by_id'], ['lgadmin_account.id'], name=op.f('fk_lgadmin_account_merge_merged_by_id_lgadmin_account'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lgadmin_account_merge')),
+    sa.UniqueConstraint('merged_account_id', name=op.f('uq_lgadmin_account_merge_merged_account_id'))
     )
-    with op.batch_alter_table('account_merge', schema=None) as batch_op:
-        batch_op.create_index('ix_account_merge_kept', ['kept_account_id'], unique=False)
+    with op.batch_alter_table('lgadmin_account_merge', schema=None) as batch_op:
+        batch_op.create_index('ix_lgadmin_account_merge_kept', ['kept_account_id'], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table('account_merge', schema=None) as batch_op:
-        batch_op.drop_index('ix_account_merge_kept')
-    op.drop_table('account_merge')
+    with op.batch_alter_table('lgadmin_account_merge', schema=None) as batch_op:
+        batch_op.drop_index('ix_lgadmin_account_merge_kept')
+    op.drop_table('lgadmin_account_merge')

@@ -20,26 +20,26 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('audit_entry', schema=None) as batch_op:
+    with op.batch_alter_table('lgadmin_audit_entry', schema=None) as batch_op:
         batch_op.create_index(
-            'ix_audit_entry_target_created', ['target_type', 'target_id', 'created_at'], unique=False
+            'ix_lgadmin_audit_entry_target_created', ['target_type', 'target_id', 'created_at'], unique=False
         )
-    with op.batch_alter_table('card_charge', schema=None) as batch_op:
-        batch_op.create_index('ix_card_charge_account_created', ['account_id', 'created_at'], unique=False)
-    with op.batch_alter_table('act_as_session', schema=None) as batch_op:
-        batch_op.create_index('ix_act_as_session_shopper_started', ['shopper_id', 'started_at'], unique=False)
-    with op.batch_alter_table('mail_event', schema=None) as batch_op:
-        batch_op.create_index('ix_mail_event_account', ['account_id'], unique=False)
-        batch_op.create_index('ix_mail_event_email', ['email'], unique=False)
+    with op.batch_alter_table('lgadmin_card_charge', schema=None) as batch_op:
+        batch_op.create_index('ix_lgadmin_card_charge_account_created', ['account_id', 'created_at'], unique=False)
+    with op.batch_alter_table('lgadmin_act_as_session', schema=None) as batch_op:
+        batch_op.create_index('ix_lgadmin_act_as_session_shopper_started', ['shopper_id', 'started_at'], unique=False)
+    with op.batch_alter_table('lgadmin_mail_event', schema=None) as batch_op:
+        batch_op.create_index('ix_lgadmin_mail_event_account', ['account_id'], unique=False)
+        batch_op.create_index('ix_lgadmin_mail_event_email', ['email'], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table('mail_event', schema=None) as batch_op:
-        batch_op.drop_index('ix_mail_event_email')
-        batch_op.drop_index('ix_mail_event_account')
-    with op.batch_alter_table('act_as_session', schema=None) as batch_op:
-        batch_op.drop_index('ix_act_as_session_shopper_started')
-    with op.batch_alter_table('card_charge', schema=None) as batch_op:
-        batch_op.drop_index('ix_card_charge_account_created')
-    with op.batch_alter_table('audit_entry', schema=None) as batch_op:
-        batch_op.drop_index('ix_audit_entry_target_created')
+    with op.batch_alter_table('lgadmin_mail_event', schema=None) as batch_op:
+        batch_op.drop_index('ix_lgadmin_mail_event_email')
+        batch_op.drop_index('ix_lgadmin_mail_event_account')
+    with op.batch_alter_table('lgadmin_act_as_session', schema=None) as batch_op:
+        batch_op.drop_index('ix_lgadmin_act_as_session_shopper_started')
+    with op.batch_alter_table('lgadmin_card_charge', schema=None) as batch_op:
+        batch_op.drop_index('ix_lgadmin_card_charge_account_created')
+    with op.batch_alter_table('lgadmin_audit_entry', schema=None) as batch_op:
+        batch_op.drop_index('ix_lgadmin_audit_entry_target_created')

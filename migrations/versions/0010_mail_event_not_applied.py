@@ -20,10 +20,10 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('mail_event', schema=None) as batch_op:
+    with op.batch_alter_table('lgadmin_mail_event', schema=None) as batch_op:
         batch_op.add_column(sa.Column('not_applied_because', sa.String(length=300), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('mail_event', schema=None) as batch_op:
+    with op.batch_alter_table('lgadmin_mail_event', schema=None) as batch_op:
         batch_op.drop_column('not_applied_because')

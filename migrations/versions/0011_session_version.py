@@ -16,11 +16,11 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('account', schema=None) as batch_op:
+    with op.batch_alter_table('lgadmin_account', schema=None) as batch_op:
         # server default only so existing rows get a value; the model sets it from Python
         batch_op.add_column(sa.Column('session_version', sa.Integer(), nullable=False, server_default='0'))
 
 
 def downgrade():
-    with op.batch_alter_table('account', schema=None) as batch_op:
+    with op.batch_alter_table('lgadmin_account', schema=None) as batch_op:
         batch_op.drop_column('session_version')

@@ -14,6 +14,8 @@ Create Date: 2026-12-01 01:30:00.000000
 from alembic import op
 import sqlalchemy as sa
 
+from lgadmin.schema import create_pg_trgm
+
 from lgadmin.accounts.search_text import account_search_text
 
 
@@ -27,12 +29,12 @@ _BATCH = 5000
 
 
 def upgrade():
-    with op.batch_alter_table('account', schema=None) as batch_op:
+    with op.batch_alter_table('lgadmin_account', schema=None) as batch_op:
         batch_op.add_column(sa.Column('search_text', sa.Text(), server_default='', nullable=False))
 
     bind = op.get_bind()
     account = sa.table(
-        'account',
+        'lgadmin_account',
         sa.column('id', sa.Integer),
         sa.column('first_name', sa.String),
         sa.column('last_name', sa.String),
@@ -64,18 +66,19 @@ def upgrade():
         last_id = rows[-1].id
 
     if bind.dialect.name == 'postgresql':
-        op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
+        # Where this user may not create it: one line saying who must, not a traceback.
+        create_pg_trgm(op.get_bind())
         for column in _RAW_COLUMNS:
-            op.drop_index(f'ix_account_{column}_trgm', table_name='account')
-        op.create_index('ix_account_search_text_trgm', 'account', ['search_text'], unique=False,
+            op.drop_index(f'ix_lgadmin_account_{column}_trgm', table_name='lgadmin_account')
+        op.create_index('ix_lgadmin_account_search_text_trgm', 'lgadmin_account', ['search_text'], unique=False,
                         postgresql_using='gin', postgresql_ops={'search_text': 'gin_trgm_ops'})
 
 
 def downgrade():
     if op.get_bind().dialect.name == 'postgresql':
-        op.drop_index('ix_account_search_text_trgm', table_name='account')
+        op.drop_index('ix_lgadmin_account_search_text_trgm', table_name='lgadmin_account')
         for column in _RAW_COLUMNS:
-            op.create_index(f'ix_account_{column}_trgm', 'account', [column], unique=False,
+            op.create_index(f'ix_lgadmin_account_{column}_trgm', 'lgadmin_account', [column], unique=False,
                             postgresql_using='gin', postgresql_ops={column: 'gin_trgm_ops'})
-    with op.batch_alter_table('account', schema=None) as batch_op:
+    with op.batch_alter_table('lgadmin_account', schema=None) as batch_op:
         batch_op.drop_column('search_text')

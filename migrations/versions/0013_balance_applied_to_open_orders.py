@@ -21,15 +21,15 @@ depends_on = None
 
 def upgrade():
     op.execute(
-        "UPDATE orders SET balance_applied_cents = balance_applied_cents + "
-        "(SELECT SUM(a.amount_cents) FROM ledger_allocation a WHERE a.order_id = orders.id) "
-        "WHERE id IN (SELECT order_id FROM ledger_allocation)"
+        "UPDATE lgadmin_orders SET balance_applied_cents = balance_applied_cents + "
+        "(SELECT SUM(a.amount_cents) FROM lgadmin_ledger_allocation a WHERE a.order_id = lgadmin_orders.id) "
+        "WHERE id IN (SELECT order_id FROM lgadmin_ledger_allocation)"
     )
 
 
 def downgrade():
     op.execute(
-        "UPDATE orders SET balance_applied_cents = balance_applied_cents - "
-        "(SELECT SUM(a.amount_cents) FROM ledger_allocation a WHERE a.order_id = orders.id) "
-        "WHERE id IN (SELECT order_id FROM ledger_allocation)"
+        "UPDATE lgadmin_orders SET balance_applied_cents = balance_applied_cents - "
+        "(SELECT SUM(a.amount_cents) FROM lgadmin_ledger_allocation a WHERE a.order_id = lgadmin_orders.id) "
+        "WHERE id IN (SELECT order_id FROM lgadmin_ledger_allocation)"
     )

@@ -19,14 +19,14 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('market', schema=None) as batch_op:
+    with op.batch_alter_table('lgadmin_market', schema=None) as batch_op:
         batch_op.add_column(sa.Column('mail_sender_name', sa.String(length=120), server_default='', nullable=False))
         batch_op.add_column(sa.Column('mail_reply_to', sa.String(length=254), server_default='', nullable=False))
         batch_op.add_column(sa.Column('mail_unsubscribe_mailbox', sa.String(length=254), server_default='', nullable=False))
 
 
 def downgrade():
-    with op.batch_alter_table('market', schema=None) as batch_op:
+    with op.batch_alter_table('lgadmin_market', schema=None) as batch_op:
         batch_op.drop_column('mail_unsubscribe_mailbox')
         batch_op.drop_column('mail_reply_to')
         batch_op.drop_column('mail_sender_name')

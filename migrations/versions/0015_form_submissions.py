@@ -16,17 +16,17 @@ depends_on = None
 
 
 def upgrade():
-    op.create_table('form_submission',
+    op.create_table('lgadmin_form_submission',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('market_id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=64), nullable=False),
     sa.Column('kind', sa.String(length=40), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['market_id'], ['market.id'], name=op.f('fk_form_submission_market_id_market'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_form_submission')),
-    sa.UniqueConstraint('market_id', 'key', name=op.f('uq_form_submission_market_id_key'))
+    sa.ForeignKeyConstraint(['market_id'], ['lgadmin_market.id'], name=op.f('fk_lgadmin_form_submission_market_id_lgadmin_market'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lgadmin_form_submission')),
+    sa.UniqueConstraint('market_id', 'key', name=op.f('uq_lgadmin_form_submission_market_id_key'))
     )
 
 
 def downgrade():
-    op.drop_table('form_submission')
+    op.drop_table('lgadmin_form_submission')

@@ -143,7 +143,7 @@ def test_the_search_index_serves_an_accent_free_search_on_postgresql(market, is_
     plan = "\n".join(
         row[0] for row in connection.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params)
     )
-    assert "Bitmap Index Scan on ix_account_search_text_trgm" in plan, plan
+    assert "Bitmap Index Scan on ix_lgadmin_account_search_text_trgm" in plan, plan
     assert "'%siobhan%'" in plan and "'%kelly%'" in plan, plan
 
 

@@ -197,7 +197,7 @@ def test_the_migration_fills_the_order_columns_from_existing_orders(tmp_path):
         with db.engine.begin() as conn:
             insert_row(
                 conn,
-                "market",
+                "lgadmin_market",
                 id=1,
                 slug="m",
                 name="M",
@@ -212,7 +212,7 @@ def test_the_migration_fills_the_order_columns_from_existing_orders(tmp_path):
             for n in (1, 2):
                 insert_row(
                     conn,
-                    "account",
+                    "lgadmin_account",
                     id=n,
                     market_id=1,
                     email=f"a{n}@x.org",
@@ -248,7 +248,7 @@ def test_the_migration_fills_the_order_columns_from_existing_orders(tmp_path):
             ):
                 insert_row(
                     conn,
-                    "orders",
+                    "lgadmin_orders",
                     id=n,
                     market_id=1,
                     account_id=1,
@@ -265,7 +265,7 @@ def test_the_migration_fills_the_order_columns_from_existing_orders(tmp_path):
             rows = conn.execute(
                 text(
                     "SELECT id, order_count, total_spent_cents, last_order_at "
-                    "FROM account ORDER BY id"
+                    "FROM lgadmin_account ORDER BY id"
                 )
             ).all()
         db.engine.dispose()

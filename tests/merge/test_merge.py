@@ -13,7 +13,7 @@ from lgadmin.addresses.models import Address
 from lgadmin.audit.models import AuditEntry
 from lgadmin.balance.models import LedgerEntry
 from lgadmin.balance.service import adjust_balance
-from lgadmin.extensions import db
+from lgadmin.extensions import TABLE_PREFIX, db
 from lgadmin.loyalty.models import LoyaltyEntry, LoyaltyKind
 from lgadmin.loyalty.service import enroll, record_points
 from lgadmin.merge.service import (
@@ -494,10 +494,10 @@ def test_a_manager_of_another_market_may_not_merge(market, rob, robert):
 
 def test_every_reference_to_an_account_is_considered_by_the_merge(app):
     references = {
-        f"{fk.parent.table.name}.{fk.parent.name}"
+        f"{fk.parent.table.name.removeprefix(TABLE_PREFIX)}.{fk.parent.name}"
         for table in db.metadata.tables.values()
         for fk in table.foreign_keys
-        if fk.column.table.name == "account"
+        if fk.column.table.name == f"{TABLE_PREFIX}account"
     }
     assert references == set(ACCOUNT_REFERENCES), (
         "decide in lgadmin.merge.service.ACCOUNT_REFERENCES what a merge does with "

@@ -6,7 +6,7 @@ import zipfile
 
 from lgadmin.accounts.models import Account
 from lgadmin.audit.models import AuditEntry
-from lgadmin.extensions import db
+from lgadmin.extensions import TABLE_PREFIX, db
 from lgadmin.onboarding.models import Token
 from lgadmin.privacy.export import ACCOUNT_REFERENCES
 from lgadmin.staff.roles import StaffRole
@@ -25,11 +25,11 @@ def _files(response) -> dict[str, str]:
 
 def test_every_table_that_references_an_account_is_covered_by_the_export():
     references = {
-        f"{column.table.name}.{column.name}"
+        f"{column.table.name.removeprefix(TABLE_PREFIX)}.{column.name}"
         for table in db.metadata.tables.values()
         for column in table.columns
         for fk in column.foreign_keys
-        if fk.column.table.name == "account"
+        if fk.column.table.name == f"{TABLE_PREFIX}account"
     }
     assert references == set(ACCOUNT_REFERENCES), (
         "add the new account reference to privacy.export.ACCOUNT_REFERENCES (and the export)"

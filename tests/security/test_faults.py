@@ -240,7 +240,7 @@ def test_a_database_error_in_the_middle_of_an_import_leaves_nothing_half_written
     )
     preview_path = uploaded.headers["Location"]
     accounts_before, audit_before = _count(Account), _count(AuditEntry)
-    with failing_insert("account", 3) as inserts:
+    with failing_insert("lgadmin_account", 3) as inserts:
         response = post_form(manager_client, preview_path, {})
     assert len(inserts) == 3
     assert response.status_code == 302
@@ -266,7 +266,7 @@ def test_a_database_error_in_the_middle_of_a_balance_adjustment_changes_nothing(
     db.session.commit()
     details = f"/admin/customers/details/?id={shopper.id}"
     form = {"amount": "25.00", "reason": "cash", "apply_to_open_orders": "y"}
-    with failing_insert("audit_entry", 1) as inserts:
+    with failing_insert("lgadmin_audit_entry", 1) as inserts:
         response = post_form(
             manager_client, details, form, post_path=f"/admin/customers/{shopper.id}/adjust-balance"
         )
