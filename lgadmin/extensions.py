@@ -7,6 +7,7 @@ from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Enum, event
+from sqlalchemy.orm import SessionTransaction
 from sqlalchemy.schema import (
     ForeignKeyConstraint,
     PrimaryKeyConstraint,
@@ -77,3 +78,14 @@ def enum_column(enum_cls) -> Enum:
         length=max(20, *(len(member.value) for member in enum_cls)),
         values_callable=lambda members: [member.value for member in members],
     )
+
+
+def begun_within(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
+    """Whether `transaction` is `ended` or one begun inside it (None: the outermost)."""
+    if transaction is None:
+        return ended.parent is None
+    while transaction is not None:
+        if transaction is ended:
+            return True
+        transaction = transaction.parent
+    return False

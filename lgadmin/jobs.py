@@ -14,7 +14,7 @@ from rq import Queue, Retry
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from .extensions import db
+from .extensions import begun_within, db
 
 _worker_app = None
 
@@ -56,6 +56,7 @@ def enqueue(func, *args, retries: int = 3, **kwargs):
     return None
 
 
+COMMITTED = "lgadmin_jobs_committed"
 AFTER_COMMIT = "lgadmin_after_commit"
 
 
@@ -64,21 +65,41 @@ def enqueue_after_commit(func, *args, **kwargs) -> None:
 
     For work outside the database (a call to Stripe) that must not happen for a change that
     did not land."""
-    db.session().info.setdefault(AFTER_COMMIT, []).append((func, args, kwargs))
+    session = db.session()
+    # The innermost transaction: a savepoint rolled back takes its jobs with it.
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(AFTER_COMMIT, []).append((transaction, func, args, kwargs))
 
 
 @event.listens_for(Session, "after_commit")
-def _enqueue_after_commit(session) -> None:
-    for func, args, kwargs in session.info.pop(AFTER_COMMIT, []):
+def _note_commit(session) -> None:
+    # Fires for a savepoint released too: only the outermost commit makes the change land.
+    if AFTER_COMMIT in session.info and not session.in_nested_transaction():
+        session.info[COMMITTED] = True
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session, previous_transaction) -> None:
+    pending = session.info.get(AFTER_COMMIT)
+    if pending:
+        pending[:] = [job for job in pending if not begun_within(job[0], previous_transaction)]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _enqueue_committed(session, transaction) -> None:
+    """At the end of the outermost transaction: enqueue what it committed, forget the rest.
+
+    After the end rather than in after_commit, so a job run inline may use the session."""
+    if transaction.parent is not None:
+        return
+    pending = session.info.pop(AFTER_COMMIT, [])
+    if not session.info.pop(COMMITTED, False):
+        return
+    for _transaction, func, args, kwargs in pending:
         try:
             enqueue(func, *args, **kwargs)
         except Exception:  # the commit stands; an inline job that failed is only logged
             current_app.logger.exception("after-commit job %s failed", func.__qualname__)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session) -> None:
-    session.info.pop(AFTER_COMMIT, None)
 
 
 def enqueue_many(func, arg_lists, retries: int = 3, on_error=None) -> int:

@@ -45,10 +45,10 @@ import logging
 from blinker import Namespace, Signal
 from flask import current_app, has_app_context
 from sqlalchemy import event
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 from werkzeug.local import LocalProxy
 
-from .extensions import db
+from .extensions import begun_within, db
 
 log = logging.getLogger(__name__)
 
@@ -82,22 +82,11 @@ def send_after_commit(signal: Signal, **arguments) -> None:
     session.info.setdefault(PENDING, []).append((transaction, signal, sender, arguments))
 
 
-def _within(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
-    """Whether `transaction` is `ended` or one begun inside it (None: the outermost)."""
-    if transaction is None:
-        return ended.parent is None
-    while transaction is not None:
-        if transaction is ended:
-            return True
-        transaction = transaction.parent
-    return False
-
-
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_rolled_back(session, previous_transaction) -> None:
     pending = session.info.get(PENDING)
     if pending:
-        pending[:] = [item for item in pending if not _within(item[0], previous_transaction)]
+        pending[:] = [item for item in pending if not begun_within(item[0], previous_transaction)]
 
 
 @event.listens_for(Session, "after_commit")
