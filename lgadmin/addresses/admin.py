@@ -14,17 +14,6 @@ from ..tenancy import get_in_market, require_market
 from .forms import AddressForm, DeleteAddressForm
 from .service import AddressError, address_book, address_of, delete_address, save_address
 
-ADDRESS_FIELDS = (
-    "label",
-    "recipient",
-    "line1",
-    "line2",
-    "city",
-    "region",
-    "postal_code",
-    "country",
-)
-
 
 def addresses_section(account, market, forms) -> SectionPart:
     edited = forms.get("address")  # (address id or None, form) re-shown with its errors
@@ -77,12 +66,11 @@ class CustomerAddressesView(PartView):
 
     def _save_address(self, account, address, form):
         if form.validate_on_submit():
-            values = {name: getattr(form, name).data for name in ADDRESS_FIELDS}
             try:
                 save_address(
                     account,
                     current_account,
-                    values,
+                    form.values(),
                     address=address,
                     default_billing=form.default_billing.data,
                     default_shipping=form.default_shipping.data,
@@ -90,8 +78,7 @@ class CustomerAddressesView(PartView):
                 db.session.commit()
             except AddressError as error:
                 db.session.rollback()
-                for name, problem in error.problems.items():
-                    form[name].errors = [*form[name].errors, problem]
+                form.show_problems(error.problems)
             else:
                 flash("Address saved.", "success")
                 return self.back_to_details(account, "addresses")

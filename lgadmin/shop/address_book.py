@@ -10,8 +10,6 @@ from .pages import shopper_page
 
 bp = Blueprint("shop_addresses", __name__, url_prefix="/m/<market_slug>/account")
 
-FIELDS = ("label", "recipient", "line1", "line2", "city", "region", "postal_code", "country")
-
 
 @bp.route("/addresses", methods=["POST"])
 @shopper_page
@@ -57,7 +55,7 @@ def _save(market, account, address, form):
             save_address(
                 account,
                 account,
-                {name: getattr(form, name).data for name in FIELDS},
+                form.values(),
                 address=address,
                 default_billing=form.default_billing.data,
                 default_shipping=form.default_shipping.data,
@@ -65,8 +63,7 @@ def _save(market, account, address, form):
             db.session.commit()
         except AddressError as error:
             db.session.rollback()
-            for name, problem in error.problems.items():
-                form[name].errors = [*form[name].errors, problem]
+            form.show_problems(error.problems)
         else:
             flash("Address saved.", "success")
             return redirect(url_for("shop.account", market_slug=market.slug) + "#address-book")
