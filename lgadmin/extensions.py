@@ -1,5 +1,6 @@
 """Extension objects, unbound; the app factory binds them."""
 
+from flask import current_app, has_app_context
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -24,7 +25,37 @@ TABLE_PREFIX = "lgadmin_"
 # for its tables, so its autogenerate sees no change because of lgadmin. lgadmin's own tables get
 # explicit names instead (name_constraints), the ones its migrations create on SQLite and
 # PostgreSQL alike; `conv` keeps a host's convention from rewriting them.
-db = SQLAlchemy()
+
+
+class LGAdminSQLAlchemy(SQLAlchemy):
+    """lgadmin's models and their metadata, reached through the app's Flask-SQLAlchemy.
+
+    On lgadmin's own app that is this object. On a host app that passes its own
+    (`LGAdmin(app, db=host_db)`), `session` and `engines` are the host's: one session, one
+    transaction and one pool for the host's models and lgadmin's, while lgadmin's tables
+    stay out of the host's metadata (and so out of its autogenerate).
+    """
+
+    def _bound(self) -> SQLAlchemy:
+        registered = current_app.extensions.get("sqlalchemy") if has_app_context() else None
+        return self if registered is None else registered
+
+    @property
+    def session(self):
+        bound = self._bound()
+        return self._own_session if bound is self else bound.session
+
+    @session.setter
+    def session(self, value) -> None:
+        self._own_session = value
+
+    @property
+    def engines(self):
+        bound = self._bound()
+        return SQLAlchemy.engines.fget(self) if bound is self else bound.engines
+
+
+db = LGAdminSQLAlchemy()
 
 
 def _constraint_name(table: Table, constraint) -> str | None:

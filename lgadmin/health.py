@@ -15,7 +15,7 @@ from sqlalchemy import text
 from .extensions import db
 from .timeutil import utcnow
 
-bp = Blueprint("health", __name__)
+bp = Blueprint("lgadmin_health", __name__)
 
 # A frozen Redis must not hold a health check (or the load balancer) for long.
 REDIS_TIMEOUT_SECONDS = 1
@@ -54,7 +54,7 @@ def _queue_state(redis: Redis | None) -> str:
         return "unreachable"
 
 
-@bp.route("/healthz")
+@bp.route("")
 def healthz():
     database = "ok" if _database_ok() else "unreachable"
     queue = _queue_state(_redis())
@@ -68,7 +68,7 @@ def healthz():
     return jsonify(body), 200 if database == "ok" else 503
 
 
-@bp.route("/healthz/queue")
+@bp.route("/queue")
 def queue_health():
     redis = _redis()
     state = _queue_state(redis)

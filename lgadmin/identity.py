@@ -159,7 +159,7 @@ class LoginIdentity(Identity):
         return self.account() is not None
 
     def login_url(self, next_url: str | None) -> str | None:
-        return url_for("auth.sign_in", next=next_url)
+        return url_for("lgadmin_auth.sign_in", next=next_url)
 
     def sign_in_as(self, account) -> None:
         login_user(account)

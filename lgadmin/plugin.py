@@ -5,6 +5,7 @@ from pathlib import Path
 from flask import Blueprint, Flask, current_app, has_request_context, render_template, request
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
+from flask_sqlalchemy import SQLAlchemy
 from werkzeug.exceptions import Forbidden, NotFound, default_exceptions
 
 from . import models  # noqa: F401  (every model registered before mappers configure)
@@ -15,7 +16,8 @@ from .admin.templates import serve_flask_admin_templates_without_javascript_urls
 from .config import LOCAL_HOSTS
 from .contact import display_phone, market_region
 from .dashboard.admin import DashboardView
-from .extensions import db, limiter, login_manager, mail
+from .extensions import db as lgadmin_db
+from .extensions import limiter, login_manager, mail
 from .groups.service import format_percent
 from .identity import (
     EXTENSION_KEY,
@@ -52,32 +54,68 @@ def render_error_page(error):
     return render_template("lgadmin/error.html", code=code, error=error), code
 
 
-class LGAdmin:
-    """`LGAdmin().init_app(app)` on an app that uses `lgadmin.db` as its Flask-SQLAlchemy.
+class PluginClash(RuntimeError):
+    """lgadmin can't be added to this app as it stands: a name or URL is already taken."""
 
+
+class LGAdmin:
+    """`LGAdmin(app)`, or `LGAdmin().init_app(app, ...)`.
+
+    `admin`: the host's Flask-Admin `Admin`; lgadmin's screens join it, in a menu of their
+    own (LGADMIN_MENU_CATEGORY). Left out, lgadmin builds its own Admin at LGADMIN_ADMIN_URL.
+    `db`: the host's Flask-SQLAlchemy; lgadmin's models keep their own metadata (tables
+    named lgadmin_*) and use its sessions and engines. Left out, lgadmin's own `db`.
     `identity`: who is signed in, as lgadmin sees it (lgadmin.identity). Left out on an app
     without a LoginManager, lgadmin brings its own (the standalone app); an app that has
     one must pass its adapter.
     """
 
-    def __init__(self, app: Flask | None = None, identity: Identity | None = None):
+    def __init__(
+        self,
+        app: Flask | None = None,
+        identity: Identity | None = None,
+        admin: Admin | None = None,
+        db: SQLAlchemy | None = None,
+    ):
         self.admin: Admin | None = None
         # The blueprints lgadmin registered (its own and its admin views'): its pages.
         self.blueprint_names: set[str] = set()
         if app is not None:
-            self.init_app(app, identity=identity)
+            self.init_app(app, identity=identity, admin=admin, db=db)
 
-    def init_app(self, app: Flask, identity: Identity | None = None) -> None:
+    def init_app(
+        self,
+        app: Flask,
+        identity: Identity | None = None,
+        admin: Admin | None = None,
+        db: SQLAlchemy | None = None,
+    ) -> None:
         app.config.setdefault("LGADMIN_OUTBOX", None)
         # True on lgadmin's own app (create_app): every page is lgadmin's, its 404s too.
         app.config.setdefault("LGADMIN_OWNS_APP", False)
         app.config.setdefault("LGADMIN_ACT_AS_MINUTES", 30)
         app.config.setdefault("LGADMIN_ACT_AS_IDLE_MINUTES", 10)
-        app.config.setdefault("LGADMIN_STOREFRONT_ENDPOINT", "shop.home")
+        app.config.setdefault("LGADMIN_STOREFRONT_ENDPOINT", "lgadmin_shop.home")
         app.config.setdefault("LGADMIN_QUEUE", "lgadmin")
         app.config.setdefault("REDIS_URL", None)
         app.config.setdefault("LGADMIN_BASE_URL", None)
-        if not app.config["LGADMIN_BASE_URL"] and app.config.get("TRUSTED_HOSTS") is None:
+        owns_app = app.config["LGADMIN_OWNS_APP"]
+        # Where lgadmin's pages live. On a host app they all sit under one prefix, so none
+        # takes a path the host has (its /healthz, /sign-in...); a clash left is an error.
+        prefix = app.config.setdefault("LGADMIN_URL_PREFIX", "" if owns_app else "/lgadmin")
+        app.config.setdefault("LGADMIN_SHOP_URL", f"{prefix}/m")
+        app.config.setdefault("LGADMIN_WEBHOOK_URL", f"{prefix}/webhooks")
+        app.config.setdefault("LGADMIN_HEALTH_URL", f"{prefix}/healthz")
+        # The admin's: lgadmin's own Admin's URL, or where its screens go in the host's Admin.
+        app.config.setdefault("LGADMIN_ADMIN_URL", "/admin" if admin is None else None)
+        app.config.setdefault("LGADMIN_ADMIN_ENDPOINT", "lgadmin_admin")
+        app.config.setdefault("LGADMIN_MENU_CATEGORY", "Customers")
+        app.config.setdefault("LGADMIN_SHOP_BASE_TEMPLATE", "lgadmin/shop/layout.html")
+        if (
+            owns_app
+            and not app.config["LGADMIN_BASE_URL"]
+            and app.config.get("TRUSTED_HOSTS") is None
+        ):
             # Links in emails are then built from the request's Host: only local names
             # may be it, so a forged Host can't put another site in a reset link.
             app.config["TRUSTED_HOSTS"] = list(LOCAL_HOSTS)
@@ -89,8 +127,7 @@ class LGAdmin:
         app.config.setdefault("LGADMIN_SUPPORT_EMAIL", None)
         # Before any of our routes: an id too long for the database is a 404, not an overflow.
         app.url_map.converters["int"] = IdConverter
-        if "sqlalchemy" not in app.extensions:
-            db.init_app(app)
+        self._use_database(app, db)
         # lgadmin's pages only: a host's POSTs keep the host's own rules.
         csrf.init_app(app, self.owns_request)
         if "mail" not in app.extensions:
@@ -104,9 +141,11 @@ class LGAdmin:
         self._init_login(app, identity)
         init_security_headers(app, self.owns_request)
         host_blueprints = set(app.blueprints)
+        host_rules = list(app.url_map.iter_rules())
         self._register_blueprints(app)
-        self.admin = self._build_admin(app)
+        self.admin = self._build_admin(app, admin)
         self.blueprint_names.update(set(app.blueprints) - host_blueprints)
+        refuse_url_clashes(host_rules, app)
         # A row asked for by id that isn't in the manager's market: the 404 page, as for no
         # row. On lgadmin's pages only (Flask's per-blueprint handlers, keyed by name).
         for scope in self._scopes(app):
@@ -125,7 +164,9 @@ class LGAdmin:
                     app.error_handler_spec[scope][code][default_exceptions[code]] = (
                         render_error_page
                     )
-        serve_flask_admin_templates_without_javascript_urls(app)
+        if owns_app:
+            # Flask-Admin's templates are shared by every Admin of an app: a host's stay as shipped.
+            serve_flask_admin_templates_without_javascript_urls(app)
         self._register_template_helpers(app)
         from .cli import lgadmin_cli
 
@@ -165,7 +206,7 @@ class LGAdmin:
                 "LoginManager: pass an identity adapter over it instead."
             )
         login_manager.init_app(app)
-        login_manager.login_view = "auth.sign_in"
+        login_manager.login_view = "lgadmin_auth.sign_in"
         login_manager.login_message = None
         login_manager.session_protection = "strong"
 
@@ -177,7 +218,7 @@ class LGAdmin:
             from .sessions import VERSION_KEY, session_is_current
 
             try:
-                account = db.session.get(Account, int(account_id))
+                account = lgadmin_db.session.get(Account, int(account_id))
             except ValueError:
                 return None
             # Every request: a session ended elsewhere (sign-out, new password...) is refused.
@@ -189,19 +230,47 @@ class LGAdmin:
 
         init_sessions(app)
 
+    def _use_database(self, app: Flask, host_db: SQLAlchemy | None) -> None:
+        """lgadmin's models reach the database through the app's Flask-SQLAlchemy: lgadmin's
+        own, or the host's (extensions.LGAdminSQLAlchemy hands its sessions on)."""
+        registered = app.extensions.get("sqlalchemy")
+        if host_db is None or host_db is lgadmin_db:
+            if registered is None:
+                lgadmin_db.init_app(app)
+            elif registered is not lgadmin_db:
+                raise PluginClash(
+                    "lgadmin: this app has its own Flask-SQLAlchemy: pass it, "
+                    "LGAdmin(app, db=your_db), so lgadmin uses its sessions."
+                )
+            return
+        if registered is None:
+            host_db.init_app(app)
+        elif registered is not host_db:
+            raise PluginClash("lgadmin: db= is not the Flask-SQLAlchemy this app was set up with.")
+        taken = sorted(set(host_db.metadata.tables) & set(lgadmin_db.metadata.tables))
+        if taken:
+            raise PluginClash(
+                f"lgadmin: your models already define the table(s) {', '.join(taken)}, "
+                "which are lgadmin's: rename yours."
+            )
+
     def _register_blueprints(self, app: Flask) -> None:
         from .act_as.views import bp as act_as_bp
         from .auth.views import bp as auth_bp
-        from .deliverability.views import bp as deliverability_bp
+        from .auth.views import market_bp as shop_sign_in_bp
+        from .deliverability.views import bp as mail_webhooks_bp
+        from .deliverability.views import unsubscribe_bp
         from .health import bp as health_bp
         from .onboarding.views import bp as onboarding_bp
-        from .payments.views import bp as payments_bp
+        from .payments.views import bp as stripe_bp
+        from .payments.views import cards_bp
         from .privacy.views import bp as shop_privacy_bp
         from .privacy.views import your_data_context
         from .shop.address_book import bp as shop_addresses_bp
         from .shop.pages import add_account_page_part
         from .shop.views import bp as shop_bp
 
+        config = app.config
         assets = Blueprint(
             "lgadmin",
             __name__,
@@ -209,38 +278,81 @@ class LGAdmin:
             static_folder="static",
             static_url_path="/lgadmin/static",
         )
-        app.register_blueprint(assets)
-        app.register_blueprint(auth_bp)
-        app.register_blueprint(health_bp)
-        app.register_blueprint(shop_bp)
-        app.register_blueprint(shop_addresses_bp)
-        app.register_blueprint(shop_privacy_bp)
+        # Each blueprint under the URL setting of its kind of page.
+        placed = [
+            (assets, None),
+            (auth_bp, config["LGADMIN_URL_PREFIX"]),
+            (act_as_bp, config["LGADMIN_URL_PREFIX"]),
+            (health_bp, config["LGADMIN_HEALTH_URL"]),
+            (shop_bp, config["LGADMIN_SHOP_URL"]),
+            (shop_sign_in_bp, config["LGADMIN_SHOP_URL"]),
+            (shop_addresses_bp, config["LGADMIN_SHOP_URL"]),
+            (shop_privacy_bp, config["LGADMIN_SHOP_URL"]),
+            (cards_bp, config["LGADMIN_SHOP_URL"]),
+            (onboarding_bp, config["LGADMIN_SHOP_URL"]),
+            (unsubscribe_bp, config["LGADMIN_SHOP_URL"]),
+            (stripe_bp, config["LGADMIN_WEBHOOK_URL"]),
+            (mail_webhooks_bp, config["LGADMIN_WEBHOOK_URL"]),
+        ]
+        taken = sorted({bp.name for bp, _ in placed} & set(app.blueprints))
+        if taken:
+            raise PluginClash(
+                f"lgadmin: the app already has blueprint(s) named {', '.join(taken)}, "
+                "lgadmin's own names: rename yours."
+            )
+        for blueprint, url_prefix in placed:
+            app.register_blueprint(blueprint, url_prefix=url_prefix or None)
         # The shopper's account page: the parts other domains add, in this order.
         add_account_page_part(your_data_context)
-        app.register_blueprint(act_as_bp)
-        app.register_blueprint(payments_bp)
-        app.register_blueprint(onboarding_bp)
-        app.register_blueprint(deliverability_bp)
 
-    def _build_admin(self, app: Flask) -> Admin:
-        admin = Admin(
-            app,
-            name="lgadmin",
-            index_view=DashboardView(name="Dashboard", url="/admin"),
-            csp_nonce_generator=csp_nonce,
-            theme=Bootstrap4Theme(
-                base_template="lgadmin/admin/base.html", swatch="default", fluid=True
-            ),
-        )
-        views = self.admin_views()
+    def _build_admin(self, app: Flask, host_admin: Admin | None) -> Admin:
+        """lgadmin's screens in the host's Admin (one menu of their own), or in an Admin of
+        lgadmin's own whose index is the dashboard."""
+        from .admin.base import ADMIN_BASE_TEMPLATE
+
+        config = app.config
+        endpoint = config["LGADMIN_ADMIN_ENDPOINT"]
+        if host_admin is None:
+            base_url = config["LGADMIN_ADMIN_URL"].rstrip("/")
+            admin = Admin(
+                app,
+                name="lgadmin",
+                index_view=DashboardView(name="Dashboard", url=base_url or "/", endpoint=endpoint),
+                csp_nonce_generator=csp_nonce,
+                theme=Bootstrap4Theme(
+                    base_template=ADMIN_BASE_TEMPLATE, swatch="default", fluid=True
+                ),
+            )
+            category = None
+            views = self.admin_views(base_url)
+        else:
+            admin = host_admin
+            base_url = (config["LGADMIN_ADMIN_URL"] or f"{admin.url.rstrip('/')}/lgadmin").rstrip(
+                "/"
+            )
+            category = config["LGADMIN_MENU_CATEGORY"]
+            views = self.admin_views(base_url)
+            dashboard = DashboardView(name="Dashboard", url=base_url, endpoint=endpoint)
+            dashboard.category = category
+            views.insert(0, dashboard)
+        taken = sorted({view.endpoint for view in views} & {v.endpoint for v in admin._views})
+        if taken:
+            raise PluginClash(
+                f"lgadmin: the Admin already has view(s) with the endpoint {', '.join(taken)}, "
+                "lgadmin's own names: rename yours."
+            )
         for view in views:
+            if category is not None and view.name is not None:
+                view.category = category  # one menu of lgadmin's in the host's navbar
             admin.add_view(view)
-        self._register_sections(install_sections(app), views[0])
+        customer_view = next(view for view in views if view.endpoint == "lgadmin_customers")
+        self._register_sections(install_sections(app), customer_view)
         return admin
 
-    def admin_views(self) -> list:
-        """Every admin view, in menu order; the customer screen's parts share its URL."""
-        LOGS, MARKET, CUSTOMERS = "Logs", "Market", "/admin/customers"
+    def admin_views(self, base_url: str) -> list:
+        """Every admin view under `base_url`, in menu order; the customer screen's parts
+        share its URL."""
+        LOGS, MARKET, CUSTOMERS = "Logs", "Market", f"{base_url}/customers"
         from .act_as.admin import ActAsLogView, CustomerActAsView
         from .addresses.admin import CustomerAddressesView
         from .audit.admin import AuditLogView
@@ -265,58 +377,73 @@ class LGAdmin:
         from .segments.admin import SegmentView
 
         return [
-            # The customer screen first: _build_admin hands it the details page.
-            CustomerView(name="Customers", endpoint="customers", url=CUSTOMERS),
+            CustomerView(name="Customers", endpoint="lgadmin_customers", url=CUSTOMERS),
             # Its parts, one view per domain, in no menu (admin.base.PartView).
-            CustomerAccountView(endpoint="customer_account", url=CUSTOMERS),
-            CustomerTimelineView(endpoint="customer_timeline", url=CUSTOMERS),
-            CustomerMetricsView(endpoint="customer_metrics", url=CUSTOMERS),
+            CustomerAccountView(endpoint="lgadmin_customer_account", url=CUSTOMERS),
+            CustomerTimelineView(endpoint="lgadmin_customer_timeline", url=CUSTOMERS),
+            CustomerMetricsView(endpoint="lgadmin_customer_metrics", url=CUSTOMERS),
             CustomerBalanceView(
-                endpoint="customer_balance",
+                endpoint="lgadmin_customer_balance",
                 url=CUSTOMERS,
                 pay_orders=apply_payment_to_open_orders,
             ),
-            CustomerMembershipView(endpoint="customer_membership", url=CUSTOMERS),
-            CustomerLoyaltyView(endpoint="customer_loyalty", url=CUSTOMERS),
-            CustomerAddressesView(endpoint="customer_addresses", url=CUSTOMERS),
-            CustomerGroupTaxView(endpoint="customer_group_tax", url=CUSTOMERS),
-            CustomerActAsView(endpoint="customer_act_as", url=CUSTOMERS),
-            CustomerMergeView(endpoint="customer_merge", url=CUSTOMERS),
-            CustomerPrivacyView(endpoint="customer_privacy", url=CUSTOMERS),
-            AddCustomersView(endpoint="add_customers", url=CUSTOMERS),
-            ResetLinkView(endpoint="customer_reset_link", url=CUSTOMERS),
-            SegmentView(name="Segments", endpoint="segments", url="/admin/segments"),
-            CampaignView(name="Campaigns", endpoint="campaigns", url="/admin/campaigns"),
+            CustomerMembershipView(endpoint="lgadmin_customer_membership", url=CUSTOMERS),
+            CustomerLoyaltyView(endpoint="lgadmin_customer_loyalty", url=CUSTOMERS),
+            CustomerAddressesView(endpoint="lgadmin_customer_addresses", url=CUSTOMERS),
+            CustomerGroupTaxView(endpoint="lgadmin_customer_group_tax", url=CUSTOMERS),
+            CustomerActAsView(endpoint="lgadmin_customer_act_as", url=CUSTOMERS),
+            CustomerMergeView(endpoint="lgadmin_customer_merge", url=CUSTOMERS),
+            CustomerPrivacyView(endpoint="lgadmin_customer_privacy", url=CUSTOMERS),
+            AddCustomersView(endpoint="lgadmin_add_customers", url=CUSTOMERS),
+            ResetLinkView(endpoint="lgadmin_customer_reset_link", url=CUSTOMERS),
+            SegmentView(name="Segments", endpoint="lgadmin_segments", url=f"{base_url}/segments"),
+            CampaignView(
+                name="Campaigns", endpoint="lgadmin_campaigns", url=f"{base_url}/campaigns"
+            ),
             # The records and the market's setup sit in two menus, so the navbar is one line.
             AuditLogView(
-                name="Audit Log", endpoint="audit_log", url="/admin/audit-log", category=LOGS
+                name="Audit Log",
+                endpoint="lgadmin_audit_log",
+                url=f"{base_url}/audit-log",
+                category=LOGS,
             ),
             ActAsLogView(
-                name="Act-as log", endpoint="act_as_log", url="/admin/act-as-log", category=LOGS
+                name="Act-as log",
+                endpoint="lgadmin_act_as_log",
+                url=f"{base_url}/act-as-log",
+                category=LOGS,
             ),
-            OutboxView(name="Outbox", endpoint="outbox", url="/admin/outbox", category=LOGS),
+            OutboxView(
+                name="Outbox", endpoint="lgadmin_outbox", url=f"{base_url}/outbox", category=LOGS
+            ),
             PaymentsView(
-                name="Payments", endpoint="payments", url="/admin/payments", category=MARKET
+                name="Payments",
+                endpoint="lgadmin_payments",
+                url=f"{base_url}/payments",
+                category=MARKET,
             ),
             MailEventView(
-                name="Mail Events", endpoint="mail_events", url="/admin/mail-events", category=LOGS
+                name="Mail Events",
+                endpoint="lgadmin_mail_events",
+                url=f"{base_url}/mail-events",
+                category=LOGS,
             ),
             CustomerGroupsView(
                 name="Customer Groups",
-                endpoint="customer_groups",
-                url="/admin/customer-groups",
+                endpoint="lgadmin_customer_groups",
+                url=f"{base_url}/customer-groups",
                 category=MARKET,
             ),
             MarketSettingsView(
                 name="Market Settings",
-                endpoint="market_settings",
-                url="/admin/market-settings",
+                endpoint="lgadmin_market_settings",
+                url=f"{base_url}/market-settings",
                 category=MARKET,
             ),
             DataRequestView(
                 name="Data requests",
-                endpoint="data_requests",
-                url="/admin/data-requests",
+                endpoint="lgadmin_data_requests",
+                url=f"{base_url}/data-requests",
                 category=MARKET,
             ),
         ]
@@ -339,7 +466,7 @@ class LGAdmin:
         from .privacy.admin import privacy_section
 
         sections.page = customer_view.render_details
-        sections.page_endpoint = "customers.details_view"
+        sections.page_endpoint = f"{customer_view.endpoint}.details_view"
         add = sections.register
         add("invite_guest", "actions", customer.invite_guest_button)
         add("act_as", "actions", act_as_button)
@@ -392,6 +519,30 @@ class LGAdmin:
                 "can": can,
                 "current_market": current_market,
                 "lgadmin_markets": all_markets,
+                "lgadmin_admin_endpoint": current_app.config["LGADMIN_ADMIN_ENDPOINT"],
+                "lgadmin_shop_base": current_app.config["LGADMIN_SHOP_BASE_TEMPLATE"],
                 "act_as_refusal": act_as_refusal,
                 **act_as_banner(),
             }
+
+
+def refuse_url_clashes(host_rules, app: Flask) -> None:
+    """A path of lgadmin's that the host already answers (same method): one error naming
+    both and the setting that moves lgadmin's, not a page silently hidden."""
+    taken = {}
+    host_rule_ids = {id(rule) for rule in host_rules}
+    for rule in host_rules:
+        for method in rule.methods or ():
+            taken[(rule.rule, method)] = rule.endpoint
+    for rule in app.url_map.iter_rules():
+        if id(rule) in host_rule_ids or rule.endpoint.endswith(".static"):
+            continue
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            host_endpoint = taken.get((rule.rule, method))
+            if host_endpoint is not None and host_endpoint != rule.endpoint:
+                raise PluginClash(
+                    f"lgadmin: {method} {rule.rule} is both the app's ({host_endpoint}) and "
+                    f"lgadmin's ({rule.endpoint}): move lgadmin's with LGADMIN_URL_PREFIX "
+                    "(or LGADMIN_ADMIN_URL, LGADMIN_SHOP_URL, LGADMIN_WEBHOOK_URL, "
+                    "LGADMIN_HEALTH_URL)."
+                )

@@ -57,6 +57,11 @@ def move_version_row(connection, lgadmin_revisions: set[str]) -> list[str]:
     inspector = inspect(connection)
     if inspector.has_table(VERSION_TABLE) or not inspector.has_table(SHARED_VERSION_TABLE):
         return []
+    tables = set(inspector.get_table_names())
+    if not ({"market", "account"} <= tables or TABLE_PREFIX + "market" in tables):
+        # No lgadmin tables: a revision id in alembic_version that looks like one of lgadmin's
+        # ("0001") is the host's own chain's.
+        return []
     shared = Table(SHARED_VERSION_TABLE, MetaData(), Column("version_num", String(32)))
     rows = connection.scalars(shared.select()).all()
     ours = [revision for revision in rows if revision in lgadmin_revisions]

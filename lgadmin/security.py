@@ -10,6 +10,8 @@ from flask_wtf.csrf import CSRFError, generate_csrf, same_origin, validate_csrf
 from werkzeug.exceptions import SecurityError
 from wtforms import ValidationError
 
+from .urls import host_is_vouched_for
+
 # Flask-Admin's filter menu items carry onclick="return false;": allowed by its hash only.
 FLASK_ADMIN_HANDLERS = "'unsafe-hashes' 'sha256-2rvfFrggTCtyF5WOiTri1gDS8Boibj4Njn0e+VCBmDI='"
 STRIPE_HOSTS = "https://js.stripe.com"
@@ -73,6 +75,19 @@ def refuse_untrusted_host():
     return None
 
 
+def refuse_unvouched_host():
+    """On a host app that left both LGADMIN_BASE_URL and TRUSTED_HOSTS unset, lgadmin's pages
+    answer only this machine's names: their mail links are built from the Host. (The host's
+    own pages keep whatever Host rule the host has.)"""
+    if current_app.config.get("LGADMIN_BASE_URL") or host_is_vouched_for():
+        return None
+    return Response(
+        "lgadmin doesn't answer to that address: set LGADMIN_BASE_URL to the site's address.",
+        400,
+        mimetype="text/plain",
+    )
+
+
 def init_security_headers(app: Flask, owns_request: Callable[[], bool]) -> None:
     """The headers on the pages `owns_request()` says are lgadmin's; a host's pages get none."""
     # First of all the hooks, so none of them builds a URL for an untrusted host.
@@ -82,6 +97,8 @@ def init_security_headers(app: Flask, owns_request: Callable[[], bool]) -> None:
     def refuse_nul_characters_on_our_pages():
         if owns_request():
             refuse_nul_characters()
+            return refuse_unvouched_host()
+        return None
 
     @app.after_request
     def set_security_headers(response):

@@ -107,8 +107,10 @@ def remember_sign_in(sender, user, **extra) -> None:
 def _sign_in_again_url(account) -> str:
     next_url = safe_next_url(request.full_path.rstrip("?")) if request.method == "GET" else None
     if account.market_id is not None:
-        return url_for("auth.market_sign_in", market_slug=account.market.slug, next=next_url)
-    return url_for("auth.sign_in", next=next_url)
+        return url_for(
+            "lgadmin_shop_sign_in.market_sign_in", market_slug=account.market.slug, next=next_url
+        )
+    return url_for("lgadmin_auth.sign_in", next=next_url)
 
 
 def enforce_session_limits():

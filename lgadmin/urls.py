@@ -4,6 +4,8 @@ from urllib.parse import urlsplit, urlunsplit
 from flask import current_app, has_request_context, request
 from werkzeug.routing import IntegerConverter
 
+from .config import LOCAL_HOSTS
+
 # The largest id a BIGINT (or SQLite INTEGER) column holds: a longer number is no row's id.
 MAX_ID = 2**63 - 1
 
@@ -54,9 +56,21 @@ def mail_link_root(root: str | None = None) -> str:
     or asked for: a link in a mail must not send a shopper's token over plain http."""
     configured = current_app.config.get("LGADMIN_BASE_URL")
     chosen = configured or root or (request.host_url if has_request_context() else "")
+    if not (configured or root) and chosen and not host_is_vouched_for():
+        # A forged Host must not put another site into a reset link.
+        raise RuntimeError(
+            "set LGADMIN_BASE_URL (or Flask's TRUSTED_HOSTS) to send mail with links"
+        )
     if not chosen:
         raise RuntimeError("set LGADMIN_BASE_URL to send mail with links outside a request")
     return https_in_production(chosen).rstrip("/") + "/"
+
+
+def host_is_vouched_for() -> bool:
+    """The request's Host was checked by Flask (TRUSTED_HOSTS), or it is this machine's."""
+    if current_app.config.get("TRUSTED_HOSTS"):
+        return True
+    return request.host.rsplit(":", 1)[0].strip("[]") in LOCAL_HOSTS
 
 
 def https_in_production(url: str) -> str:

@@ -4,6 +4,9 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+# lgadmin's own models and metadata; its engine is the app's (a host's db= too).
+from lgadmin.extensions import db as target_db
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -15,7 +18,7 @@ logger = logging.getLogger("alembic.env")
 
 
 def get_engine():
-    return current_app.extensions["migrate"].db.engine
+    return target_db.engine
 
 
 def get_engine_url():
@@ -30,7 +33,6 @@ def get_engine_url():
 # from myapp import mymodel
 # target_metadata = mymodel.Base.metadata
 config.set_main_option("sqlalchemy.url", get_engine_url())
-target_db = current_app.extensions["migrate"].db
 
 # other values from the config, defined by the needs of env.py,
 # can be acquired:

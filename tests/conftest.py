@@ -167,7 +167,12 @@ def csrf_token_from(html: str) -> str:
 
 def sign_in(client, account, password: str = PASSWORD, email: str | None = None):
     """Sign in through the real form; returns the response."""
-    path = f"/m/{account.market.slug}/sign-in" if account.market_id else "/sign-in"
+    config = client.application.config
+    path = (
+        f"{config['LGADMIN_SHOP_URL']}/{account.market.slug}/sign-in"
+        if account.market_id
+        else f"{config['LGADMIN_URL_PREFIX']}/sign-in"
+    )
     token = csrf_token_from(client.get(path).get_data(as_text=True))
     data = {"email": email or account.email, "password": password, "csrf_token": token}
     return client.post(path, data=data)

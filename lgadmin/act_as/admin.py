@@ -196,7 +196,9 @@ class ActAsLogView(MarketModelView):
                 ]
             )
         # Every market's log: an entry of no market, which platform staff read.
-        record_export(current_account, None, "act_as_log.export", "the whole act-as log", rows)
+        record_export(
+            current_account, None, "lgadmin_act_as_log.export", "the whole act-as log", rows
+        )
         db.session.commit()
         name = current_app.config.get("LGADMIN_ACT_AS_EXPORT_NAME", "act-as-log.csv")
         return Response(

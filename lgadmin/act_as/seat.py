@@ -24,7 +24,7 @@ MANAGER_SIGNED_IN_KEY = "lgadmin_act_as_manager_signed_in_at"
 
 
 def storefront_url(market_slug: str) -> str:
-    endpoint = current_app.config.get("LGADMIN_STOREFRONT_ENDPOINT", "shop.home")
+    endpoint = current_app.config.get("LGADMIN_STOREFRONT_ENDPOINT", "lgadmin_shop.home")
     return url_for(endpoint, market_slug=market_slug)
 
 
@@ -111,7 +111,7 @@ def finish_seat(record: ActAsSession, how: str, message: str, at=None):
     flash(message, "info")  # after leave_seat: the new session must carry it
     for note in notes:
         flash(*note)
-    return redirect(url_for("customers.details_view", id=record.shopper_id))
+    return redirect(url_for("lgadmin_customers.details_view", id=record.shopper_id))
 
 
 @sessions.signing_out.connect

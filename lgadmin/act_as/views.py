@@ -25,7 +25,7 @@ from .service import (
     touch,
 )
 
-bp = Blueprint("act_as", __name__)
+bp = Blueprint("lgadmin_act_as", __name__)
 
 # What a manager may not do in the shopper's seat, by endpoint (a host app may add its own).
 _PASSWORD = "Changing the customer's password or sign-in"
@@ -33,23 +33,23 @@ _CARDS = "Changing the customer's payment methods"
 _DATA = "Asking for or downloading the customer's data, or their erasure"
 _SIGN_IN = "Signing in, or asking for a sign-in link,"
 BLOCKED_ENDPOINTS: dict[str, str] = {
-    "auth.sign_in": _SIGN_IN,
-    "auth.market_sign_in": _SIGN_IN,
-    "auth.request_sign_in_link": _SIGN_IN,
-    "auth.use_sign_in_link": _SIGN_IN,
-    "onboarding.set_password": _PASSWORD,
-    "onboarding.reset_password": _PASSWORD,
-    "onboarding.forgot_password": _PASSWORD,
-    "onboarding.signup": _PASSWORD,
-    "stripe_payments.card_setup": _CARDS,
-    "stripe_payments.card_saved": _CARDS,
-    "shop_privacy.download_copy": _DATA,
-    "shop_privacy.request_copy": _DATA,
-    "shop_privacy.request_erasure": _DATA,
+    "lgadmin_auth.sign_in": _SIGN_IN,
+    "lgadmin_shop_sign_in.market_sign_in": _SIGN_IN,
+    "lgadmin_shop_sign_in.request_sign_in_link": _SIGN_IN,
+    "lgadmin_shop_sign_in.use_sign_in_link": _SIGN_IN,
+    "lgadmin_onboarding.set_password": _PASSWORD,
+    "lgadmin_onboarding.reset_password": _PASSWORD,
+    "lgadmin_onboarding.forgot_password": _PASSWORD,
+    "lgadmin_onboarding.signup": _PASSWORD,
+    "lgadmin_cards.card_setup": _CARDS,
+    "lgadmin_cards.card_saved": _CARDS,
+    "lgadmin_shop_privacy.download_copy": _DATA,
+    "lgadmin_shop_privacy.request_copy": _DATA,
+    "lgadmin_shop_privacy.request_erasure": _DATA,
 }
 ADMIN_CLOSED = "The admin is closed while you act as a customer: end the session first."
 # Signing out in the seat ends the act-as session; the view asks seat.end_seat_on_sign_out.
-SIGN_OUT_ENDPOINT = "auth.sign_out"
+SIGN_OUT_ENDPOINT = "lgadmin_auth.sign_out"
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 UNTRACKED_FIELDS = {"csrf_token", "password", "password_confirm", "new_password"}
 
@@ -72,7 +72,7 @@ def enforce_limits():
     record = db.session.get(ActAsSession, record_id)
     if record is None or current_account.get_id() != str(record.shopper_id):
         session.clear()
-        return redirect(url_for("auth.sign_in"))
+        return redirect(url_for("lgadmin_auth.sign_in"))
     if request.endpoint == SIGN_OUT_ENDPOINT:
         g.act_as = record  # the sign-out view closes the seat, however it stands
         work_in_seat(record)

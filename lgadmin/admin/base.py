@@ -7,16 +7,21 @@ from flask_admin import BaseView
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 
 from ..extensions import db
 from ..identity import current_account, current_identity
 from ..search import MAX_PAGE, MAX_SEARCH_CHARS, MAX_SEARCH_WORDS
+from ..security import csp_nonce
 from ..staff.roles import can, is_staff
 from ..tenancy import belongs_to, in_market, require_market
 from ..timeutil import format_date, format_datetime
 from ..urls import parse_id, safe_next_url
 from .sections import details_sections, render_details_page
 
+# lgadmin's frame (its stylesheet, script, market switcher) around the Admin's own base
+# template: Flask-Admin's on lgadmin's own Admin, the host's in a host's Admin.
+ADMIN_BASE_TEMPLATE = "lgadmin/admin/base.html"
 UNSAFE_RETURN_URL = "That return address is not a page of this site."
 SEARCH_TOO_LONG = (
     f"A search can be at most {MAX_SEARCH_CHARS} characters long: shorten it and try again."
@@ -62,6 +67,18 @@ class AdminAccessMixin:
         if refused is None:
             refuse_unsafe_arguments()
         return refused
+
+    def render(self, template, **kwargs):
+        layout = self.admin.theme.base_template
+        in_host_admin = layout != ADMIN_BASE_TEMPLATE
+        args = self._template_args
+        args["admin_base_template"] = ADMIN_BASE_TEMPLATE
+        args["lgadmin_layout"] = layout if in_host_admin else "admin/base.html"
+        args["lgadmin_in_host_admin"] = in_host_admin
+        if self.admin.csp_nonce_generator is None:
+            # A host's Admin without a nonce: lgadmin's pages still carry lgadmin's policy.
+            args["admin_csp_nonce_attribute"] = Markup(f'nonce="{csp_nonce()}"')
+        return super().render(template, **kwargs)
 
     def inaccessible_callback(self, name, **kwargs):
         if not current_account.is_authenticated and not current_identity().is_signed_in():

@@ -73,7 +73,9 @@ def send_sign_in_link(market_id: int, email: str, root: str) -> bool:
         return False
     raw = issue_sign_in_link(account)
     db.session.commit()
-    link = external_url(root, "auth.use_sign_in_link", market_slug=market.slug, token=raw)
+    link = external_url(
+        root, "lgadmin_shop_sign_in.use_sign_in_link", market_slug=market.slug, token=raw
+    )
     return send_to_account(
         account, f"Your sign-in link for {market.name}", TEMPLATE, market=market, link=link
     )

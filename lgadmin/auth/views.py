@@ -29,7 +29,9 @@ from .forms import SignInForm, SignInLinkForm, SignOutForm, UseSignInLinkForm
 from .links import send_sign_in_link, usable_sign_in_link, use_sign_in_link
 from .service import authenticate, market_staff_sign_ins
 
-bp = Blueprint("auth", __name__)
+bp = Blueprint("lgadmin_auth", __name__)
+# The sign-in pages of one market, under the shopper pages' URL (LGADMIN_SHOP_URL).
+market_bp = Blueprint("lgadmin_shop_sign_in", __name__)
 
 BAD_CREDENTIALS = "That email and password don't match an active account."
 CHOOSE_MARKET = "You manage more than one market: choose the one to sign in to."
@@ -37,8 +39,8 @@ CHOOSE_MARKET = "You manage more than one market: choose the one to sign in to."
 
 def _landing_url(account) -> str:
     if is_staff(account):
-        return url_for("admin.index")
-    return url_for("shop.account", market_slug=account.market.slug)
+        return url_for(f"{current_app.config['LGADMIN_ADMIN_ENDPOINT']}.index")
+    return url_for("lgadmin_shop.account", market_slug=account.market.slug)
 
 
 def _sign_in(market: Market | None):
@@ -80,7 +82,7 @@ def sign_in():
     return _sign_in(None)
 
 
-@bp.route("/m/<market_slug>/sign-in", methods=["GET", "POST"])
+@market_bp.route("/<market_slug>/sign-in", methods=["GET", "POST"])
 @limits.sign_in_attempts
 def market_sign_in(market_slug: str):
     return _sign_in(market_by_slug(market_slug))
@@ -103,7 +105,7 @@ def _link_market(market_slug: str) -> Market:
     return market
 
 
-@bp.route("/m/<market_slug>/sign-in/link", methods=["GET", "POST"])
+@market_bp.route("/<market_slug>/sign-in/link", methods=["GET", "POST"])
 @limits.per_address_and_client(
     "sign-in-link", limits.SIGN_IN_LINK_PER_ADDRESS, limits.SIGN_IN_LINK_PER_CLIENT
 )
@@ -121,8 +123,8 @@ def request_sign_in_link(market_slug: str):
     return render_template("lgadmin/auth/sign_in_link.html", form=form, market=market), status
 
 
-@bp.route(
-    "/m/<market_slug>/sign-in/link/<token>", methods=["GET", "POST"], endpoint="use_sign_in_link"
+@market_bp.route(
+    "/<market_slug>/sign-in/link/<token>", methods=["GET", "POST"], endpoint="use_sign_in_link"
 )
 def use_sign_in_link_view(market_slug: str, token: str):
     """The link asks for one press of a button, so mail scanners that open links don't use it."""
@@ -142,16 +144,17 @@ def use_sign_in_link_view(market_slug: str, token: str):
         session.clear()
         sign_in_as(account)
         record_sign_in(account, "link")
-        return redirect(url_for("shop.account", market_slug=market.slug))
+        return redirect(url_for("lgadmin_shop.account", market_slug=market.slug))
     response = render_template("lgadmin/auth/use_sign_in_link.html", form=form, market=market)
     return response, 200, {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
 
 @bp.errorhandler(CSRFError)
+@market_bp.errorhandler(CSRFError)
 def _stale_form(error):
     """A Sign out pressed on a page older than the session (an admin tab left open while
     acting as a customer) offers a fresh button instead of leaving the user signed in."""
-    if request.endpoint == "auth.sign_out":
+    if request.endpoint == "lgadmin_auth.sign_out":
         return render_template("lgadmin/auth/sign_out.html", form=SignOutForm()), 400
     return render_template("lgadmin/error.html", code=400, error=error), 400
 
@@ -176,5 +179,5 @@ def sign_out():
     for note in seat.notes if seat else ():
         flash(*note)
     if market is not None:
-        return redirect(url_for("auth.market_sign_in", market_slug=market.slug))
-    return redirect(url_for("auth.sign_in"))
+        return redirect(url_for("lgadmin_shop_sign_in.market_sign_in", market_slug=market.slug))
+    return redirect(url_for("lgadmin_auth.sign_in"))

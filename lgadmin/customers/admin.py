@@ -131,7 +131,7 @@ class CustomerView(BulkActionsMixin, MarketModelView):
             market=market,
             can=page_can,
             sections=sections,
-            return_url=url_for("customers.index_view"),
+            return_url=url_for("lgadmin_customers.index_view"),
         )
         return html, status
 
@@ -158,13 +158,13 @@ class CustomerView(BulkActionsMixin, MarketModelView):
                     page=0, extra_args={"status": ACTIVE_ONLY} if filters.active_only else {}
                 )
             ),
-            "filter_url": url_for("segments.new_view", **filters.criteria.raw)
+            "filter_url": url_for("lgadmin_segments.new_view", **filters.criteria.raw)
             if filters.segment is None
-            else url_for("segments.edit_view", segment_id=filters.segment.id),
+            else url_for("lgadmin_segments.edit_view", segment_id=filters.segment.id),
             "export_urls": {
                 fmt: self.get_url(".export_view", fmt=fmt, **grid_args) for fmt in ("csv", "xlsx")
             },
-            "metrics_url": url_for("customer_metrics.metrics_view", fragment=1),
+            "metrics_url": url_for("lgadmin_customer_metrics.metrics_view", fragment=1),
             "type_filter": self._filter_buttons(view_args, "type", "All Types", CUSTOMER_TYPES),
             "verified_filter": self._filter_buttons(view_args, "verified", "All", VERIFIED_CHOICES),
             "loyalty_on": market.loyalty_enabled,

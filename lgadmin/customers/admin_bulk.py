@@ -178,7 +178,7 @@ class BulkActionsMixin:
     def bonus_points_view(self):
         market = require_market()
         form = BonusPointsForm()
-        back = safe_next_url(form.next.data) or url_for("customers.index_view")
+        back = safe_next_url(form.next.data) or url_for("lgadmin_customers.index_view")
         if not form.validate_on_submit():
             flash("The form expired; open Bonus points again.", "error")
             return redirect(back)
@@ -242,7 +242,7 @@ class BulkActionsMixin:
             flash("None of the selected customers is in this market: nothing was sent.", "warning")
             return redirect(self._return_url())
         flash(result.message(), "success" if not result.skipped else "warning")
-        return redirect(url_for("campaigns.campaign_view", campaign_id=result.campaign.id))
+        return redirect(url_for("lgadmin_campaigns.campaign_view", campaign_id=result.campaign.id))
 
     # -- helpers ------------------------------------------------------------------------
     def _apply(self, name: str, ids, **params):

@@ -123,7 +123,7 @@ class CustomerAccountView(PartView):
                 form.form_errors.append(str(error))
             else:
                 flash(f"The account of {name} was permanently deleted.", "success")
-                return redirect(url_for("customers.index_view"))
+                return redirect(url_for("lgadmin_customers.index_view"))
         return self.details_page(account, 400, delete=form)
 
     @expose("/<int:account_id>/invite-guest", methods=("POST",))

@@ -67,7 +67,7 @@ def customers_download(
 ) -> Response:
     """The customers `where` selects as a CSV or Excel attachment, with the one audit entry
     every download of personal data writes (who, `what`, how many rows; `details` added):
-    "customers.export", or "customer.bulk_export_selected" for Export selected (`selected`).
+    "lgadmin_customers.export", or "customer.bulk_export_selected" for Export selected (`selected`).
 
     The entry is committed before the file streams, so it is kept even when the download is
     cut short; the rows are read in a session of their own.
@@ -76,7 +76,7 @@ def customers_download(
     record_export(
         actor,
         market.id,
-        "customer.bulk_export_selected" if selected else "customers.export",
+        "customer.bulk_export_selected" if selected else "lgadmin_customers.export",
         what,
         rows,
         format=fmt,

@@ -27,7 +27,7 @@ def _account_cell(view, context, model, name):
     account = model.account
     if model.market_id is None or not belongs_to(account, model.market_id):
         return ""
-    href = url_for("customers.details_view", id=account.id)
+    href = url_for("lgadmin_customers.details_view", id=account.id)
     return Markup('<a href="{}">{}</a>').format(href, str(account))  # format() escapes both
 
 

@@ -11,7 +11,7 @@ from ..tenancy import belongs_to
 from ..urls import mail_link_root
 
 SALT = "lgadmin.unsubscribe"
-ENDPOINT = "deliverability.unsubscribe"
+ENDPOINT = "lgadmin_unsubscribe.unsubscribe"
 
 
 def _serializer() -> URLSafeSerializer:

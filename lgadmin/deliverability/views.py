@@ -11,11 +11,13 @@ from .service import schedule_processing, unsubscribe_by_link
 from .storage import TokenReplayed, store_reported_events
 from .unsubscribe import account_for_token
 
-bp = Blueprint("deliverability", __name__)
+bp = Blueprint("lgadmin_mail_webhooks", __name__)
+# The unsubscribe page, under the shopper pages' URL (LGADMIN_SHOP_URL).
+unsubscribe_bp = Blueprint("lgadmin_unsubscribe", __name__)
 log = logging.getLogger(__name__)
 
 
-@bp.route("/webhooks/mail/<provider>", methods=["POST"])
+@bp.route("/mail/<provider>", methods=["POST"])
 @csrf.exempt  # authenticated by the provider's credentials or signature instead
 def mail_webhook(provider: str):
     """Store the provider's report and answer 200; a 4xx only when the request is not the
@@ -46,7 +48,7 @@ def mail_webhook(provider: str):
     return jsonify(stored=len(new_ids), duplicates=len(events) - len(new_ids)), 200
 
 
-@bp.route("/m/<market_slug>/unsubscribe/<token>", methods=["GET", "POST"])
+@unsubscribe_bp.route("/<market_slug>/unsubscribe/<token>", methods=["GET", "POST"])
 @csrf.exempt  # RFC 8058 one-click POSTs carry no CSRF token; the signed token is the proof
 def unsubscribe(market_slug: str, token: str):
     account = account_for_token(token)

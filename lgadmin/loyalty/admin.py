@@ -38,7 +38,9 @@ class CustomerLoyaltyView(PartView):
     def adjust_loyalty_view(self, account_id: int):
         account = get_in_market(Account, account_id, require_market())
         form = AdjustLoyaltyForm()
-        back = safe_next_url(form.next.data) or url_for("customers.details_view", id=account.id)
+        back = safe_next_url(form.next.data) or url_for(
+            "lgadmin_customers.details_view", id=account.id
+        )
         if form.validate_on_submit():
             try:
                 entry = adjust_points(

@@ -65,7 +65,7 @@ class CustomerMergeView(PartView):
         market = require_market()
         source = get_in_market(Account, account_id, market)
         form = MergeForm()
-        picker = url_for("customer_merge.merge_view", account_id=source.id)
+        picker = url_for("lgadmin_customer_merge.merge_view", account_id=source.id)
         if not form.validate_on_submit():
             flash("The form expired; open the merge again.", "error")
             return redirect(picker)
@@ -81,7 +81,7 @@ class CustomerMergeView(PartView):
             db.session.rollback()
             flash(str(error), "error")
             return redirect(
-                url_for("customer_merge.merge_view", account_id=account_id, into=target.id)
+                url_for("lgadmin_customer_merge.merge_view", account_id=account_id, into=target.id)
             )
         except SQLAlchemyError as error:
             db.session.rollback()
@@ -91,14 +91,14 @@ class CustomerMergeView(PartView):
                 "error",
             )
             return redirect(
-                url_for("customer_merge.merge_view", account_id=account_id, into=target.id)
+                url_for("lgadmin_customer_merge.merge_view", account_id=account_id, into=target.id)
             )
         flash(
             f"Merged {merged_name} into {target}. "
             f"Balance now {format_money(target.balance_cents, market.currency)}.",
             "success",
         )
-        return redirect(url_for("customers.details_view", id=target.id))
+        return redirect(url_for("lgadmin_customers.details_view", id=target.id))
 
     @expose("/duplicates/")
     @requires(roles.MERGE_CUSTOMERS)

@@ -153,7 +153,9 @@ class AddCustomersView(PartView):
             except CsvRefused as refused:
                 error = str(refused)
             else:
-                return redirect(url_for("add_customers.import_preview_view", preview_id=preview.id))
+                return redirect(
+                    url_for("lgadmin_add_customers.import_preview_view", preview_id=preview.id)
+                )
         elif request.method == "POST" and error is None:
             error = "; ".join(e for errors in form.errors.values() for e in errors)
         context = add_customers_context(market, csv=form)
@@ -181,7 +183,9 @@ class AddCustomersView(PartView):
                     "Press Import to try again.",
                     "error",
                 )
-                return redirect(url_for("add_customers.import_preview_view", preview_id=preview.id))
+                return redirect(
+                    url_for("lgadmin_add_customers.import_preview_view", preview_id=preview.id)
+                )
             if imported:
                 created = preview.result["created"]
                 outcome = queue_welcome_emails([c["account_id"] for c in created], mail_link_root())
@@ -189,7 +193,9 @@ class AddCustomersView(PartView):
                 tell_about_mail(outcome, "welcome emails")
             else:
                 flash("This file was imported already; nothing was imported again.", "info")
-            return redirect(url_for("add_customers.import_preview_view", preview_id=preview.id))
+            return redirect(
+                url_for("lgadmin_add_customers.import_preview_view", preview_id=preview.id)
+            )
         return self.render(
             "lgadmin/onboarding/preview.html",
             preview=preview,
@@ -221,7 +227,7 @@ class AddCustomersView(PartView):
                     outcome = queue_invitation_emails(batch_invitation_ids(batch), mail_link_root())
                     tell_about_mail(outcome, "invitations")
                 return redirect(
-                    url_for("add_customers.invitations_summary_view", batch_id=batch.id)
+                    url_for("lgadmin_add_customers.invitations_summary_view", batch_id=batch.id)
                 )
         elif request.method == "POST":
             error = "; ".join(e for errors in form.errors.values() for e in errors)

@@ -40,8 +40,12 @@ def queue_invitation_emails(invitation_ids, root: str) -> MailOutcome:
 
 def _sign_in_links(root: str, market: Market) -> dict:
     return {
-        "sign_in_url": external_url(root, "auth.market_sign_in", market_slug=market.slug),
-        "forgot_url": external_url(root, "onboarding.forgot_password", market_slug=market.slug),
+        "sign_in_url": external_url(
+            root, "lgadmin_shop_sign_in.market_sign_in", market_slug=market.slug
+        ),
+        "forgot_url": external_url(
+            root, "lgadmin_onboarding.forgot_password", market_slug=market.slug
+        ),
     }
 
 
@@ -53,7 +57,7 @@ def send_welcome_email(account_id: int, root: str) -> bool:
     market = account.market
     raw = issue_password_token(account, TokenPurpose.SET_PASSWORD)
     db.session.commit()
-    link = external_url(root, "onboarding.set_password", market_slug=market.slug, token=raw)
+    link = external_url(root, "lgadmin_onboarding.set_password", market_slug=market.slug, token=raw)
     return send_to_account(
         account,
         f"Welcome to {market.name}: set your password",
@@ -80,7 +84,9 @@ def send_password_reset(market_id: int, email: str, root: str) -> bool:
         return False
     raw = issue_password_token(account, TokenPurpose.RESET_PASSWORD)
     db.session.commit()
-    link = external_url(root, "onboarding.reset_password", market_slug=market.slug, token=raw)
+    link = external_url(
+        root, "lgadmin_onboarding.reset_password", market_slug=market.slug, token=raw
+    )
     return send_to_account(
         account,
         f"Reset your {market.name} password",
@@ -140,7 +146,7 @@ def send_invitation_email(invitation_id: int, root: str) -> bool:
         "invitation": invitation,
         "inviter": invitation.invited_by,
         "signup_url": external_url(
-            root, "onboarding.signup", market_slug=market.slug, invitation=raw
+            root, "lgadmin_onboarding.signup", market_slug=market.slug, invitation=raw
         ),
     }
     text, html = render_parts(INVITATION_TEMPLATE, **context)

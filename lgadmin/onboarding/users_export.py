@@ -27,7 +27,9 @@ def export_filename(market: Market) -> str:
 def users_export(actor, market: Market) -> str:
     """The users export of `market` for `actor`, with its audit entry. The caller commits."""
     text, rows = _users_csv(market)
-    record_export(actor, market.id, "customers.export", "the users export", rows, format="csv")
+    record_export(
+        actor, market.id, "lgadmin_customers.export", "the users export", rows, format="csv"
+    )
     return text
 
 

@@ -33,7 +33,9 @@ def send_confirmation_email(account_id: int, root: str) -> bool:
     raw = add_token(account, TokenPurpose.VERIFY_EMAIL, VERIFY_VALID_FOR)
     db.session.commit()
     market = account.market
-    link = external_url(root, "onboarding.confirm_email", market_slug=market.slug, token=raw)
+    link = external_url(
+        root, "lgadmin_onboarding.confirm_email", market_slug=market.slug, token=raw
+    )
     return send_to_account(
         account,
         f"Confirm your email address for {market.name}",

@@ -22,7 +22,7 @@ from .tokens import set_password_with_token, usable_password_token
 from .verification import confirm_email as use_confirmation_link
 from .verification import send_confirmation_email
 
-bp = Blueprint("onboarding", __name__, url_prefix="/m/<market_slug>")
+bp = Blueprint("lgadmin_onboarding", __name__)
 
 FORGOT_SENT = (
     "If {email} has an account at {market}, we've sent it a link to choose a new password. "
@@ -50,12 +50,12 @@ def _no_referrer(response):
     return response
 
 
-@bp.route("/signup", methods=("GET", "POST"))
+@bp.route("/<market_slug>/signup", methods=("GET", "POST"))
 @limits.per_address_and_client("signup", limits.SIGNUP_PER_ADDRESS, limits.SIGNUP_PER_CLIENT)
 def signup(market_slug: str):
     market = _market(market_slug)
     if current_account.is_authenticated and belongs_to(current_account, market):
-        return redirect(url_for("shop.account", market_slug=market.slug))
+        return redirect(url_for("lgadmin_shop.account", market_slug=market.slug))
     form = SignupForm()
     form.set_pickup_choices(market)
     raw_invitation = request.args.get("invitation") or form.invitation.data
@@ -76,7 +76,7 @@ def signup(market_slug: str):
             email = normalize_email(form.email.data)
             queue_job(send_signup_answer, market.id, email, mail_link_root())
             flash(SIGNUP_EMAILED.format(email=email, market=market.name), "info")
-            return redirect(url_for("auth.market_sign_in", market_slug=market.slug))
+            return redirect(url_for("lgadmin_shop_sign_in.market_sign_in", market_slug=market.slug))
         except InvalidDetails as error:
             for name, problem in error.problems.items():
                 if name in form:
@@ -89,7 +89,7 @@ def signup(market_slug: str):
             sign_in_as(account)
             record_sign_in(account, "signup")
             flash(f"Welcome to {market.name}! Your account is ready.", "success")
-            return redirect(url_for("shop.account", market_slug=market.slug))
+            return redirect(url_for("lgadmin_shop.account", market_slug=market.slug))
     status = 400 if request.method == "POST" else 200
     return render_template(
         "lgadmin/onboarding/signup.html",
@@ -100,7 +100,7 @@ def signup(market_slug: str):
     ), status
 
 
-@bp.route("/confirm-email/<token>")
+@bp.route("/<market_slug>/confirm-email/<token>")
 def confirm_email(market_slug: str, token: str):
     market = _market(market_slug)
     account = use_confirmation_link(market, token)
@@ -109,10 +109,10 @@ def confirm_email(market_slug: str, token: str):
     else:
         db.session.commit()
         flash(f"Thank you: {account.email} is confirmed.", "success")
-    return redirect(url_for("shop.account", market_slug=market.slug))
+    return redirect(url_for("lgadmin_shop.account", market_slug=market.slug))
 
 
-@bp.route("/forgot-password", methods=("GET", "POST"))
+@bp.route("/<market_slug>/forgot-password", methods=("GET", "POST"))
 @limits.per_address_and_client("reset", limits.RESET_PER_ADDRESS, limits.RESET_PER_CLIENT)
 def forgot_password(market_slug: str):
     market = _market(market_slug)
@@ -122,16 +122,16 @@ def forgot_password(market_slug: str):
         # Always queued, whether or not the address has an account: the job decides.
         queue_job(send_password_reset, market.id, email, mail_link_root())
         flash(FORGOT_SENT.format(email=email, market=market.name), "info")
-        return redirect(url_for("auth.market_sign_in", market_slug=market.slug))
+        return redirect(url_for("lgadmin_shop_sign_in.market_sign_in", market_slug=market.slug))
     return render_template("lgadmin/onboarding/forgot_password.html", form=form, market=market)
 
 
-@bp.route("/set-password/<token>", methods=("GET", "POST"))
+@bp.route("/<market_slug>/set-password/<token>", methods=("GET", "POST"))
 def set_password(market_slug: str, token: str):
     return _choose_password(market_slug, token, welcome=True)
 
 
-@bp.route("/reset-password/<token>", methods=("GET", "POST"))
+@bp.route("/<market_slug>/reset-password/<token>", methods=("GET", "POST"))
 def reset_password(market_slug: str, token: str):
     return _choose_password(market_slug, token, welcome=False)
 
@@ -160,7 +160,7 @@ def _choose_password(market_slug: str, raw: str, *, welcome: bool):
                 f"({account.email}) and your new password.",
                 "success",
             )
-            return redirect(url_for("auth.market_sign_in", market_slug=market.slug))
+            return redirect(url_for("lgadmin_shop_sign_in.market_sign_in", market_slug=market.slug))
     account = db.session.get(Account, token.account_id)
     status = 400 if request.method == "POST" else 200
     return render_template(

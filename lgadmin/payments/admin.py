@@ -25,7 +25,7 @@ class PaymentsView(AdminView):
     @expose("/")
     @roles.requires(roles.REFRESH_PAYMENTS)
     def index(self):
-        return redirect(url_for("customers.index_view"))
+        return redirect(url_for("lgadmin_customers.index_view"))
 
     @expose("/refresh/<int:account_id>", methods=["POST"])
     @roles.requires(roles.REFRESH_PAYMENTS)
@@ -41,11 +41,11 @@ class PaymentsView(AdminView):
             record(
                 current_account,
                 market.id,
-                "payments.refresh",
+                "lgadmin_payments.refresh",
                 account,
                 summary=result.message,
                 cards=len(result.cards),
             )
             db.session.commit()
             flash(result.message, "success")
-        return redirect(url_for("customers.details_view", id=account_id))
+        return redirect(url_for("lgadmin_customers.details_view", id=account_id))

@@ -16,11 +16,13 @@ from .client import PAYMENTS_OFF, PaymentsError, payments_enabled
 from .events import BadEvent, apply_stripe_event
 from .service import finish_card_setup, start_card_setup
 
-bp = Blueprint("stripe_payments", __name__)
+bp = Blueprint("lgadmin_stripe", __name__)
+# The shopper's card pages, under the shopper pages' URL (LGADMIN_SHOP_URL).
+cards_bp = Blueprint("lgadmin_cards", __name__)
 log = logging.getLogger(__name__)
 
 
-@bp.post("/webhooks/stripe")
+@bp.post("/stripe")
 @csrf.exempt  # authenticated by Stripe's signature instead
 def stripe_webhook():
     secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
@@ -56,7 +58,7 @@ def _shopper_market(market_slug: str) -> Market:
     return market
 
 
-@bp.post("/m/<market_slug>/account/cards/setup")
+@cards_bp.post("/<market_slug>/account/cards/setup")
 def card_setup(market_slug: str):
     """The client secret of a new SetupIntent, for Stripe.js to confirm the card with."""
     _shopper_market(market_slug)
@@ -69,7 +71,7 @@ def card_setup(market_slug: str):
     return jsonify(client_secret=client_secret)
 
 
-@bp.post("/m/<market_slug>/account/cards/saved")
+@cards_bp.post("/<market_slug>/account/cards/saved")
 def card_saved(market_slug: str):
     """Stripe.js confirmed the SetupIntent: make that card the default and show it."""
     _shopper_market(market_slug)

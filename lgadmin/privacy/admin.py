@@ -83,7 +83,7 @@ class CustomerPrivacyView(PartView):
 
 def _customer(view, context, request, name):
     account = request.account
-    url = url_for("customers.details_view", id=account.id) + "#privacy"
+    url = url_for("lgadmin_customers.details_view", id=account.id) + "#privacy"
     label = str(account)
     return Markup('<a href="{}">{}</a>').format(url, label)  # format() escapes both
 

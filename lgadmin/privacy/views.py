@@ -18,7 +18,7 @@ from .service import (
     shopper_copy_until,
 )
 
-bp = Blueprint("shop_privacy", __name__, url_prefix="/m/<market_slug>/account/data")
+bp = Blueprint("lgadmin_shop_privacy", __name__)
 
 REQUESTS_PER_ACCOUNT = "10 per hour"
 ASKED_FOR = {
@@ -45,21 +45,21 @@ def _limited(view):
     )(view)
 
 
-@bp.route("/copy", methods=["POST"])
+@bp.route("/<market_slug>/account/data/copy", methods=["POST"])
 @_limited
 @shopper_page
 def request_copy(market, account):
     return _request(market, account, DataRequestKind.EXPORT)
 
 
-@bp.route("/erasure", methods=["POST"])
+@bp.route("/<market_slug>/account/data/erasure", methods=["POST"])
 @_limited
 @shopper_page
 def request_erasure(market, account):
     return _request(market, account, DataRequestKind.ERASURE)
 
 
-@bp.route("/copy.zip")
+@bp.route("/<market_slug>/account/data/copy.zip")
 @shopper_page
 def download_copy(market, account):
     try:
@@ -68,7 +68,7 @@ def download_copy(market, account):
     except PrivacyError as error:
         db.session.rollback()
         flash(str(error), "info")
-        return redirect(url_for("shop.account", market_slug=market.slug) + "#your-data")
+        return redirect(url_for("lgadmin_shop.account", market_slug=market.slug) + "#your-data")
     return send_file(
         io.BytesIO(content),
         mimetype="application/zip",
@@ -97,4 +97,4 @@ def _request(market, account, kind: DataRequestKind):
         else:
             when = format_datetime(data_request.requested_at, market)
             flash(f"Already requested: you asked {ASKED_FOR[kind]} on {when}.", "info")
-    return redirect(url_for("shop.account", market_slug=market.slug) + "#your-data")
+    return redirect(url_for("lgadmin_shop.account", market_slug=market.slug) + "#your-data")

@@ -110,7 +110,7 @@ class SegmentView(AdminView):
                 badges=describe(criteria.values, market.currency, self._pickup_name(criteria))
                 if criteria.is_valid
                 else [],
-                grid_url=url_for("customers.index_view", **criteria.raw),
+                grid_url=url_for("lgadmin_customers.index_view", **criteria.raw),
             ),
             status,
         )

@@ -8,23 +8,23 @@ from ..extensions import db
 from .account_page import MAX_VAT_ID, VatIdForm, account_page
 from .pages import shopper_page
 
-bp = Blueprint("shop_addresses", __name__, url_prefix="/m/<market_slug>/account")
+bp = Blueprint("lgadmin_shop_addresses", __name__)
 
 
-@bp.route("/addresses", methods=["POST"])
+@bp.route("/<market_slug>/account/addresses", methods=["POST"])
 @shopper_page
 def add_address(market, account):
     return _save(market, account, None, AddressForm(prefix="new"))
 
 
-@bp.route("/addresses/<int:address_id>", methods=["POST"])
+@bp.route("/<market_slug>/account/addresses/<int:address_id>", methods=["POST"])
 @shopper_page
 def edit_address(market, account, address_id: int):
     address = address_of(account, address_id) or abort(404)
     return _save(market, account, address, AddressForm(prefix=f"a{address.id}"))
 
 
-@bp.route("/addresses/<int:address_id>/delete", methods=["POST"])
+@bp.route("/<market_slug>/account/addresses/<int:address_id>/delete", methods=["POST"])
 @shopper_page
 def remove_address(market, account, address_id: int):
     address = address_of(account, address_id) or abort(404)
@@ -33,10 +33,10 @@ def remove_address(market, account, address_id: int):
     delete_address(account, account, address)
     db.session.commit()
     flash("Address removed.", "success")
-    return redirect(url_for("shop.account", market_slug=market.slug) + "#address-book")
+    return redirect(url_for("lgadmin_shop.account", market_slug=market.slug) + "#address-book")
 
 
-@bp.route("/vat-id", methods=["POST"])
+@bp.route("/<market_slug>/account/vat-id", methods=["POST"])
 @shopper_page
 def vat_id(market, account):
     form = VatIdForm()
@@ -46,7 +46,7 @@ def vat_id(market, account):
         account.vat_id = " ".join((form.vat_id.data or "").split()).upper()
         db.session.commit()
         flash("VAT ID saved.", "success")
-    return redirect(url_for("shop.account", market_slug=market.slug))
+    return redirect(url_for("lgadmin_shop.account", market_slug=market.slug))
 
 
 def _save(market, account, address, form):
@@ -66,7 +66,9 @@ def _save(market, account, address, form):
             form.show_problems(error.problems)
         else:
             flash("Address saved.", "success")
-            return redirect(url_for("shop.account", market_slug=market.slug) + "#address-book")
+            return redirect(
+                url_for("lgadmin_shop.account", market_slug=market.slug) + "#address-book"
+            )
     elif form.csrf_token.errors:
         abort(400)
     key = address.id if address is not None else None

@@ -36,7 +36,11 @@ def shopper_page(view):
         market = market_page(market_slug)
         if not current_account.is_authenticated:
             return redirect(
-                url_for("auth.market_sign_in", market_slug=market.slug, next=request.full_path)
+                url_for(
+                    "lgadmin_shop_sign_in.market_sign_in",
+                    market_slug=market.slug,
+                    next=request.full_path,
+                )
             )
         if not belongs_to(current_account, market):
             abort(404)

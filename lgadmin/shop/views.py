@@ -32,7 +32,7 @@ from .service import (
     storefront,
 )
 
-bp = Blueprint("shop", __name__, url_prefix="/m/<market_slug>")
+bp = Blueprint("lgadmin_shop", __name__)
 
 PAYMENT_LABELS = {
     PaymentChoice.BALANCE: "Use my account balance",
@@ -41,7 +41,7 @@ PAYMENT_LABELS = {
 }
 
 
-@bp.route("/")
+@bp.route("/<market_slug>/")
 def home(market_slug: str):
     market = market_page(market_slug)
     signed_in = current_account.is_authenticated and belongs_to(current_account, market)
@@ -53,7 +53,7 @@ def home(market_slug: str):
     )
 
 
-@bp.route("/cart", methods=["GET", "POST"])
+@bp.route("/<market_slug>/cart", methods=["GET", "POST"])
 @shopper_page
 def cart(market, account):
     if request.method == "POST":
@@ -75,8 +75,8 @@ def cart(market, account):
             flash("Cart updated.", "success")
         return redirect(
             request.form.get("back") == "home"
-            and url_for("shop.home", market_slug=market.slug)
-            or url_for("shop.cart", market_slug=market.slug)
+            and url_for("lgadmin_shop.home", market_slug=market.slug)
+            or url_for("lgadmin_shop.cart", market_slug=market.slug)
         )
     return _cart_page(market, account)
 
@@ -98,7 +98,7 @@ def _cart_page(market, account, status=200):
     ), status
 
 
-@bp.route("/checkout", methods=["POST"])
+@bp.route("/<market_slug>/checkout", methods=["POST"])
 @shopper_page
 def place(market, account):
     if not FlaskForm().validate_on_submit():
@@ -126,7 +126,7 @@ def place(market, account):
     except AlreadyApplied:
         db.session.rollback()
         flash("This order was placed already; it was not placed a second time.", "info")
-        return redirect(url_for("shop.orders", market_slug=market.slug))
+        return redirect(url_for("lgadmin_shop.orders", market_slug=market.slug))
     except ShopError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -134,12 +134,12 @@ def place(market, account):
     result = pay_placed_order(order, account, choice)
     if result is not None and not result.paid:
         flash(f"Order #{order.id} is placed but not paid: {result.message}", "error")
-        return redirect(url_for("shop.orders", market_slug=market.slug))
+        return redirect(url_for("lgadmin_shop.orders", market_slug=market.slug))
     flash(f"Thank you! Order #{order.id} is placed.", "success")
-    return redirect(url_for("shop.orders", market_slug=market.slug))
+    return redirect(url_for("lgadmin_shop.orders", market_slug=market.slug))
 
 
-@bp.route("/orders")
+@bp.route("/<market_slug>/orders")
 @shopper_page
 def orders(market, account):
     return render_template(
@@ -147,7 +147,7 @@ def orders(market, account):
     )
 
 
-@bp.route("/account")
+@bp.route("/<market_slug>/account")
 @shopper_page
 def account(market, account):
     return account_page(market, account)

@@ -22,7 +22,7 @@ def test_a_host_app_gets_the_admin_sign_in_and_health(tmp_path):
     LGAdmin().init_app(host)
     client = host.test_client()
     assert client.get("/").get_data(as_text=True) == "the host's own home page"
-    assert client.get("/healthz").status_code == 200
+    assert client.get("/lgadmin/healthz").status_code == 200
     assert client.get("/admin/").status_code == 302
     with host.app_context():
         manager = AccountFactory(manager=True, market__name="Host Market")

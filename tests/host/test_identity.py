@@ -206,13 +206,13 @@ def test_lgadmins_sign_in_cant_put_an_lgadmin_account_in_the_hosts_session(
 ):
     """Signing in as account 1 on lgadmin's own page would make the host load its user 1."""
     client = host_app.test_client()
-    page = client.get("/sign-in")
+    page = client.get("/lgadmin/sign-in")
     data = {
         "email": superuser_one.email,
         "password": PASSWORD,
         "csrf_token": csrf_token_from(page.get_data(as_text=True)),
     }
-    assert client.post("/sign-in", data=data).status_code == 403
+    assert client.post("/lgadmin/sign-in", data=data).status_code == 403
     assert client.get("/whoami").get_data(as_text=True) == "nobody"
     assert client.get("/admin/").status_code == 302
 
@@ -221,9 +221,9 @@ def test_the_shop_doesnt_know_a_host_user(host_app, host_user_one):
     market = MarketFactory(slug="athens")
     AccountFactory(id=1, market=market)  # lgadmin's customer 1 of the market
     client = host_signed_in(host_app)
-    response = client.get("/m/athens/account")
+    response = client.get("/lgadmin/m/athens/account")
     assert response.status_code == 302
-    assert "/m/athens/sign-in" in response.headers["Location"]
+    assert "/lgadmin/m/athens/sign-in" in response.headers["Location"]
 
 
 def test_no_access_maps_nobody(tmp_path):
@@ -296,17 +296,19 @@ def test_act_as_in_a_host_app_swaps_the_seat_and_back(host, host_app, host_user_
     token = csrf_token_from(client.get(path).text)
     started = client.post(path, data={"reason": "Phone order", "csrf_token": token})
     assert started.status_code == 302
-    assert started.headers["Location"].endswith("/m/market-a/")
+    assert started.headers["Location"].endswith("/lgadmin/m/market-a/")
 
     # In the seat: the shopper's pages as the shopper; the admin closed; the host's own
     # sign-in is put aside until the seat is left.
-    account_page = client.get("/m/market-a/account")
+    account_page = client.get("/lgadmin/m/market-a/account")
     assert account_page.status_code == 200
     assert "Ophelia" in account_page.text
     assert client.get("/admin/customers/").status_code == 403
     assert client.get("/whoami").text == "nobody"
 
-    ended = client.post("/act-as/end", data={"csrf_token": csrf_token_from(account_page.text)})
+    ended = client.post(
+        "/lgadmin/act-as/end", data={"csrf_token": csrf_token_from(account_page.text)}
+    )
     assert ended.status_code == 302
     assert ended.headers["Location"].endswith(f"/admin/customers/details/?id={ours.id}")
     assert client.get("/whoami").text == "HostUser Hannah Host"

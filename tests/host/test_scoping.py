@@ -136,8 +136,8 @@ def test_the_hosts_templates_keep_their_money_filter_and_get_no_lgadmin_names(ho
 def test_lgadmins_pages_still_carry_the_headers(host, host_manager_client):
     anonymous = host.test_client()
     for response in (
-        anonymous.get("/sign-in"),
-        anonymous.get("/healthz"),
+        anonymous.get("/lgadmin/sign-in"),
+        anonymous.get("/lgadmin/healthz"),
         anonymous.get("/lgadmin/static/lgadmin.css"),
         host_manager_client.get("/admin/"),
         host_manager_client.get("/admin/customers/"),
@@ -167,12 +167,14 @@ def test_every_lgadmin_post_refuses_a_request_without_a_token(host, host_manager
         assert "CSRF" in response.get_data(as_text=True), (method, rule.rule)
         checked += 1
     assert checked >= 30
-    refused = host.test_client().post("/sign-in", data={"email": "a@b.org", "password": "x"})
+    refused = host.test_client().post(
+        "/lgadmin/sign-in", data={"email": "a@b.org", "password": "x"}
+    )
     assert refused.status_code == 400
 
 
 def test_lgadmins_webhooks_stay_exempt(host):
-    response = host.test_client().post("/webhooks/mail/mailgun", data={})
+    response = host.test_client().post("/lgadmin/webhooks/mail/mailgun", data={})
     assert "CSRF" not in response.get_data(as_text=True)  # refused for its signature, if at all
 
 
@@ -206,8 +208,8 @@ class TestWithTheHostsOwnCSRFProtect:
             db.session.remove()
         page = client.get("/admin/customers/").get_data(as_text=True)
         token = csrf_token_from(page)
-        assert client.post("/sign-out", data={"csrf_token": token}).status_code == 302
+        assert client.post("/lgadmin/sign-out", data={"csrf_token": token}).status_code == 302
 
     def test_lgadmins_webhooks_are_exempted_on_the_hosts_csrf_protect_too(self, host_with_csrf):
-        response = host_with_csrf.test_client().post("/webhooks/mail/mailgun", data={})
+        response = host_with_csrf.test_client().post("/lgadmin/webhooks/mail/mailgun", data={})
         assert "CSRF" not in response.get_data(as_text=True)

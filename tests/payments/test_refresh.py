@@ -93,7 +93,7 @@ def test_manager_refreshes_a_customer_and_returns_to_the_details(payments_on, si
         select(AuditEntry).where(AuditEntry.action != "auth.signed_in")
     ).one()
     assert (audit.action, audit.target_id, audit.actor_id) == (
-        "payments.refresh",
+        "lgadmin_payments.refresh",
         account.id,
         manager.id,
     )

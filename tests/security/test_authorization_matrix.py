@@ -67,93 +67,97 @@ ROLES = (
     "superuser",
 )
 ADMIN_VIEWS = (
-    "admin",
-    "customers",
+    "lgadmin_admin",
+    "lgadmin_customers",
     # The customer screen's parts, one view per domain under /admin/customers.
-    "customer_account",
-    "customer_timeline",
-    "customer_metrics",
-    "customer_balance",
-    "customer_membership",
-    "customer_loyalty",
-    "customer_addresses",
-    "customer_group_tax",
-    "customer_act_as",
-    "customer_merge",
-    "customer_privacy",
-    "add_customers",
-    "customer_reset_link",
-    "audit_log",
-    "act_as_log",
-    "mail_events",
-    "payments",
-    "segments",
-    "campaigns",
-    "customer_groups",
-    "market_settings",
-    "data_requests",
+    "lgadmin_customer_account",
+    "lgadmin_customer_timeline",
+    "lgadmin_customer_metrics",
+    "lgadmin_customer_balance",
+    "lgadmin_customer_membership",
+    "lgadmin_customer_loyalty",
+    "lgadmin_customer_addresses",
+    "lgadmin_customer_group_tax",
+    "lgadmin_customer_act_as",
+    "lgadmin_customer_merge",
+    "lgadmin_customer_privacy",
+    "lgadmin_add_customers",
+    "lgadmin_customer_reset_link",
+    "lgadmin_audit_log",
+    "lgadmin_act_as_log",
+    "lgadmin_mail_events",
+    "lgadmin_payments",
+    "lgadmin_segments",
+    "lgadmin_campaigns",
+    "lgadmin_customer_groups",
+    "lgadmin_market_settings",
+    "lgadmin_data_requests",
 )
 PUBLIC = {
-    "auth.sign_in",
-    "auth.market_sign_in",
-    "health.healthz",
-    "health.queue_health",
+    "lgadmin_auth.sign_in",
+    "lgadmin_shop_sign_in.market_sign_in",
+    "lgadmin_health.healthz",
+    "lgadmin_health.queue_health",
     "static",
     "lgadmin.static",
-    "admin.static",
-    "shop.home",
-    "onboarding.signup",
-    "onboarding.forgot_password",
-    "onboarding.set_password",
-    "onboarding.reset_password",
-    "onboarding.confirm_email",
+    "lgadmin_admin.static",
+    "lgadmin_shop.home",
+    "lgadmin_onboarding.signup",
+    "lgadmin_onboarding.forgot_password",
+    "lgadmin_onboarding.set_password",
+    "lgadmin_onboarding.reset_password",
+    "lgadmin_onboarding.confirm_email",
 }
 SHOPPER_PAGES = {
-    "shop.account",
-    "shop.cart",
-    "shop.orders",
-    "shop.place",
-    "stripe_payments.card_setup",
-    "stripe_payments.card_saved",
-    "shop_addresses.add_address",
-    "shop_addresses.vat_id",
-    "shop_privacy.request_copy",
-    "shop_privacy.request_erasure",
-    "shop_privacy.download_copy",
+    "lgadmin_shop.account",
+    "lgadmin_shop.cart",
+    "lgadmin_shop.orders",
+    "lgadmin_shop.place",
+    "lgadmin_cards.card_setup",
+    "lgadmin_cards.card_saved",
+    "lgadmin_shop_addresses.add_address",
+    "lgadmin_shop_addresses.vat_id",
+    "lgadmin_shop_privacy.request_copy",
+    "lgadmin_shop_privacy.request_erasure",
+    "lgadmin_shop_privacy.download_copy",
 }
 # Another customer's saved address: nobody but its owner (none of the roles here) reaches it.
-OWNER_ONLY = {"shop_addresses.edit_address", "shop_addresses.remove_address"}
-WEBHOOKS = {"deliverability.mail_webhook", "stripe_payments.stripe_webhook"}
+OWNER_ONLY = {"lgadmin_shop_addresses.edit_address", "lgadmin_shop_addresses.remove_address"}
+WEBHOOKS = {"lgadmin_mail_webhooks.mail_webhook", "lgadmin_stripe.stripe_webhook"}
 SUPERUSER_ONLY = {
-    "outbox.index",
-    "outbox.message",
-    "admin.switch_market_view",
-    "act_as_log.export_view",
+    "lgadmin_outbox.index",
+    "lgadmin_outbox.message",
+    "lgadmin_admin.switch_market_view",
+    "lgadmin_act_as_log.export_view",
 }
 # Each row is answered by a bogus token: nobody gets past it. The sign-in link is also off in
 # these markets (it is a per-market setting), which answers 404 too.
-BOGUS_TOKEN = {"deliverability.unsubscribe", "auth.request_sign_in_link", "auth.use_sign_in_link"}
+BOGUS_TOKEN = {
+    "lgadmin_unsubscribe.unsubscribe",
+    "lgadmin_shop_sign_in.request_sign_in_link",
+    "lgadmin_shop_sign_in.use_sign_in_link",
+}
 # Only meaningful inside an act-as session, which no role here is in.
-NOT_ACTING = {"act_as.end_session"}
+NOT_ACTING = {"lgadmin_act_as.end_session"}
 # The card calls of the account page's script answer JSON: 404 for anyone not signed in there.
-SHOPPER_API = {"stripe_payments.card_setup", "stripe_payments.card_saved"}
+SHOPPER_API = {"lgadmin_cards.card_setup", "lgadmin_cards.card_saved"}
 # State-changing admin endpoints that need no permission beyond their screen's: Flask-Admin's
 # stock create, edit and delete, switched off (can_create etc.) on the views that have them, and
 # its action endpoint, whose bulk actions each check their own permission (is_action_allowed).
 SCREEN_PERMISSION_ENOUGH = {
-    "customers.action_view",
-    "customers.create_view",
-    "customers.edit_view",
-    "customers.delete_view",
-    "audit_log.create_view",
-    "audit_log.edit_view",
-    "audit_log.delete_view",
-    "act_as_log.create_view",
-    "act_as_log.edit_view",
-    "act_as_log.delete_view",
-    "mail_events.create_view",
-    "mail_events.edit_view",
-    "mail_events.delete_view",
+    "lgadmin_customers.action_view",
+    "lgadmin_customers.create_view",
+    "lgadmin_customers.edit_view",
+    "lgadmin_customers.delete_view",
+    "lgadmin_audit_log.create_view",
+    "lgadmin_audit_log.edit_view",
+    "lgadmin_audit_log.delete_view",
+    "lgadmin_act_as_log.create_view",
+    "lgadmin_act_as_log.edit_view",
+    "lgadmin_act_as_log.delete_view",
+    "lgadmin_mail_events.create_view",
+    "lgadmin_mail_events.edit_view",
+    "lgadmin_mail_events.delete_view",
 }
 # Flask-Admin's ajax endpoints: no view here declares ajax models, so they are 404 to all.
 UNAVAILABLE_SUFFIXES = (".ajax_lookup", ".ajax_update")
@@ -236,11 +240,11 @@ ACTIONS = [
 ]
 ROLE_TABLE = SCREENS + ACTIONS
 QUERY_ID_MODEL = {
-    "customers": "account",
-    "audit_log": "audit",
-    "act_as_log": "act_as",
-    "mail_events": "mail_event",
-    "data_requests": "data_request",
+    "lgadmin_customers": "account",
+    "lgadmin_audit_log": "audit",
+    "lgadmin_act_as_log": "act_as",
+    "lgadmin_mail_events": "mail_event",
+    "lgadmin_data_requests": "data_request",
 }
 
 
@@ -382,10 +386,10 @@ def _sessions_back(world) -> None:
 
 
 RESTORE_AFTER = {
-    "auth.sign_out": _sessions_back,
-    "segments.delete_view": _restorer(Segment, "segment_id", name="Restored", criteria={}),
-    "customer_groups.delete": _restorer(CustomerGroup, "group_id", name="Restored"),
-    "customer_addresses.delete_address_view": _restorer(
+    "lgadmin_auth.sign_out": _sessions_back,
+    "lgadmin_segments.delete_view": _restorer(Segment, "segment_id", name="Restored", criteria={}),
+    "lgadmin_customer_groups.delete": _restorer(CustomerGroup, "group_id", name="Restored"),
+    "lgadmin_customer_addresses.delete_address_view": _restorer(
         Address, "address_id", line1="1 Main St", city="Athens", postal_code="30601"
     ),
 }
@@ -408,7 +412,7 @@ def _classify(endpoint: str) -> str:
         return "bogus_token"
     if endpoint in NOT_ACTING:
         return "not_acting"
-    if endpoint == "auth.sign_out":
+    if endpoint == "lgadmin_auth.sign_out":
         return "sign_out"
     if endpoint.split(".")[0] in ADMIN_VIEWS:
         return "unavailable" if endpoint.endswith(UNAVAILABLE_SUFFIXES) else "admin"
@@ -438,9 +442,9 @@ def _url(rule, data: MarketData) -> str:
                 "export_type": "csv",
                 "fmt": "csv",
             }[argument]
-    if rule.endpoint == "outbox.message":
+    if rule.endpoint == "lgadmin_outbox.message":
         values["filename"] = data.ids["outbox_file"]
-    if rule.endpoint == "admin.static":
+    if rule.endpoint == "lgadmin_admin.static":
         values["filename"] = "admin/css/bootstrap4/admin.css"
     url = rule.build(values, append_unknown=False)[1]
     view = rule.endpoint.split(".")[0]
@@ -635,10 +639,10 @@ def merge_report(target: str, figures: dict) -> None:
 # In a customer's seat (act-as): every admin endpoint, and every way to sign in, is refused,
 # whatever the seat's account may do outside it (issue 19: act-as is for shoppers only).
 SIGN_IN_ENDPOINTS = {
-    "auth.sign_in",
-    "auth.market_sign_in",
-    "auth.request_sign_in_link",
-    "auth.use_sign_in_link",
+    "lgadmin_auth.sign_in",
+    "lgadmin_shop_sign_in.market_sign_in",
+    "lgadmin_shop_sign_in.request_sign_in_link",
+    "lgadmin_shop_sign_in.use_sign_in_link",
 }
 
 

@@ -10,9 +10,9 @@ from tests.security.test_authorization_matrix import merge_report
 
 # Authenticated by a signature or a signed token instead of a session.
 EXEMPT = {
-    "deliverability.mail_webhook",  # provider credentials or HMAC
-    "stripe_payments.stripe_webhook",  # Stripe-Signature
-    "deliverability.unsubscribe",  # RFC 8058 one-click: the signed token in the URL
+    "lgadmin_mail_webhooks.mail_webhook",  # provider credentials or HMAC
+    "lgadmin_stripe.stripe_webhook",  # Stripe-Signature
+    "lgadmin_unsubscribe.unsubscribe",  # RFC 8058 one-click: the signed token in the URL
 }
 
 

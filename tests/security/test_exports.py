@@ -79,7 +79,7 @@ def test_each_grid_export_writes_one_entry_with_who_what_and_the_rows(
     AccountFactory(email="smith@elsewhere.org")  # another market's Smith
     for path in GRID_EXPORTS:
         assert manager_client.get(path + "?search=smith").status_code == 200
-    csv_entry, xlsx_entry = _exports("customers.export")
+    csv_entry, xlsx_entry = _exports("lgadmin_customers.export")
     for entry, fmt in ((csv_entry, "csv"), (xlsx_entry, "xlsx")):
         assert (entry.actor_id, entry.market_id) == (manager.id, market.id)
         assert entry.details["rows"] == 3 and entry.details["format"] == fmt
@@ -95,7 +95,7 @@ def test_a_segment_export_names_the_segment(manager_client, market):
     assert (
         manager_client.get(f"/admin/customers/export/csv?segment={segment.id}").status_code == 200
     )
-    (entry,) = _exports("customers.export")
+    (entry,) = _exports("lgadmin_customers.export")
     assert entry.summary == "Exported segment “Regulars”: 2 rows"  # the customer and Mia
 
 
@@ -104,7 +104,7 @@ def test_the_users_export_selected_and_data_zip_each_write_one_entry(
 ):
     one, two = AccountFactory(market=market), AccountFactory(market=market)
     assert manager_client.get("/admin/customers/export.csv").status_code == 200
-    (users,) = _exports("customers.export")
+    (users,) = _exports("lgadmin_customers.export")
     assert users.summary == "Exported the users export: 3 rows" and users.actor_id == manager.id
 
     token = csrf_token_from(manager_client.get("/admin/customers/").get_data(as_text=True))
@@ -144,7 +144,7 @@ def test_the_whole_act_as_log_export_is_in_the_audit_log(app, market, manager):
     response = platform.get("/admin/act-as-log/export.csv")
     assert response.status_code == 200
     assert all(is_neutral(cell) for row in _cells_of_csv(response) for cell in row)
-    (entry,) = _exports("act_as_log.export")
+    (entry,) = _exports("lgadmin_act_as_log.export")
     assert (entry.actor_id, entry.market_id, entry.details["rows"]) == (superuser.id, None, 1)
 
 

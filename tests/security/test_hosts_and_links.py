@@ -109,12 +109,25 @@ def _host_app(tmp_path, **config) -> Flask:
     return host
 
 
-def test_a_host_app_without_a_public_address_trusts_only_local_hosts(tmp_path):
+def test_a_host_app_without_a_public_address_keeps_its_hosts_and_lgadmin_answers_only_local_names(
+    tmp_path,
+):
     host = _host_app(tmp_path)
-    assert host.config["TRUSTED_HOSTS"] == LOCAL_HOSTS
-    assert host.test_client().get("/healthz", base_url=FORGED).status_code == 400
+
+    @host.route("/host-page")
+    def host_page():
+        return "the host's page"
+
+    assert host.config.get("TRUSTED_HOSTS") is None  # the host's own rule, untouched
+    client = host.test_client()
+    assert client.get("/host-page", base_url=FORGED).status_code == 200
+    refused = client.get("/lgadmin/m/athens/forgot-password", base_url=FORGED)
+    assert refused.status_code == 400
+    assert "LGADMIN_BASE_URL" in refused.text
+    assert client.get("/lgadmin/healthz").status_code == 200
     public = _host_app(tmp_path, LGADMIN_BASE_URL="https://shop.example.org/")
-    assert public.config["TRUSTED_HOSTS"] is None
+    assert public.config.get("TRUSTED_HOSTS") is None
+    assert public.test_client().get("/lgadmin/healthz", base_url=FORGED).status_code == 200
 
 
 def ask_for_link(client, email):

@@ -25,7 +25,7 @@ from tests.conftest import csrf_token_from, sign_in
 from tests.factories import PASSWORD, AccountFactory, MarketFactory, SuperuserFactory
 
 # Exports whose endpoint name doesn't say so.
-ALSO_EXPORTS = {"customer_privacy.customer_data_view"}
+ALSO_EXPORTS = {"lgadmin_customer_privacy.customer_data_view"}
 TWENTY_DIGITS = "9" * 20
 HUGE_PAGES = ("-1", "-" + TWENTY_DIGITS, TWENTY_DIGITS, "1e400", "¹²")
 TEN_KB = "x" * 10_240
