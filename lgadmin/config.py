@@ -100,11 +100,11 @@ def _float(name: str, default: float) -> float:
         raise ConfigError(f"{name} must be a number such as 0.05, not {raw!r}") from None
 
 
-def _platform_sender() -> str:
+def platform_sender(base_url: str | None) -> str:
     """The platform's sending address when MAIL_DEFAULT_SENDER is not set: noreply@ the
     host of LGADMIN_BASE_URL, so Message-IDs and From are on the platform's domain.
     (Each market's mail shows the market's name before it: lgadmin.mail.)"""
-    host = urlsplit(os.environ.get("LGADMIN_BASE_URL") or "").hostname
+    host = urlsplit(base_url or "").hostname
     return f"noreply@{host or 'localhost'}"
 
 
@@ -127,7 +127,8 @@ def settings_from_environment(instance_path: str) -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes"),
         "MAIL_USE_SSL": os.environ.get("MAIL_USE_SSL", "").lower() in ("1", "true", "yes"),
-        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER") or _platform_sender(),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER")
+        or platform_sender(os.environ.get("LGADMIN_BASE_URL")),
         "LGADMIN_OUTBOX": str(instance / "outbox") if not mail_server else None,
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY") or None,
         "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY") or None,

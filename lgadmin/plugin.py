@@ -13,7 +13,7 @@ from .admin.outbox import OutboxView
 from .admin.sections import DetailsSections
 from .admin.sections import install as install_sections
 from .admin.templates import serve_flask_admin_templates_without_javascript_urls
-from .config import LOCAL_HOSTS
+from .config import LOCAL_HOSTS, platform_sender
 from .contact import display_phone, market_region
 from .dashboard.admin import DashboardView
 from .extensions import db as lgadmin_db
@@ -130,6 +130,8 @@ class LGAdmin:
         self._use_database(app, db)
         # lgadmin's pages only: a host's POSTs keep the host's own rules.
         csrf.init_app(app, self.owns_request)
+        if not app.config.get("MAIL_DEFAULT_SENDER"):  # a host that sends no mail of its own
+            app.config["MAIL_DEFAULT_SENDER"] = platform_sender(app.config["LGADMIN_BASE_URL"])
         if "mail" not in app.extensions:
             mail.init_app(app)
         app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")

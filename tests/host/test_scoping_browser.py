@@ -100,7 +100,7 @@ def test_lgadmins_screens_run_clean_on_the_host(host_server, page):
         email = manager.email
         db.session.remove()
     problems = script_problems(page)
-    page.goto(f"{base}/m/hosted/sign-in")
+    page.goto(f"{base}/lgadmin/m/hosted/sign-in")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
