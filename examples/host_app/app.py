@@ -32,6 +32,7 @@ def load_user(user_id: str):
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(
         SECRET_KEY=os.environ.get("HOST_SECRET_KEY", "green-valley-development-only"),
         SQLALCHEMY_DATABASE_URI=os.environ.get(
