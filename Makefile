@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-clocks install install-test chromium lint format audit security-report
+.PHONY: run test test-lowest test-clocks install install-test chromium lint format audit security-report
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,15 @@ test: install-test chromium
 ## just after midnight UTC while the markets' day is still the previous one, a month's last day,
 ## 29 February and a daylight-saving night in New York. Two at a time, one per core.
 CLOCKS ?= 2026-12-01T00:36:00Z 2027-02-01T03:00:00Z 2028-03-01T02:30:00Z 2027-03-14T06:30:00Z
+## make test-lowest: the plug-in's tests on the lowest Flask, Flask-Admin, Flask-Login,
+## Flask-SQLAlchemy, SQLAlchemy and Flask-WTF pyproject.toml allows (constraints/lowest.txt)
+LOWEST := .venv-lowest
+test-lowest: chromium
+	test -x $(LOWEST)/bin/python || $(PYTHON) -m venv $(LOWEST)
+	$(LOWEST)/bin/pip install -q -e '.[test]' -c constraints/lowest.txt
+	$(LOWEST)/bin/pytest -q -p no:cacheprovider tests/host tests/foundation \
+		tests/security/test_csrf.py tests/customers/test_grid.py $(PYTEST_ARGS)
+
 test-clocks: install-test
 	@printf '%s\n' $(CLOCKS) | xargs -P 2 -I{} sh -c \
 		'LGADMIN_TEST_NOW={} $(BIN)/pytest -q -p no:cacheprovider -m "not browser" $(PYTEST_ARGS) \

@@ -31,8 +31,10 @@ def _secret_key(instance_path: Path, production: bool) -> str:
 
 def _database_url(instance_path: Path) -> str:
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'lgadmin.db'}"
-    if url.startswith("postgres://"):  # the form some hosts hand out
-        url = "postgresql://" + url[len("postgres://") :]
+    for scheme in ("postgres://", "postgresql://"):  # the first: the form some hosts hand out
+        if url.startswith(scheme):
+            # psycopg 3, the driver lgadmin installs (SQLAlchemy 2.0 would pick psycopg2).
+            url = "postgresql+psycopg://" + url[len(scheme) :]
     try:
         make_url(url).get_dialect().import_dbapi()
     except ArgumentError:

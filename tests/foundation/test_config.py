@@ -13,7 +13,7 @@ def test_malformed_database_url_is_one_line_naming_the_variable(monkeypatch, tmp
 
 def test_unreachable_database_stops_start_up_naming_the_variable():
     with pytest.raises(SystemExit) as stopped:
-        create_app({"SQLALCHEMY_DATABASE_URI": "postgresql://nobody@127.0.0.1:1/none"})
+        create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none"})
     message = str(stopped.value)
     assert message.startswith("lgadmin: DATABASE_URL: cannot reach the database")
     assert "\n" not in message
@@ -63,7 +63,7 @@ def test_mail_server_turns_the_outbox_off_and_postgres_scheme_is_accepted(monkey
     settings = settings_from_environment(str(tmp_path))
     assert settings["LGADMIN_OUTBOX"] is None
     assert settings["MAIL_PORT"] == 587
-    assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql://u@db.example.org/lg"
+    assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example.org/lg"
 
 
 def test_a_number_setting_that_is_not_a_number_names_the_variable(monkeypatch, tmp_path):
