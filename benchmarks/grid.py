@@ -265,7 +265,7 @@ def weighted(rng: random.Random, pairs):
 
 def market_rows(rng, market_id, count, ids, now, manager_hash=None) -> dict[str, list[dict]]:
     """`count` customers of one market, with their growers, cards, orders and ledger rows."""
-    from lgadmin.accounts.search_text import account_search_text
+    from lgadmin.accounts.search_text import account_search_text, duplicate_keys
 
     pick_domain = weighted(rng, DOMAINS)
     pick_brand = weighted(rng, CARD_BRANDS)
@@ -323,9 +323,13 @@ def market_rows(rng, market_id, count, ids, now, manager_hash=None) -> dict[str,
                 active=True,
                 is_manager=True,
             )
-        # Written past the ORM, so the folded search text is filled here as the model would.
+        # Written past the ORM, so the folded search text and the duplicate keys are filled
+        # here as the model would.
         account["search_text"] = account_search_text(
             account["first_name"], account["last_name"], account["email"]
+        )
+        account |= duplicate_keys(
+            account["email"], account["phone"], "US", account["first_name"], account["last_name"]
         )
         out["account"].append(account)
 

@@ -9,6 +9,10 @@ same typing is refused the same way everywhere. A phone typed anywhere is read b
 reads (the details, the Edit Customer Info form, the exports) shows them through
 `display_phone`, so a number looks the same wherever it appears, and a number shown and
 typed back in reads as the same number.
+
+Two accounts are one person's when they share a mailbox (`mailbox_key`: the providers' own
+rules for dots and +tags) or a phone (`phone_key`); the account stores both keys
+(lgadmin.accounts.search_text) and the possible duplicates are grouped on them in SQL.
 """
 
 import contextlib
@@ -38,6 +42,26 @@ EMAIL_MESSAGES = {
     INVALID_EMAIL: "Enter a valid email address.",
 }
 PHONE_MESSAGE = "Enter a valid phone number, for example (706) 555-0123."
+
+# Mailbox providers that deliver user+tag@ to user@; Gmail also ignores dots.
+DOMAIN_ALIASES = {"googlemail.com": "gmail.com"}
+DOTS_IGNORED = {"gmail.com"}
+PLUS_TAGS_IGNORED = {
+    "gmail.com",
+    "outlook.com",
+    "hotmail.com",
+    "live.com",
+    "icloud.com",
+    "me.com",
+    "fastmail.com",
+    "protonmail.com",
+    "proton.me",
+}
+# Countries of the North American Numbering Plan: ten digits, or eleven with the leading 1.
+NANP = {"US", "CA", "PR", "GU", "VI", "AS", "MP"}
+_NON_DIGITS = re.compile(r"\D")
+_PLAIN_INTERNATIONAL = re.compile(r"\+[\d .-]+")
+_PLAIN_NATIONAL = re.compile(r"[\d .()-]+")
 
 
 class InvalidPhone(ValueError):
@@ -128,3 +152,42 @@ def display_phone(stored: str | None, region: str) -> str:
         else phonenumbers.PhoneNumberFormat.INTERNATIONAL
     )
     return phonenumbers.format_number(number, style)
+
+
+def mailbox_key(email: str | None) -> str:
+    """The mailbox an address delivers to: case, and for the providers that ignore them,
+    dots and +tags, taken off ("" for none). Two accounts with one key share a mailbox."""
+    local, _, domain = (email or "").strip().lower().rpartition("@")
+    if not local:
+        return (email or "").strip().lower()
+    domain = DOMAIN_ALIASES.get(domain, domain)
+    if domain in PLUS_TAGS_IGNORED:
+        local = local.split("+", 1)[0]
+    if domain in DOTS_IGNORED:
+        local = local.replace(".", "")
+    return f"{local}@{domain}"
+
+
+def phone_key(phone: str | None, region: str | None = DEFAULT_REGION) -> str:
+    """A phone as one number whatever its writing: E.164 when it parses (read as people of
+    `region` write numbers), else its digits when there are 7 or more, else ""."""
+    raw = (phone or "").strip()
+    if not raw:
+        return ""
+    # The common shapes by their digits alone: parsing every number of a large market with
+    # phonenumbers takes seconds.
+    digits = _NON_DIGITS.sub("", raw)
+    if raw.startswith("+"):
+        # A "(0)" trunk prefix or an extension needs the real parser.
+        if _PLAIN_INTERNATIONAL.fullmatch(raw) and digits[:1] not in ("", "0"):
+            return f"+{digits}" if 8 <= len(digits) <= 15 else ""
+    elif (region or DEFAULT_REGION) in NANP and _PLAIN_NATIONAL.fullmatch(raw):
+        if len(digits) == 10 and digits[0] in "23456789":
+            return f"+1{digits}"
+        if len(digits) == 11 and digits[0] == "1" and digits[1] in "23456789":
+            return f"+{digits}"
+    try:
+        number = phonenumbers.parse(raw, region or DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return digits if len(digits) >= 7 else ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -19,7 +19,7 @@ from ..extensions import db, enum_column
 from ..markets.models import Market, PickupLocation
 from ..staff.roles import StaffRole
 from ..timeutil import market_today, utcnow
-from .search_text import account_search_text
+from .search_text import account_search_text, duplicate_keys
 
 
 class LinePosition(enum.StrEnum):
@@ -50,6 +50,11 @@ class Account(UserMixin, db.Model):
     # The names and email folded for search (lower-case, no accents): see search_text.py.
     # Kept by the mapper events below on every insert and update; never set it by hand.
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The keys possible duplicates are grouped on (search_text.duplicate_keys): the mailbox,
+    # the phone and the folded name, None for none. Kept with search_text; never set by hand.
+    email_key: Mapped[str | None] = mapped_column(String(254))
+    phone_key: Mapped[str | None] = mapped_column(String(32))
+    name_key: Mapped[str | None] = mapped_column(Text)
     phone: Mapped[str] = mapped_column(String(32), default="")
     address_line1: Mapped[str] = mapped_column(String(200), default="")
     address_line2: Mapped[str] = mapped_column(String(200), default="")
@@ -127,6 +132,10 @@ class Account(UserMixin, db.Model):
         Index("ix_lgadmin_account_market_order_count", "market_id", "order_count", "id"),
         Index("ix_lgadmin_account_market_total_spent", "market_id", "total_spent_cents", "id"),
         Index("ix_lgadmin_account_market_last_order", "market_id", "last_order_at", "id"),
+        # Possible duplicates: one market's accounts grouped on each key.
+        Index("ix_lgadmin_account_market_email_key", "market_id", "email_key"),
+        Index("ix_lgadmin_account_market_phone_key", "market_id", "phone_key"),
+        Index("ix_lgadmin_account_market_name_key", "market_id", "name_key"),
         # Partial search ignoring case and accents on PostgreSQL (pg_trgm); SQLite scans.
         Index(
             "ix_lgadmin_account_search_text_trgm",
@@ -180,8 +189,14 @@ def _deactivated(account, value, old_value, initiator):
 @event.listens_for(Account, "before_update")
 def _keep_search_text(mapper, connection, account: Account) -> None:
     # Every way an account is created or renamed goes through the ORM, so the folded
-    # search text can't fall behind the names and email it is made of.
+    # search text and the duplicate keys can't fall behind the names, email and phone
+    # they are made of.
     account.search_text = account_search_text(account.first_name, account.last_name, account.email)
+    keys = duplicate_keys(
+        account.email, account.phone, account.country, account.first_name, account.last_name
+    )
+    for column, key in keys.items():
+        setattr(account, column, key)
 
 
 event.listen(

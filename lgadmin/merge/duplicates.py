@@ -1,26 +1,25 @@
 """Possible duplicates: customers of a market that share an email, a phone or a name.
 
-One query reads the five columns the keys come from for the market's active
-customers, the grouping on normalised keys happens here, and a second query
-loads the accounts of the pairs listed. A market of a few thousand customers
-takes milliseconds; 100,000 take about 1.3 s (benchmarks/grid.py).
+Every account stores its keys (`email_key`, `phone_key`, `name_key`: the mailbox, the phone
+and the folded name, lgadmin.accounts.search_text.duplicate_keys), indexed after the market.
+The database groups one market's keys, pairs the active customers of the small groups and
+ranks the pairs; Python only loads the accounts of the pairs listed. Nothing is read per
+customer of the market: 100,000 customers take tens of milliseconds (benchmarks/duplicates.py).
 """
 
-import re
-from collections import defaultdict
 from dataclasses import dataclass, field
-from itertools import combinations
 
-from phonenumbers import NumberParseException, PhoneNumberFormat, format_number
-from phonenumbers import parse as parse_phone
-from sqlalchemy import exists, select
+from sqlalchemy import and_, exists, func, literal_column, select, union_all
 
 from ..accounts.models import Account, AccountMerge
+from ..accounts.search_text import name_key
+from ..contact import mailbox_key, phone_key
 from ..extensions import db
 from ..markets.models import Market
-from ..tenancy import of_market
+from ..tenancy import select_in_market
 
 EMAIL, PHONE, NAME = "email", "phone", "name"
+REASONS = (EMAIL, PHONE, NAME)
 REASON_LABELS = {EMAIL: "Same email", PHONE: "Same phone", NAME: "Same name"}
 # A shared email outranks anything without one, a phone outranks a name, and more
 # reasons outrank fewer of the same strength.
@@ -29,70 +28,12 @@ REASON_WEIGHTS = {EMAIL: 4, PHONE: 2, NAME: 1}
 # market) says little about any one pair; it is left out rather than listed n² times.
 MAX_GROUP = 12
 MAX_PAIRS = 200
+KEY_COLUMNS = {EMAIL: Account.email_key, PHONE: Account.phone_key, NAME: Account.name_key}
 
-# Countries of the North American Numbering Plan: ten digits, or eleven with the leading 1.
-NANP = {"US", "CA", "PR", "GU", "VI", "AS", "MP"}
-NON_DIGITS = re.compile(r"\D")
-PLAIN_INTERNATIONAL = re.compile(r"\+[\d .-]+")
-PLAIN_NATIONAL = re.compile(r"[\d .()-]+")
-# Mailbox providers that deliver user+tag@ to user@; Gmail also ignores dots.
-DOMAIN_ALIASES = {"googlemail.com": "gmail.com"}
-DOTS_IGNORED = {"gmail.com"}
-PLUS_TAGS_IGNORED = {
-    "gmail.com",
-    "outlook.com",
-    "hotmail.com",
-    "live.com",
-    "icloud.com",
-    "me.com",
-    "fastmail.com",
-    "protonmail.com",
-    "proton.me",
-}
-
-
-def normalised_email(email: str) -> str:
-    """The mailbox an address delivers to: case, and for the providers that ignore them,
-    dots and +tags, taken off."""
-    local, _, domain = (email or "").strip().lower().rpartition("@")
-    if not local:
-        return (email or "").strip().lower()
-    domain = DOMAIN_ALIASES.get(domain, domain)
-    if domain in PLUS_TAGS_IGNORED:
-        local = local.split("+", 1)[0]
-    if domain in DOTS_IGNORED:
-        local = local.replace(".", "")
-    return f"{local}@{domain}"
-
-
-def normalised_phone(phone: str, region: str = "US") -> str:
-    """E.164 when the number parses, else its digits ("" for none)."""
-    raw = (phone or "").strip()
-    if not raw:
-        return ""
-    # The common shapes by their digits alone: parsing every number of a large market with
-    # phonenumbers takes seconds.
-    digits = NON_DIGITS.sub("", raw)
-    if raw.startswith("+"):
-        # A "(0)" trunk prefix or an extension needs the real parser.
-        if PLAIN_INTERNATIONAL.fullmatch(raw) and digits[:1] not in ("", "0"):
-            return f"+{digits}" if 8 <= len(digits) <= 15 else ""
-    elif (region or "US") in NANP and PLAIN_NATIONAL.fullmatch(raw):
-        if len(digits) == 10 and digits[0] in "23456789":
-            return f"+1{digits}"
-        if len(digits) == 11 and digits[0] == "1" and digits[1] in "23456789":
-            return f"+{digits}"
-    try:
-        return format_number(parse_phone(raw, region or "US"), PhoneNumberFormat.E164)
-    except NumberParseException:
-        return digits if len(digits) >= 7 else ""
-
-
-def normalised_name(first: str, last: str) -> str:
-    first, last = " ".join((first or "").split()).casefold(), " ".join((last or "").split())
-    if not first or not last:
-        return ""
-    return f"{first} {last.casefold()}"
+# The rules themselves live where the account's keys are made; under these names for callers.
+normalised_email = mailbox_key
+normalised_phone = phone_key
+normalised_name = name_key
 
 
 def reasons_score(reasons) -> int:
@@ -123,42 +64,79 @@ class DuplicatePair:
         return (a, b) if (a.joined_at, a.id) <= (b.joined_at, b.id) else (b, a)
 
 
-def possible_duplicates(market: Market, limit: int = MAX_PAIRS) -> list[DuplicatePair]:
-    """Pairs of the market's active, unmerged customers that look like one person, best first."""
-    rows = db.session.execute(
-        select(
-            Account.id,
-            Account.email,
-            Account.phone,
-            Account.country,
-            Account.first_name,
-            Account.last_name,
-        ).where(
-            of_market(Account, market),
-            Account.active.is_(True),
-            Account.is_manager.is_(False),
-            Account.is_superuser.is_(False),
-            ~exists().where(AccountMerge.merged_account_id == Account.id),
-        )
+def _candidates():
+    """The market's accounts a pair may be made of: active customers never merged away
+    (a closed, merged or erased account is inactive; managers and superusers are staff)."""
+    return (
+        Account.active.is_(True),
+        Account.is_manager.is_(False),
+        Account.is_superuser.is_(False),
+        ~exists().where(AccountMerge.merged_account_id == Account.id),
     )
-    groups = defaultdict(list)
-    for account_id, email, phone, country, first_name, last_name in rows:
-        groups[(EMAIL, normalised_email(email))].append(account_id)
-        if phone:
-            groups[(PHONE, normalised_phone(phone, country))].append(account_id)
-        groups[(NAME, normalised_name(first_name, last_name))].append(account_id)
-    reasons_of: dict[tuple[int, int], set] = defaultdict(set)
-    for (reason, key), members in groups.items():
-        if key and 1 < len(members) <= MAX_GROUP:
-            for pair_ids in combinations(sorted(members), 2):
-                reasons_of[pair_ids].add(reason)
-    best = sorted(
-        reasons_of.items(),
-        key=lambda item: (-reasons_score(item[1]), item[0]),
-    )[:limit]
-    wanted = {account_id for pair_ids, _ in best for account_id in pair_ids}
+
+
+def _pairs_sharing(reason: str, market: Market):
+    """(first_id, second_id, one flag per reason) for every two candidates sharing a key of
+    `reason` held by 2 to MAX_GROUP candidates; first_id < second_id."""
+    key = KEY_COLUMNS[reason]
+    # Keys two accounts of the market or more hold, read from the (market_id, key) index
+    # alone: a narrow list, whatever the market's size, before any account row is read.
+    repeated = (
+        select_in_market(Account, market, key)
+        .where(key.is_not(None))
+        .group_by(key)
+        .having(func.count() > 1)
+        .correlate(None)
+    )
+    members = (
+        select_in_market(Account, market, Account.id, key.label("key"))
+        .where(key.in_(repeated), *_candidates())
+        .cte(f"duplicate_{reason}_members")
+    )
+    groups = (
+        select(members.c.key)
+        .group_by(members.c.key)
+        .having(func.count().between(2, MAX_GROUP))
+        .correlate(None)
+    )
+    first, second = members.alias(f"{reason}_first"), members.alias(f"{reason}_second")
+    return (
+        select(
+            first.c.id.label("first_id"),
+            second.c.id.label("second_id"),
+            *(literal_column("1" if r == reason else "0").label(r) for r in REASONS),
+        )
+        .select_from(
+            first.join(second, and_(first.c.key == second.c.key, first.c.id < second.c.id))
+        )
+        .where(first.c.key.in_(groups))
+    )
+
+
+def possible_duplicates(market: Market, limit: int = MAX_PAIRS) -> list[DuplicatePair]:
+    """Pairs of the market's active, unmerged customers that look like one person, best first
+    (the strongest reasons first, then by the accounts' ids)."""
+    found = union_all(*(_pairs_sharing(reason, market) for reason in REASONS)).subquery()
+    shared = {reason: func.max(found.c[reason]) for reason in REASONS}
+    score = sum(shared[reason] * REASON_WEIGHTS[reason] for reason in REASONS)
+    best = db.session.execute(
+        select(found.c.first_id, found.c.second_id, *shared.values())
+        .group_by(found.c.first_id, found.c.second_id)
+        .order_by(score.desc(), found.c.first_id, found.c.second_id)
+        .limit(limit)
+    ).all()
+    wanted = {account_id for row in best for account_id in row[:2]}
     accounts = {
         account.id: account
-        for account in db.session.scalars(select(Account).where(Account.id.in_(wanted)))
+        for account in db.session.scalars(
+            select_in_market(Account, market).where(Account.id.in_(wanted))
+        )
     }
-    return [DuplicatePair(accounts[a], accounts[b], reasons) for (a, b), reasons in best]
+    return [
+        DuplicatePair(
+            accounts[first_id],
+            accounts[second_id],
+            {reason for reason, flag in zip(REASONS, flags, strict=True) if flag},
+        )
+        for first_id, second_id, *flags in best
+    ]

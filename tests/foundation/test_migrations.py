@@ -98,6 +98,55 @@ def test_upgrading_fills_the_folded_search_text_of_existing_accounts(tmp_path):
     assert folded == ["siobhan o se s@x.org", "zoe lane zoe@x.org"]
 
 
+@pytest.mark.slow
+def test_upgrading_fills_the_duplicate_keys_of_existing_accounts_and_downgrading_drops_them(
+    empty_database,
+):
+    """Accounts that existed before 0017 get the keys a new account would: a manager sees
+    the same possible duplicates the day after the upgrade."""
+    from flask_migrate import downgrade
+    from sqlalchemy import MetaData, Table, insert
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database})
+    with app.app_context():
+        upgrade(revision="0016")
+        with db.engine.begin() as conn:
+            account = Table("lgadmin_account", MetaData(), autoload_with=conn)
+            assert "email_key" not in account.c
+            conn.execute(
+                insert(account),
+                [
+                    _account_row(
+                        account,
+                        first_name="Zoë",
+                        last_name="Park",
+                        email="zoe.park+veg@googlemail.com",
+                        phone="(706) 555-0111",
+                    ),
+                    _account_row(account, first_name="", last_name="Lee", email="lee@x.org"),
+                ],
+            )
+        upgrade()
+        with db.engine.connect() as conn:
+            keys = conn.execute(
+                text("SELECT email_key, phone_key, name_key FROM lgadmin_account ORDER BY id")
+            ).all()
+            indexes = {i["name"] for i in inspect(conn).get_indexes("lgadmin_account")}
+        assert [tuple(row) for row in keys] == [
+            ("zoepark@gmail.com", "+17065550111", "zoe park"),
+            ("lee@x.org", None, None),
+        ]
+        assert {f"ix_lgadmin_account_market_{k}_key" for k in ("email", "phone", "name")} <= indexes
+        downgrade(revision="0016")
+        with db.engine.connect() as conn:
+            columns = {c["name"] for c in inspect(conn).get_columns("lgadmin_account")}
+            indexes = {i["name"] for i in inspect(conn).get_indexes("lgadmin_account")}
+            assert conn.scalar(text("SELECT count(*) FROM lgadmin_account")) == 2
+        db.engine.dispose()
+    assert not columns & {"email_key", "phone_key", "name_key"}
+    assert not any(name.endswith("_key") for name in indexes)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_database(request, tmp_path):
     """The URL of a new, empty database: a SQLite file, or a PostgreSQL database of its own."""
@@ -296,7 +345,7 @@ def test_a_database_an_older_lgadmin_migrated_gets_the_prefix_and_keeps_every_ro
             tables = set(inspect(conn).get_table_names())
             assert tables == {t.name for t in db.metadata.sorted_tables} | {VERSION_TABLE}
             assert _schema_names(conn) == _model_names(conn.dialect.name)
-            assert conn.scalar(text(f"SELECT version_num FROM {VERSION_TABLE}")) == "0016"
+            assert conn.scalar(text(f"SELECT version_num FROM {VERSION_TABLE}")) == "0017"
             # New rows still get their ids (on PostgreSQL, from the renamed sequence).
             conn.execute(
                 text(
