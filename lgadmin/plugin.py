@@ -126,7 +126,8 @@ class LGAdmin:
         app.config.setdefault("LGADMIN_BOUNCE_ALERT_RATE", 0.05)
         app.config.setdefault("LGADMIN_SUPPORT_EMAIL", None)
         # Before any of our routes: an id too long for the database is a 404, not an overflow.
-        app.url_map.converters["int"] = IdConverter
+        # A converter of lgadmin's own: the host's `<int:...>` routes keep the stock one.
+        app.url_map.converters["lgadmin_id"] = IdConverter
         self._use_database(app, db)
         # lgadmin's pages only: a host's POSTs keep the host's own rules.
         csrf.init_app(app, self.owns_request)
