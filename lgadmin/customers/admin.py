@@ -216,7 +216,7 @@ class CustomerView(BulkActionsMixin, MarketModelView):
             last_name=row.last_name,
             name=escape(f"{row.first_name} {row.last_name}"),
             email=row.email,
-            details_url=Markup(f"{details_prefix}{row.id}"),
+            details_url=details_prefix + str(row.id),  # Markup + str: still escaped once
             active=row.active,
             icons=status_icons(row, currency, today),
             joined=format_date(joined),
