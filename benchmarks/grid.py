@@ -440,8 +440,13 @@ def build(engine, metadata, customers: int) -> float:
         delete_markets(conn, metadata, (BENCH_SLUG, OTHER_SLUG))
         ids = {name: next_id(conn, tables[name]) for name in ("market", *TABLE_ORDER)}
         markets = []
-        for slug, name in ((BENCH_SLUG, "Bench Market"), (OTHER_SLUG, "Other Bench Market")):
+        for slug, name, count in (
+            (BENCH_SLUG, "Bench Market", customers),
+            (OTHER_SLUG, "Other Bench Market", OTHER_CUSTOMERS),
+        ):
+            # Written past the ORM: the market's kept customer count is filled here.
             markets.append({"id": ids["market"], "slug": slug, "name": name})
+            markets[-1]["customer_count"] = count
             ids["market"] += 1
         bulk_insert(conn, tables["market"], markets)
         generated = {name: [] for name in TABLE_ORDER}

@@ -12,8 +12,10 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     inspect,
+    update,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm.util import identity_key
 
 from ..extensions import db, enum_column
 from ..markets.models import Market, PickupLocation
@@ -197,6 +199,56 @@ def _keep_search_text(mapper, connection, account: Account) -> None:
     )
     for column, key in keys.items():
         setattr(account, column, key)
+
+
+# The market's customer count (Market.customer_count) moves with its accounts: one UPDATE per
+# flush that adds or deletes any, in the flush's own transaction, so a rollback takes it back
+# with the rows. Every way an account is created or deleted goes through the ORM session
+# (sign-up, Add Customers, imports, guests, deletion); merging and erasing keep the row.
+_DELETED_MARKETS = "lgadmin_deleted_account_markets"
+
+
+@event.listens_for(Session, "before_flush")
+def _note_deleted_accounts(session, flush_context, instances) -> None:
+    # Read now, while the row is there to load an expired market_id from.
+    deleted = {id(obj): obj.market_id for obj in session.deleted if isinstance(obj, Account)}
+    if deleted:
+        session.info[_DELETED_MARKETS] = deleted
+
+
+@event.listens_for(Session, "after_flush")
+def _count_customers(session, flush_context) -> None:
+    deleted = session.info.pop(_DELETED_MARKETS, {})
+    deltas: dict[int, int] = {}
+    for obj in session.new:
+        if isinstance(obj, Account) and obj.market_id is not None:
+            deltas[obj.market_id] = deltas.get(obj.market_id, 0) + 1
+    for obj in session.deleted:
+        if isinstance(obj, Account):
+            market_id = deleted.get(id(obj), inspect(obj).dict.get("market_id"))
+            if market_id is not None:
+                deltas[market_id] = deltas.get(market_id, 0) - 1
+    connection = session.connection()
+    for market_id, delta in deltas.items():
+        if delta:
+            connection.execute(
+                update(Market)
+                .where(Market.id == market_id)
+                .values(customer_count=Market.customer_count + delta)
+            )
+            loaded = session.identity_map.get(identity_key(Market, market_id))
+            if loaded is not None:
+                # The copy in memory is behind the row now: read it again when next asked.
+                session.info.setdefault(_STALE_MARKETS, []).append(loaded)
+
+
+_STALE_MARKETS = "lgadmin_stale_market_counts"
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _reread_counts(session, flush_context) -> None:
+    for market in session.info.pop(_STALE_MARKETS, []):
+        session.expire(market, ["customer_count"])
 
 
 event.listen(

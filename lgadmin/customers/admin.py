@@ -10,6 +10,7 @@ from urllib.parse import quote
 from flask import g, request, url_for
 from flask_admin import expose
 from flask_admin.model.base import ViewArgs
+from markupsafe import Markup, escape
 
 from ..accounts.closed import closed_reason
 from ..accounts.models import Account
@@ -140,7 +141,10 @@ class CustomerView(BulkActionsMixin, MarketModelView):
         view_args = g.customer_view_args
         today = market_today(market)
         return_url = kwargs["return_url"]
-        details_prefix = f"{self.get_url('.details_view')}?url={quote(return_url, safe='')}&id="
+        # Once per page: every row's links carry this return URL, already escaped.
+        details_prefix = escape(
+            f"{self.get_url('.details_view')}?url={quote(return_url, safe='')}&id="
+        )
         filters = grid_filters()
         without_status = {k: v for k, v in view_args.extra_args.items() if k != "status"}
         grid_args = self._grid_args(view_args)
@@ -173,9 +177,10 @@ class CustomerView(BulkActionsMixin, MarketModelView):
             "loyalty_form": AdjustLoyaltyForm(formdata=None, next=kwargs["return_url"]),
             "bonus_form": BonusPointsForm(formdata=None, **grid_filters_of_request()),
             "legend": LEGEND,
-            "grid_rows": [self._display_row(row, market, today) for row in grid.rows],
-            "details_prefix": details_prefix,
-            "act_as_prefix": self.get_url(".index_view"),
+            "grid_rows": [
+                self._display_row(row, market, today, details_prefix) for row in grid.rows
+            ],
+            "act_as_prefix": escape(self.get_url(".index_view")),
         }
 
     def _filter_url(self, view_args, **changes) -> str:
@@ -201,27 +206,66 @@ class CustomerView(BulkActionsMixin, MarketModelView):
         return {k: v for k, v in args.items() if v not in (None, "")}
 
     @staticmethod
-    def _display_row(row, market, today) -> dict:
+    def _display_row(row, market, today, details_prefix: Markup) -> "GridRow":
         currency = market.currency
         joined = to_market_time(row.joined_at, market)
         last_order = row.last_order_at and to_market_time(row.last_order_at, market)
-        return {
-            "id": row.id,
-            "first_name": row.first_name,
-            "last_name": row.last_name,
-            "email": row.email,
-            "active": row.active,
-            "icons": status_icons(row, currency, today),
-            "joined": format_date(joined),
-            "joined_iso": joined.date().isoformat(),
-            "balance": format_money(row.balance_cents, currency),
-            "negative": row.balance_cents < 0,
-            "can_act_as": seat_refusal(row) is None,
-            "guest": row.is_guest,
-            "verified": row.email_verified_at is not None,
-            "loyalty_points": row.loyalty_points,
-            "order_count": row.order_count,
-            "spent": format_money(row.total_spent_cents, currency),
-            "last_order": format_date(last_order),
-            "last_order_iso": last_order.date().isoformat() if last_order else "",
-        }
+        return GridRow(
+            id=row.id,
+            first_name=row.first_name,
+            last_name=row.last_name,
+            name=escape(f"{row.first_name} {row.last_name}"),
+            email=row.email,
+            details_url=details_prefix + str(row.id),  # Markup + str: still escaped once
+            active=row.active,
+            icons=status_icons(row, currency, today),
+            joined=format_date(joined),
+            joined_iso=joined.date().isoformat(),
+            balance=format_money(row.balance_cents, currency),
+            negative=row.balance_cents < 0,
+            can_act_as=seat_refusal(row) is None,
+            guest=row.is_guest,
+            verified=row.email_verified_at is not None,
+            loyalty_points=row.loyalty_points,
+            order_count=row.order_count,
+            spent=format_money(row.total_spent_cents, currency),
+            last_order=format_date(last_order),
+            last_order_iso=last_order.date().isoformat() if last_order else "",
+        )
+
+
+class GridRow:
+    """One grid row as the template shows it.
+
+    A plain object, not a dict: Jinja reads `r.name` as an attribute first, and on a dict
+    that lookup fails before it falls back to the key, for every cell of every row. The
+    strings written several times per row (the details link with its return URL, the
+    customer's name) are escaped once, here.
+    """
+
+    __slots__ = (
+        "id",
+        "first_name",
+        "last_name",
+        "name",
+        "email",
+        "details_url",
+        "active",
+        "icons",
+        "joined",
+        "joined_iso",
+        "balance",
+        "negative",
+        "can_act_as",
+        "guest",
+        "verified",
+        "loyalty_points",
+        "order_count",
+        "spent",
+        "last_order",
+        "last_order_iso",
+    )
+
+    def __init__(self, **values):
+        for name, value in values.items():
+            setattr(self, name, value)

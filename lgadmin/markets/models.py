@@ -33,6 +33,10 @@ class Market(db.Model):
     mail_unsubscribe_mailbox: Mapped[str] = mapped_column(
         String(254), default="", server_default=""
     )
+    # How many accounts the market has (closed, merged and erased ones too: their rows stay),
+    # kept by the flush that adds or deletes one (lgadmin.accounts.models), so the customer
+    # grid shows its total without counting the market on every page.
+    customer_count: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     pickup_locations: Mapped[list["PickupLocation"]] = relationship(

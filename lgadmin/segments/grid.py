@@ -8,7 +8,7 @@ and sends through this same query.
 from dataclasses import dataclass
 from math import ceil
 
-from sqlalchemy import and_, func, literal, select
+from sqlalchemy import ARRAY, Integer, and_, any_, cast, func, literal, select
 
 from ..accounts.models import Account
 from ..accounts.search import search_clause
@@ -160,12 +160,17 @@ def customer_page(
     """One page of the market's customers; a page past the end is the last page."""
     words = search_words(search)
     where = customer_filter(market, words, active_only, criteria, customer_type, verified)
-    # An unfiltered list needs its exact size for the pager; a search or filter is capped.
-    narrowed = bool(words or criteria) and not exact_count
+    filtered = bool(words or criteria or active_only) or customer_type in CUSTOMER_TYPES
+    filtered = filtered or verified in VERIFIED_CHOICES
     page = min(max(page or 0, 0), MAX_PAGE)
-    # Count far enough to draw the pager a few pages past this one.
-    cap = max(COUNT_CAP, (page + 3) * page_size)
-    count, capped = count_customers(where, cap=cap if narrowed else None)
+    if not filtered:
+        # The whole market: its kept count, never a count(*) of every account per page.
+        count, capped = max(market.customer_count or 0, 0), False
+    elif exact_count:
+        count, capped = count_customers(where, cap=None)
+    else:
+        # A search or filter counts far enough to draw the pager a few pages past this one.
+        count, capped = count_customers(where, cap=max(COUNT_CAP, (page + 3) * page_size))
     last_page = max(ceil(count / page_size) - 1, 0)
     if page > last_page and not capped:
         page = last_page
@@ -212,4 +217,11 @@ def _page_statement(where, order, reverse, page: int, page_size: int, count: int
     page_ids = (
         select(Account.id).where(where).order_by(*inner_order).limit(limit).offset(offset)
     ).subquery()
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The ids as one array the planner evaluates first (an InitPlan): each row is then
+        # read by its primary key. Joined as a subquery instead, a 1000-row page was planned
+        # as a hash join over every account of the table (40-47 ms at 100,000 customers).
+        # (Cast, so ANY reads one array value, not the rows of a subquery.)
+        id_array = cast(select(func.array_agg(page_ids.c.id)).scalar_subquery(), ARRAY(Integer))
+        return grid_select().where(Account.id == any_(id_array)).order_by(*order)
     return grid_select().join(page_ids, page_ids.c.id == Account.id).order_by(*order)

@@ -3,16 +3,45 @@
 (function ($) {
   if (!$) { return; }
   $(function () {
-    var modal = $('#lg-add-customers');
-    var tab = new URLSearchParams(window.location.search).get('add');
-    if (modal.length && tab && $('#lg-tab-' + tab).length) {
-      $('#lg-tab-' + tab).tab('show');
-      modal.modal('show');
+    // The window is not in the grid page: the button fetches it the first time it is
+    // pressed, then shows it; if that fails, the button's own link (the full page) opens.
+    function openWindow(button, tab) {
+      var selector = button.getAttribute('data-lg-window');
+      var show = function () {
+        if (tab && $('#lg-tab-' + tab).length) { $('#lg-tab-' + tab).tab('show'); }
+        $(selector).modal('show');
+      };
+      if ($(selector).length) { show(); return; }
+      if (button.getAttribute('data-lg-loading')) { return; }
+      button.setAttribute('data-lg-loading', '1');
+      fetch(button.getAttribute('data-lg-window-src'), {
+        credentials: 'same-origin',
+        headers: { 'X-Requested-With': 'XMLHttpRequest' }
+      }).then(function (response) {
+        if (!response.ok || response.headers.get('X-LGAdmin-Fragment') !== '1') { return null; }
+        return response.text();
+      }).then(function (html) {
+        button.removeAttribute('data-lg-loading');
+        if (html === null) { window.location.assign(button.href); return; }
+        $('body').append(html);
+        show();
+      }).catch(function () {
+        button.removeAttribute('data-lg-loading');
+        window.location.assign(button.href);
+      });
     }
-    modal.on('shown.bs.modal', function () {
-      modal.find('.tab-pane.active').find('input:visible, textarea:visible').first().trigger('focus');
+    $(document).on('click', 'a[data-lg-window-src]', function (event) {
+      if (!$.fn.modal || event.ctrlKey || event.metaKey || event.shiftKey) { return; }
+      event.preventDefault();
+      openWindow(this, null);
     });
-    $('a[data-toggle="tab"]', modal).on('shown.bs.tab', function (event) {
+    var tab = new URLSearchParams(window.location.search).get('add');
+    var opener = $('a[data-lg-window-src]').get(0);
+    if (opener && tab) { openWindow(opener, tab); }
+    $(document).on('shown.bs.modal', '#lg-add-customers', function () {
+      $(this).find('.tab-pane.active').find('input:visible, textarea:visible').first().trigger('focus');
+    });
+    $(document).on('shown.bs.tab', '#lg-add-customers a[data-toggle="tab"]', function (event) {
       $($(event.target).attr('href')).find('input:visible, textarea:visible').first().trigger('focus');
     });
 

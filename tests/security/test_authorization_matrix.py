@@ -196,6 +196,7 @@ SCREENS = [
     ("GET", "/admin/customers/{id}/loyalty/history", "view_customers"),
     ("GET", "/admin/customers/export.csv", "export_customers"),
     ("GET", "/admin/customers/add", "add_customers"),
+    ("GET", "/admin/customers/add-window", "add_customers"),
     ("GET", "/admin/customers/import/", "add_customers"),
     ("GET", "/admin/customers/import/template.csv", "add_customers"),
     ("GET", "/admin/customers/invitations/", "add_customers"),
