@@ -146,6 +146,10 @@ def settings_from_environment(instance_path: str) -> dict:
         "MAILGUN_WEBHOOK_SIGNING_KEY": os.environ.get("MAILGUN_WEBHOOK_SIGNING_KEY") or None,
         "LGADMIN_BOUNCE_ALERT_COUNT": _int("LGADMIN_BOUNCE_ALERT_COUNT", 10),
         "LGADMIN_BOUNCE_ALERT_RATE": _float("LGADMIN_BOUNCE_ALERT_RATE", 0.05),
+        # Metrics cards and dashboard (lgadmin.customers.figures): markets this small are
+        # counted on each request; bigger ones show kept figures, recomputed when this old.
+        "LGADMIN_FIGURES_LIVE_BELOW": _int("LGADMIN_FIGURES_LIVE_BELOW", 5000, minimum=0),
+        "LGADMIN_FIGURES_MAX_AGE_SECONDS": _int("LGADMIN_FIGURES_MAX_AGE_SECONDS", 300, minimum=1),
         "LGADMIN_SUPPORT_EMAIL": os.environ.get("LGADMIN_SUPPORT_EMAIL") or None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

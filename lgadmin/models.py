@@ -7,6 +7,7 @@ from .audit.models import AuditEntry
 from .balance.models import LedgerAllocation, LedgerEntry, LedgerKind
 from .campaigns.models import Campaign, CampaignRecipient, RecipientStatus
 from .catalog.models import GrowerApproval, GrowerProfile, Product
+from .customers.models import MarketFigures
 from .deliverability.models import MailEvent, MailEventKind, MailSend, WebhookToken
 from .groups.models import CustomerGroup
 from .loyalty.models import LoyaltyEntry, LoyaltyKind
@@ -52,6 +53,7 @@ __all__ = [
     "LedgerKind",
     "LinePosition",
     "LoyaltyEntry",
+    "MarketFigures",
     "LoyaltyKind",
     "MailEvent",
     "MailEventKind",

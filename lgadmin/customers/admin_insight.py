@@ -6,8 +6,11 @@ from dataclasses import dataclass, field
 from flask import (
     Response,
     abort,
+    flash,
     g,
+    redirect,
     request,
+    url_for,
 )
 from flask_admin import expose
 
@@ -18,8 +21,10 @@ from ..segments.models import Segment
 from ..segments.service import pickup_name, segment_criteria, segment_with_pickup_name
 from ..staff import roles
 from ..tenancy import require_market
+from ..urls import safe_next_url
 from .chart import weekly_chart
-from .metrics import DEFINITIONS, customer_metrics, weekly_activity
+from .figures import market_figures, request_refresh
+from .metrics import DEFINITIONS
 
 ACTIVE_ONLY = "active"
 METRICS_MAX_AGE = 60  # seconds the browser may reuse the cards
@@ -97,13 +102,26 @@ class CustomerMetricsView(PartView):
         """The cards and the weekly chart; the grid page loads them after its rows."""
         market = require_market()
         fragment = request.args.get("fragment") == "1"
+        figures = market_figures(market)
         html = self.render(
             f"lgadmin/customers/{'_metrics' if fragment else 'metrics'}.html",
             market=market,
-            metrics=customer_metrics(market),
-            chart=weekly_chart(weekly_activity(market)),
+            figures=figures,
+            metrics=figures.cards,
+            chart=weekly_chart(figures.weekly) if figures.weekly else None,
             definitions=DEFINITIONS,
         )
         response = Response(html)
         response.headers["Cache-Control"] = f"private, max-age={METRICS_MAX_AGE}"
         return response
+
+    @expose("/metrics/refresh", methods=["POST"])
+    @roles.requires(roles.REFRESH_FIGURES)
+    def refresh_view(self):
+        """Refresh beside kept figures: queue their recomputation (one at a time per market)."""
+        if request_refresh(require_market()):
+            flash("The figures are being recomputed.", "success")
+        else:
+            flash("The figures are already being recomputed.", "info")
+        target = safe_next_url(request.form.get("next"))
+        return redirect(target or url_for("lgadmin_customers.index_view"))

@@ -7,11 +7,11 @@ from wtforms import IntegerField
 from wtforms.validators import DataRequired
 
 from ..admin.base import AdminAccessMixin
+from ..customers.figures import market_figures
 from ..deliverability.sends import bounce_warning
 from ..staff.roles import VIEW_CUSTOMERS, requires, requires_superuser
 from ..tenancy import current_market, switch_market
 from ..urls import safe_next_url
-from .service import dashboard_figures
 
 
 class SwitchMarketForm(FlaskForm):
@@ -23,7 +23,7 @@ class DashboardView(AdminAccessMixin, AdminIndexView):
     @requires(VIEW_CUSTOMERS)
     def index(self):
         market = current_market()
-        figures = dashboard_figures(market) if market else None
+        figures = market_figures(market) if market else None
         warning = bounce_warning(market) if market else None
         return self.render(
             "lgadmin/admin/dashboard.html", market=market, figures=figures, bounce_warning=warning

@@ -56,6 +56,8 @@ ERASE_CUSTOMERS = "erase_customers"
 MERGE_CUSTOMERS = "merge_customers"
 # "Send password reset link" on the details (spec 000, Troubleshooting). Managers only.
 SEND_PASSWORD_RESET = "send_password_reset"
+# "Refresh" beside the kept metrics cards and dashboard figures: queues their recomputation.
+REFRESH_FIGURES = "refresh_figures"
 # Not a permission any role holds: what a superuser-only endpoint declares (requires_superuser).
 SUPERUSER = "superuser"
 
@@ -87,6 +89,7 @@ ALL_PERMISSIONS = frozenset(
         ERASE_CUSTOMERS,
         MERGE_CUSTOMERS,
         SEND_PASSWORD_RESET,
+        REFRESH_FIGURES,
     }
 )
 

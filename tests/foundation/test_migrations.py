@@ -9,6 +9,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, inspect, make_url, text
 
+from tests.foundation.heads import LGADMIN_HEAD
 from lgadmin import create_app
 from lgadmin.extensions import db
 from lgadmin.schema import VERSION_TABLE, include_object_for, unprefix_tables
@@ -345,7 +346,7 @@ def test_a_database_an_older_lgadmin_migrated_gets_the_prefix_and_keeps_every_ro
             tables = set(inspect(conn).get_table_names())
             assert tables == {t.name for t in db.metadata.sorted_tables} | {VERSION_TABLE}
             assert _schema_names(conn) == _model_names(conn.dialect.name)
-            assert conn.scalar(text(f"SELECT version_num FROM {VERSION_TABLE}")) == "grid01"
+            assert conn.scalar(text(f"SELECT version_num FROM {VERSION_TABLE}")) == LGADMIN_HEAD
             # New rows still get their ids (on PostgreSQL, from the renamed sequence).
             conn.execute(
                 text(

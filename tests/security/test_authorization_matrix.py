@@ -238,6 +238,7 @@ ACTIONS = [
     ("POST", "/admin/customers/{id}/erase", "erase_customers"),
     ("POST", "/admin/customers/{id}/merge", "merge_customers"),
     ("POST", "/admin/customers/bulk/email", "send_campaigns"),
+    ("POST", "/admin/customers/metrics/refresh", "refresh_figures"),
 ]
 ROLE_TABLE = SCREENS + ACTIONS
 QUERY_ID_MODEL = {
