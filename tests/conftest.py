@@ -39,6 +39,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 from werkzeug.serving import make_server
@@ -52,6 +53,11 @@ _TMP = Path(tempfile.mkdtemp(prefix="lgadmin-tests-"))
 os.environ["LGADMIN_INSTANCE_PATH"] = str(_TMP / "instance")
 for name in ("DATABASE_URL", "REDIS_URL", "MAIL_SERVER", "LGADMIN_ENV"):
     os.environ.pop(name, None)
+
+# Property tests judge rules, not speed: a busy machine must not fail them (no deadline, no
+# "generation is slow" check).
+settings.register_profile("lgadmin", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("lgadmin")
 
 from lgadmin import create_app  # noqa: E402
 from lgadmin.extensions import db, limiter  # noqa: E402
