@@ -122,7 +122,10 @@ def run(app: Flask, *, burst: bool = False, forking: bool = False, max_jobs: int
         )
         worker.app = app
         try:
-            worker.work(burst=burst, max_jobs=max_jobs, logging_level="INFO")
+            # The scheduler puts a failed job back on its queue once its back-off has passed.
+            worker.work(
+                burst=burst, max_jobs=max_jobs, logging_level="INFO", with_scheduler=not burst
+            )
         except RedisError as error:  # raised where rq does not catch it: at birth, at death
             log.warning("lgadmin worker: Redis is unreachable (%s)", error)
         else:
