@@ -6,7 +6,8 @@
 Builds a market `bench-mail` with one customer per event, starts gunicorn (`wsgi:app`) on a
 free port against that database and Redis, posts the events (a tenth of them a second time,
 newly signed, as a provider re-delivering) from `--concurrency` threads, and reports the
-events accepted per second. Then one rq worker (SimpleWorker, burst) processes the queue and
+events accepted per second. Then one lgadmin worker (`python -m lgadmin.worker --burst`)
+processes the queues and
 the script reports how long that took, and checks that every distinct event is stored and
 processed exactly once: zero lost, zero applied twice (one comment per bounce, complaint or
 unsubscribe). Without --redis-url the events are processed inline, inside the webhook.
@@ -242,23 +243,13 @@ def post_all(port: int, bodies: list[bytes], concurrency: int) -> tuple[float, d
 
 
 def run_worker(env: dict, redis_url: str) -> float:
-    rq = Path(sys.executable).with_name("rq")
     started = time.perf_counter()
     subprocess.run(
-        [
-            str(rq),
-            "worker",
-            "--burst",
-            "--quiet",
-            "--url",
-            redis_url,
-            "--worker-class",
-            "rq.worker.SimpleWorker",
-            QUEUE,
-        ],
+        [sys.executable, "-m", "lgadmin.worker", "--burst"],
         cwd=ROOT,
-        env=env,
+        env={**env, "REDIS_URL": redis_url},
         check=True,
+        stderr=subprocess.DEVNULL,
     )
     return time.perf_counter() - started
 
@@ -325,7 +316,10 @@ def main() -> None:
         from redis import Redis
         from rq import Queue
 
-        Queue(QUEUE, connection=Redis.from_url(args.redis_url)).empty()
+        from lgadmin.jobs import queue_names
+
+        for name in queue_names(QUEUE):
+            Queue(name, connection=Redis.from_url(args.redis_url)).empty()
     port = free_port()
     load_before = os.getloadavg()[0]
     server = start_server(env, port, args.web_workers, args.threads)

@@ -14,6 +14,7 @@ from .deliverability.cli import process_mail_events
 from .demo import DEMO_PASSWORD, seed_demo_data
 from .extensions import db, migrate
 from .schema import MIGRATIONS_DIR
+from .worker import run as run_worker
 
 lgadmin_cli = AppGroup("lgadmin", help="lgadmin commands.")
 lgadmin_cli.add_command(process_mail_events)
@@ -26,6 +27,16 @@ def end_act_as_sessions():
     db.session.commit()
     send_end_notices(closed)
     click.echo(f"{len(closed)} act-as session{'s' if len(closed) != 1 else ''} ended")
+
+
+@lgadmin_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop once the queues are empty.")
+@click.option(
+    "--fork", is_flag=True, help="Run each job in a forked process (a crash spares the worker)."
+)
+def worker(burst: bool, fork: bool):
+    """Run lgadmin's jobs: mail first, then webhooks, then bulk work (needs REDIS_URL)."""
+    run_worker(current_app._get_current_object(), burst=burst, forking=fork)
 
 
 @lgadmin_cli.command("demo-data")

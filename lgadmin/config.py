@@ -123,6 +123,7 @@ def settings_from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "LGADMIN_QUEUE": os.environ.get("LGADMIN_QUEUE", "lgadmin"),
+        "LGADMIN_REDIS_TIMEOUT": _float("LGADMIN_REDIS_TIMEOUT", 1.0),
         "MAIL_SERVER": mail_server,
         "MAIL_PORT": _int("MAIL_PORT", 25),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,

@@ -1,7 +1,11 @@
 """enqueue(): background work through rq when REDIS_URL is set, inline otherwise.
 
 Both paths call the same function through run_in_app, so a job behaves the same
-in the embedded default, in tests and under `rq worker`.
+in the embedded default, in tests and under a worker (`flask lgadmin worker`).
+
+Each kind of job has its queue, and a worker takes them in order of urgency (QUEUE_KINDS):
+mail a person is waiting for, then provider webhooks, then bulk work (campaign batches and
+anything not classified), so a welcome mail never waits behind a backlog of webhooks.
 """
 
 import importlib
@@ -19,30 +23,58 @@ from .extensions import begun_within, db
 _worker_app = None
 
 
-_connections: dict[str, Redis] = {}
+# Kinds of job, most urgent first: the order a worker listens to their queues in.
+MAIL = "mail"  # one message someone waits for: a welcome, a sign-in link, a password reset
+WEBHOOKS = "webhooks"  # events a provider posted (bounces, complaints, unsubscribes)
+BULK = "bulk"  # campaign batches, calls to Stripe, and any job not given a kind
+QUEUE_KINDS = (MAIL, WEBHOOKS, BULK)
+
+_connections: dict[tuple[str, float], Redis] = {}
 
 
-def redis_connection(url: str | None = None) -> Redis | None:
+def redis_connection(url: str | None = None, timeout: float | None = None) -> Redis | None:
+    """The Redis client of this process for `url` (default: REDIS_URL), or None without one.
+
+    Its sockets give up after LGADMIN_REDIS_TIMEOUT seconds, so a frozen Redis costs a request
+    about that long (the job then runs inline) rather than the minutes of a TCP timeout."""
     url = url or current_app.config.get("REDIS_URL")
     if not url:
         return None
+    if timeout is None:
+        timeout = current_app.config.get("LGADMIN_REDIS_TIMEOUT", 1.0)
     # One client (and connection pool) per URL and process: a new one per call costs a TCP
     # connect for every enqueue. redis-py's pool notices a fork and reconnects in the child.
-    if url not in _connections:
-        _connections[url] = Redis.from_url(url)
-    return _connections[url]
+    key = (url, timeout)
+    if key not in _connections:
+        _connections[key] = Redis.from_url(
+            url, socket_connect_timeout=timeout, socket_timeout=timeout
+        )
+    return _connections[key]
 
 
-def queue() -> Queue | None:
+def queue_name(base: str, kind: str) -> str:
+    return f"{base}:{kind}"
+
+
+def queue_names(base: str) -> list[str]:
+    """Every queue a worker takes jobs from, most urgent first; the last, `base` itself,
+    holds what was queued before jobs had kinds."""
+    return [queue_name(base, kind) for kind in QUEUE_KINDS] + [base]
+
+
+def queue(kind: str = BULK) -> Queue | None:
     conn = redis_connection()
     if conn is None:
         return None
-    return Queue(current_app.config["LGADMIN_QUEUE"], connection=conn)
+    if kind not in QUEUE_KINDS:
+        raise ValueError(f"no queue for jobs of kind {kind!r}; one of {', '.join(QUEUE_KINDS)}")
+    return Queue(queue_name(current_app.config["LGADMIN_QUEUE"], kind), connection=conn)
 
 
-def enqueue(func, *args, retries: int = 3, **kwargs):
-    """Run `func(*args, **kwargs)` as a job; returns the rq Job, or None when run inline."""
-    q = queue()
+def enqueue(func, *args, retries: int = 3, kind: str = BULK, **kwargs):
+    """Run `func(*args, **kwargs)` as a job on the queue of its `kind`; returns the rq Job,
+    or None when run inline."""
+    q = queue(kind)
     path = f"{func.__module__}:{func.__qualname__}"
     if q is None:
         run_in_app(path, args, kwargs)
@@ -102,15 +134,16 @@ def _enqueue_committed(session, transaction) -> None:
             current_app.logger.exception("after-commit job %s failed", func.__qualname__)
 
 
-def enqueue_many(func, arg_lists, retries: int = 3, on_error=None) -> int:
-    """One job per argument tuple, sent to Redis in one pipeline; inline without Redis.
+def enqueue_many(func, arg_lists, retries: int = 3, on_error=None, kind: str = BULK) -> int:
+    """One job per argument tuple, on the queue of `kind`, sent to Redis in one pipeline;
+    inline without Redis.
 
     Inline, a failing call goes to `on_error(args, exception)` when given (so
     it doesn't stop the calls after it), else it is raised. Returns the count.
     """
     arg_lists = [tuple(args) for args in arg_lists]
     path = f"{func.__module__}:{func.__qualname__}"
-    q = queue()
+    q = queue(kind)
     if q is not None:
         retry = Retry(max=retries, interval=[10, 60, 300][:retries]) if retries else None
         try:

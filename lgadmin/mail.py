@@ -30,7 +30,7 @@ from flask_mail import Message
 from markupsafe import Markup, escape
 
 from .extensions import db, mail
-from .jobs import enqueue_many, ran_inline
+from .jobs import MAIL, enqueue_many, ran_inline
 from .timeutil import utcnow
 
 MARKET_HEADER = "X-LGAdmin-Market"
@@ -336,7 +336,7 @@ def queue_jobs(func, arg_lists) -> MailOutcome:
         current_app.logger.error("lgadmin: %s%r failed: %s", func.__name__, args, error)
         outcome.unsent.append(failure_reason(error))
 
-    enqueue_many(func, arg_lists, on_error=log_failure)
+    enqueue_many(func, arg_lists, on_error=log_failure, kind=MAIL)
     outcome.sent_now = ran_inline()
     return outcome
 

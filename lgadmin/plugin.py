@@ -98,6 +98,7 @@ class LGAdmin:
         app.config.setdefault("LGADMIN_STOREFRONT_ENDPOINT", "lgadmin_shop.home")
         app.config.setdefault("LGADMIN_QUEUE", "lgadmin")
         app.config.setdefault("REDIS_URL", None)
+        app.config.setdefault("LGADMIN_REDIS_TIMEOUT", 1.0)
         app.config.setdefault("LGADMIN_BASE_URL", None)
         owns_app = app.config["LGADMIN_OWNS_APP"]
         # Where lgadmin's pages live. On a host app they all sit under one prefix, so none
@@ -140,6 +141,12 @@ class LGAdmin:
         # A Redis outage must not lock everyone out: count in memory until it is back.
         app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
         app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+        if app.config["REDIS_URL"]:  # a frozen Redis holds a sign-in about a second, not minutes
+            timeout = app.config["LGADMIN_REDIS_TIMEOUT"]
+            app.config.setdefault(
+                "RATELIMIT_STORAGE_OPTIONS",
+                {"socket_timeout": timeout, "socket_connect_timeout": timeout},
+            )
         limiter.init_app(app)
         self._init_login(app, identity)
         init_security_headers(app, self.owns_request)

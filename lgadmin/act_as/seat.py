@@ -11,7 +11,7 @@ from .. import sessions, tenancy
 from ..accounts.models import Account
 from ..extensions import db
 from ..identity import ensure_swaps_seats, restore, sign_in_as, sign_out
-from ..jobs import enqueue, ran_inline
+from ..jobs import MAIL, enqueue, ran_inline
 from ..mail import failure_reason
 from .models import ActAsSession
 from .notify import send_help_notice
@@ -83,7 +83,7 @@ def close_seat(record: ActAsSession, how: str, at=None) -> list[tuple[str, str]]
     if not ended_now:
         return []
     try:
-        enqueue(send_help_notice, record.id)
+        enqueue(send_help_notice, record.id, kind=MAIL)
     except Exception as error:  # sent inline and failed: the session is over regardless
         db.session.rollback()
         current_app.logger.error("lgadmin: act-as notice %s failed: %s", record.id, error)

@@ -10,7 +10,7 @@ from ..accounts.models import Account
 from ..audit.service import record
 from ..deliverability.sends import send_to_account
 from ..extensions import db
-from ..jobs import enqueue
+from ..jobs import BULK, enqueue
 from ..mail import header_problem, is_temporary_failure
 from ..markets.models import Market
 from ..segments.models import Segment
@@ -150,7 +150,7 @@ def _record_and_queue(manager, market: Market, campaign: Campaign, where, audien
         root = mail_link_root() if current_app.config.get("LGADMIN_BASE_URL") else ""
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
-        enqueue(send_campaign_batch, campaign.id, batch[0], batch[-1], root)
+        enqueue(send_campaign_batch, campaign.id, batch[0], batch[-1], root, kind=BULK)
     return campaign
 
 

@@ -15,7 +15,7 @@ from ..accounts.comments import add_comment
 from ..accounts.models import Account
 from ..audit.service import record
 from ..extensions import db
-from ..jobs import enqueue
+from ..jobs import WEBHOOKS, enqueue
 from ..signals import mail_event_applied, send_after_commit
 from ..tenancy import in_market
 from ..timeutil import format_datetime, utcnow
@@ -31,7 +31,7 @@ def schedule_processing(event_ids: list[int]) -> None:
     stored unprocessed and `flask lgadmin process-mail-events` picks them up)."""
     for event_id in event_ids:
         try:
-            enqueue(apply_mail_event, event_id)
+            enqueue(apply_mail_event, event_id, kind=WEBHOOKS)
         except Exception:
             db.session.rollback()
             log.exception("mail event %s stored but not processed yet", event_id)

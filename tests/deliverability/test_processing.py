@@ -11,7 +11,7 @@ from lgadmin.accounts.models import Account, Comment
 from lgadmin.deliverability import service
 from lgadmin.deliverability.models import MailEvent
 from lgadmin.extensions import db
-from lgadmin.jobs import queue
+from lgadmin.jobs import WEBHOOKS, queue
 from tests.deliverability.payloads import (
     mailgun_body,
     mailgun_event,
@@ -54,7 +54,7 @@ def test_with_redis_the_webhook_answers_before_a_worker_applies_the_event(
     monkeypatch.setitem(app.config, "LGADMIN_QUEUE", "lgadmin-deliverability-test")
     shopper = AccountFactory()
     with app.test_request_context():
-        q = queue()
+        q = queue(WEBHOOKS)
     q.empty()
     assert (
         post_postmark(client, postmark_bounce(shopper.email, meta=metadata(shopper))).status_code
@@ -70,7 +70,7 @@ def test_a_failed_job_is_retried_and_applied_once(app, client, monkeypatch, redi
     monkeypatch.setitem(app.config, "LGADMIN_QUEUE", "lgadmin-deliverability-test")
     shopper = AccountFactory()
     with app.test_request_context():
-        q = queue()
+        q = queue(WEBHOOKS)
     q.empty()
     _fail_once(monkeypatch)
     post_mailgun(client, mailgun_body(mailgun_event(shopper.email, meta=metadata(shopper))))

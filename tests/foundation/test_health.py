@@ -7,7 +7,9 @@ import pytest
 from redis import Redis
 from rq import Queue
 
+from lgadmin.jobs import MAIL, WEBHOOKS, enqueue, queue_names
 from lgadmin.timeutil import utcnow
+from lgadmin.worker import AppWorker
 from tests.conftest import counting_statements
 
 
@@ -59,9 +61,11 @@ def test_health_reports_a_reachable_redis(client, own_queue):
     assert response.get_json()["queue"] == "ok"
     queue = client.get("/healthz/queue")
     assert queue.status_code == 200
+    name = own_queue.name
     assert queue.get_json() == {
         "queue": "ok",
         "backlog": 0,
+        "backlog_by_queue": {f"{name}:mail": 0, f"{name}:webhooks": 0, f"{name}:bulk": 0, name: 0},
         "oldest_waiting_seconds": None,
         "workers": 0,
     }
@@ -77,3 +81,29 @@ def test_jobs_waiting_with_no_worker_show_as_stuck(client, own_queue, time_machi
     body = response.get_json()
     assert body["queue"] == "stuck" and body["backlog"] == 2 and body["workers"] == 0
     assert 90 <= body["oldest_waiting_seconds"] < 150
+
+
+def test_the_queue_check_shows_the_backlog_of_each_kind_of_job(app, client, own_queue):
+    with app.app_context():
+        enqueue(print, "a welcome", kind=MAIL)
+        enqueue(print, "a bounce", kind=WEBHOOKS)
+        enqueue(print, "another bounce", kind=WEBHOOKS)
+    body = client.get("/healthz/queue").get_json()
+    name = own_queue.name
+    assert body["backlog"] == 3
+    assert body["backlog_by_queue"][f"{name}:mail"] == 1
+    assert body["backlog_by_queue"][f"{name}:webhooks"] == 2
+    for kind in (MAIL, WEBHOOKS):
+        Queue(f"{name}:{kind}", connection=own_queue.connection).empty()
+
+
+def test_a_live_worker_unsticks_the_queue_check(app, client, own_queue):
+    own_queue.enqueue("builtins.print", "waiting")
+    worker = AppWorker(queue_names(own_queue.name), connection=own_queue.connection)
+    worker.register_birth()
+    try:
+        response = client.get("/healthz/queue")
+        assert response.status_code == 200
+        assert response.get_json()["workers"] == 1 and response.get_json()["queue"] == "ok"
+    finally:
+        worker.register_death()

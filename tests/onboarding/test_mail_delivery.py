@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from rq import SimpleWorker
 
-from lgadmin.jobs import queue
+from lgadmin.jobs import MAIL, queue
 from lgadmin.timeutil import utcnow
 from tests.conftest import csrf_token_from, sign_in
 from tests.factories import AccountFactory
@@ -71,7 +71,7 @@ def smtp(app, monkeypatch):
 def jobs(app, monkeypatch, redis_url):
     monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
     monkeypatch.setitem(app.config, "LGADMIN_QUEUE", "lgadmin-onboarding-test")
-    q = queue()
+    q = queue(MAIL)
     q.empty()
     for registry in (q.scheduled_job_registry, q.failed_job_registry):
         for job_id in registry.get_job_ids():

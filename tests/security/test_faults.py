@@ -21,7 +21,7 @@ from lgadmin.act_as.models import ActAsSession
 from lgadmin.audit.models import AuditEntry
 from lgadmin.balance.models import LedgerAllocation, LedgerEntry
 from lgadmin.extensions import db
-from lgadmin.jobs import queue
+from lgadmin.jobs import MAIL, queue
 from lgadmin.onboarding.models import ImportPreview, ImportStatus, Invitation
 from lgadmin.orders.models import Order, PaymentChoice
 from lgadmin.orders.service import place_order
@@ -159,7 +159,7 @@ def test_with_a_worker_refused_mail_is_retried_and_the_job_records_the_failure(
 ):
     monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
     monkeypatch.setitem(app.config, "LGADMIN_QUEUE", "lgadmin-faults-test")
-    q = queue()
+    q = queue(MAIL)
     q.empty()
     for registry in (q.scheduled_job_registry, q.failed_job_registry):
         for job_id in registry.get_job_ids():
