@@ -19,6 +19,12 @@
         $(this).data('lg-opener', opener);
       }
     });
+    // Once open, the dialog's first field has the cursor (Bootstrap focuses the dialog box).
+    $(document).on('shown.bs.modal', '.modal', function () {
+      var focused = document.activeElement;
+      if (focused !== this && $.contains(this, focused)) { return; }
+      $(this).find('.modal-body').find('input:visible, textarea:visible, select:visible').first().trigger('focus');
+    });
     $(document).on('hidden.bs.modal', '.modal', function () {
       var opener = $(this).data('lg-opener');
       $(this).removeData('lg-opener');
@@ -119,4 +125,12 @@ document.addEventListener('change', function (event) {
   if (!summary) { return; }
   summary.focus();
   summary.scrollIntoView({ block: 'center' });
+  // A link of the summary puts the cursor in its field (a plain #anchor only scrolls there).
+  summary.addEventListener('click', function (event) {
+    var link = event.target.closest('a[href^="#"]');
+    var field = link && document.getElementById(link.getAttribute('href').slice(1));
+    if (!field) { return; }
+    event.preventDefault();
+    field.focus();
+  });
 })();

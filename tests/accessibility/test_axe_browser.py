@@ -55,6 +55,14 @@ def test_admin_screen(full_market, live_server, page, path):
     page.goto(f"{live_server}{path}")
     page.wait_for_load_state("networkidle")
     assert_no_serious_problems(page)
+    # What axe counts as best practice only, required here: the page's language, one main
+    # landmark with the page's one h1 in it, and a skip link as the first stop of Tab.
+    assert page.locator("html").get_attribute("lang") == "en"
+    expect(page.locator("main")).to_have_count(1)
+    expect(page.locator("main h1")).to_have_count(1)
+    expect(page.locator("h1")).to_have_count(1)
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
 
 
 def test_customer_details(full_market, live_server, page):
