@@ -22,6 +22,8 @@ from .sections import details_sections, render_details_page
 # lgadmin's frame (its stylesheet, script, market switcher) around the Admin's own base
 # template: Flask-Admin's on lgadmin's own Admin, the host's in a host's Admin.
 ADMIN_BASE_TEMPLATE = "lgadmin/admin/base.html"
+# The admin's pages are written in English; screen readers pick their voice from <html lang>.
+PAGE_LANGUAGE = "en"
 UNSAFE_RETURN_URL = "That return address is not a page of this site."
 SEARCH_TOO_LONG = (
     f"A search can be at most {MAX_SEARCH_CHARS} characters long: shorten it and try again."
@@ -53,6 +55,12 @@ def is_admin_user() -> bool:
     return is_staff(current_account)
 
 
+def with_page_language(html: str) -> str:
+    """Flask-Admin's base template opens with a bare <html>, and no block reaches that tag:
+    the page gets its language here (a host layout that names one keeps its own)."""
+    return html.replace("<html>", f'<html lang="{PAGE_LANGUAGE}">', 1)
+
+
 class AdminAccessMixin:
     # The staff permission a screen needs (staff.roles); None: anyone who reaches the admin.
     required_permission: str | None = None
@@ -78,7 +86,7 @@ class AdminAccessMixin:
         if self.admin.csp_nonce_generator is None:
             # A host's Admin without a nonce: lgadmin's pages still carry lgadmin's policy.
             args["admin_csp_nonce_attribute"] = Markup('nonce="{}"').format(csp_nonce())
-        return super().render(template, **kwargs)
+        return with_page_language(super().render(template, **kwargs))
 
     def inaccessible_callback(self, name, **kwargs):
         if not current_account.is_authenticated and not current_identity().is_signed_in():

@@ -3,6 +3,33 @@
   if (!$ || !$.fn.tooltip) { return; }
   $(function () {
     $('body').tooltip({ selector: '[data-toggle="tooltip"]', container: 'body' });
+    // Escape hides an open tooltip without moving the mouse or the focus (WCAG 1.4.13).
+    $(document).on('keydown', function (event) {
+      if (event.key !== 'Escape') { return; }
+      $('[data-toggle="tooltip"]').each(function () {
+        var tip = $(this).data('bs.tooltip');
+        if (tip && tip.getTipElement && $(tip.getTipElement()).hasClass('show')) { tip.hide(); }
+      });
+    });
+    // A dialog gives the focus back to what opened it when it closes, however it was
+    // opened (Bootstrap only does so for its own data-toggle="modal" buttons).
+    $(document).on('show.bs.modal', '.modal', function () {
+      var opener = document.activeElement;
+      if (opener && opener !== document.body && !$.contains(this, opener)) {
+        $(this).data('lg-opener', opener);
+      }
+    });
+    // Once open, the dialog's first field has the cursor (Bootstrap focuses the dialog box).
+    $(document).on('shown.bs.modal', '.modal', function () {
+      var focused = document.activeElement;
+      if (focused !== this && $.contains(this, focused)) { return; }
+      $(this).find('.modal-body').find('input:visible, textarea:visible, select:visible').first().trigger('focus');
+    });
+    $(document).on('hidden.bs.modal', '.modal', function () {
+      var opener = $(this).data('lg-opener');
+      $(this).removeData('lg-opener');
+      if (opener && document.body.contains(opener) && $(opener).is(':visible')) { opener.focus(); }
+    });
     $('#lg-market-select').on('change', function () { this.form.submit(); });
     // Our dialogs open here: Flask-Admin's own data-toggle="modal" handler would try to
     // load a remote page into them.
@@ -89,4 +116,21 @@ document.addEventListener('change', function (event) {
       show(folded);
     });
   }
+})();
+
+// A refused form comes back with its error summary: the focus goes there, so a keyboard or
+// screen-reader user hears what went wrong and can follow its links to the fields.
+(function () {
+  var summary = document.querySelector('.lg-error-summary');
+  if (!summary) { return; }
+  summary.focus();
+  summary.scrollIntoView({ block: 'center' });
+  // A link of the summary puts the cursor in its field (a plain #anchor only scrolls there).
+  summary.addEventListener('click', function (event) {
+    var link = event.target.closest('a[href^="#"]');
+    var field = link && document.getElementById(link.getAttribute('href').slice(1));
+    if (!field) { return; }
+    event.preventDefault();
+    field.focus();
+  });
 })();

@@ -82,7 +82,9 @@ def test_an_address_missing_a_required_field_is_refused_beside_it(
     response = post(manager_client, customer, "addresses", prefixed("new", {**HOME, missing: " "}))
     assert response.status_code == 400
     html = section(response.get_data(as_text=True), "addresses")
-    assert f'<div class="invalid-feedback d-block">{message}</div>' in html
+    assert (
+        f'<div class="invalid-feedback d-block" id="new-{missing}-error-1">{message}</div>' in html
+    )
     assert 'value="12 Oak St"' in html or missing == "line1"  # what was typed is kept
     assert book(customer) == []
 

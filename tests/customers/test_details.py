@@ -175,7 +175,7 @@ def test_bad_amounts_get_a_message_beside_the_field_and_save_nothing(
     )
     assert response.status_code == 400
     balance = section(response.get_data(as_text=True), "balance")
-    assert f'<div class="invalid-feedback d-block">{message}</div>' in balance
+    assert f'<div class="invalid-feedback d-block" id="amount-error-1">{message}</div>' in balance
     db.session.expire_all()
     assert db.session.get(Account, customer.id).balance_cents == 0
     assert db.session.query(AuditEntry).filter(AuditEntry.action != "auth.signed_in").count() == 0

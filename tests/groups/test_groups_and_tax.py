@@ -58,9 +58,12 @@ def test_discounts_outside_0_to_100_are_refused_beside_the_field(manager_client,
         data={"csrf_token": token, "new-name": "Staff", "new-discount_percent": discount},
     )
     assert response.status_code == 400
-    assert f'<div class="invalid-feedback d-block">{message}</div>' in response.get_data(
-        as_text=True
+    html = response.get_data(as_text=True)
+    assert (
+        f'<div class="invalid-feedback d-block" id="new-discount_percent-error-1">{message}</div>'
+        in html
     )
+    assert 'aria-describedby="new-discount_percent-error-1"' in html
     assert db.session.scalars(select(CustomerGroup)).all() == []
 
 

@@ -93,7 +93,7 @@ def test_bad_points_get_a_message_beside_the_field_and_change_nothing(
     response = adjust(manager_client, member, "add", points, follow=False)
     assert response.status_code == 400
     html = section(response.get_data(as_text=True), "loyalty")
-    assert f'<div class="invalid-feedback d-block">{message}</div>' in html
+    assert f'<div class="invalid-feedback d-block" id="points-error-1">{message}</div>' in html
     assert points_of(member) == 0
     assert db.session.scalar(select(func.count()).select_from(LoyaltyEntry)) == 0
 
