@@ -131,7 +131,8 @@ class LGAdmin:
         app.config.setdefault("LGADMIN_EXPORT_IMMEDIATE_ROWS", 50)
         app.config.setdefault("LGADMIN_EXPORT_STALE_MINUTES", 10)
         # Before any of our routes: an id too long for the database is a 404, not an overflow.
-        app.url_map.converters["int"] = IdConverter
+        # A converter of lgadmin's own: the host's `<int:...>` routes keep the stock one.
+        app.url_map.converters["lgadmin_id"] = IdConverter
         self._use_database(app, db)
         # lgadmin's pages only: a host's POSTs keep the host's own rules.
         csrf.init_app(app, self.owns_request)

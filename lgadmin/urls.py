@@ -20,7 +20,7 @@ def parse_id(raw) -> int | None:
 
 
 class IdConverter(IntegerConverter):
-    """`<int:...>` that matches only numbers the database can hold: a longer one is a 404,
+    """`<lgadmin_id:...>` that matches only numbers the database can hold: a longer one is a 404,
     where the stock converter let it through to a database overflow (a 500)."""
 
     def __init__(self, map, *args, **kwargs):

@@ -51,7 +51,7 @@ class CustomerActAsView(PartView):
 
     required_permission = roles.VIEW_CUSTOMERS
 
-    @expose("/<int:account_id>/act-as", methods=("GET", "POST"))
+    @expose("/<lgadmin_id:account_id>/act-as", methods=("GET", "POST"))
     @roles.requires(roles.ACT_AS)
     def act_as_view(self, account_id: int):
         shopper = get_in_market(Account, account_id, require_market())

@@ -40,20 +40,20 @@ def addresses_section(account, market, forms) -> SectionPart:
 class CustomerAddressesView(PartView):
     required_permission = roles.VIEW_CUSTOMERS
 
-    @expose("/<int:account_id>/addresses", methods=("POST",))
+    @expose("/<lgadmin_id:account_id>/addresses", methods=("POST",))
     @requires(roles.MANAGE_ADDRESSES)
     def add_address_view(self, account_id: int):
         account = get_in_market(Account, account_id, require_market())
         return self._save_address(account, None, AddressForm(prefix="new"))
 
-    @expose("/<int:account_id>/addresses/<int:address_id>", methods=("POST",))
+    @expose("/<lgadmin_id:account_id>/addresses/<lgadmin_id:address_id>", methods=("POST",))
     @requires(roles.MANAGE_ADDRESSES)
     def edit_address_view(self, account_id: int, address_id: int):
         account = get_in_market(Account, account_id, require_market())
         address = _address(account, address_id)
         return self._save_address(account, address, AddressForm(prefix=f"a{address.id}"))
 
-    @expose("/<int:account_id>/addresses/<int:address_id>/delete", methods=("POST",))
+    @expose("/<lgadmin_id:account_id>/addresses/<lgadmin_id:address_id>/delete", methods=("POST",))
     @requires(roles.MANAGE_ADDRESSES)
     def delete_address_view(self, account_id: int, address_id: int):
         account = get_in_market(Account, account_id, require_market())

@@ -77,7 +77,7 @@ class AdminAccessMixin:
         args["lgadmin_in_host_admin"] = in_host_admin
         if self.admin.csp_nonce_generator is None:
             # A host's Admin without a nonce: lgadmin's pages still carry lgadmin's policy.
-            args["admin_csp_nonce_attribute"] = Markup(f'nonce="{csp_nonce()}"')
+            args["admin_csp_nonce_attribute"] = Markup('nonce="{}"').format(csp_nonce())
         return super().render(template, **kwargs)
 
     def inaccessible_callback(self, name, **kwargs):

@@ -46,7 +46,7 @@ class ResetLinkView(PartView):
 
     required_permission = roles.VIEW_CUSTOMERS
 
-    @expose("/<int:account_id>/send-reset-link", methods=("POST",))
+    @expose("/<lgadmin_id:account_id>/send-reset-link", methods=("POST",))
     @roles.requires(roles.SEND_PASSWORD_RESET)
     def send_reset_link_view(self, account_id: int):
         market = require_market()

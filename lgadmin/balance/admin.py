@@ -63,7 +63,7 @@ class CustomerBalanceView(PartView):
         self.pay_orders = pay_orders
         super().__init__(**kwargs)
 
-    @expose("/<int:account_id>/adjust-balance", methods=("POST",))
+    @expose("/<lgadmin_id:account_id>/adjust-balance", methods=("POST",))
     @requires(roles.ADJUST_BALANCE)
     def adjust_balance_view(self, account_id: int):
         market = require_market()
@@ -115,7 +115,7 @@ class CustomerBalanceView(PartView):
                 return self.back_to_details(account, "balance")
         return self.details_page(account, 400, balance=form, open_section="balance")
 
-    @expose("/<int:account_id>/history")
+    @expose("/<lgadmin_id:account_id>/history")
     @requires(roles.VIEW_CUSTOMERS)
     def history_view(self, account_id: int):
         market = require_market()
@@ -129,7 +129,7 @@ class CustomerBalanceView(PartView):
             "lgadmin/customers/history.html", model=account, entries=entries, market=market
         )
 
-    @expose("/adjustments/<int:entry_id>")
+    @expose("/adjustments/<lgadmin_id:entry_id>")
     @requires(roles.VIEW_CUSTOMERS)
     def adjustment_view(self, entry_id: int):
         market = require_market()

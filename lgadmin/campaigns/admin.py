@@ -81,7 +81,7 @@ class CampaignView(AdminView):
             status,
         )
 
-    @expose("/<int:campaign_id>/")
+    @expose("/<lgadmin_id:campaign_id>/")
     @roles.requires(roles.SEND_CAMPAIGNS)
     def campaign_view(self, campaign_id: int):
         market = require_market()

@@ -41,7 +41,7 @@ class CustomerAccountView(PartView):
 
     required_permission = roles.VIEW_CUSTOMERS
 
-    @expose("/<int:account_id>/edit-info", methods=("POST",))
+    @expose("/<lgadmin_id:account_id>/edit-info", methods=("POST",))
     @requires(roles.EDIT_INFO)
     def edit_info_view(self, account_id: int):
         account = get_in_market(Account, account_id, require_market())
@@ -66,7 +66,7 @@ class CustomerAccountView(PartView):
                 return self.back_to_details(account)
         return self.details_page(account, 400, edit=form, open_section="edit")
 
-    @expose("/<int:account_id>/special-info", methods=("POST",))
+    @expose("/<lgadmin_id:account_id>/special-info", methods=("POST",))
     @requires(roles.EDIT_SPECIAL_INFO)
     def special_info_view(self, account_id: int):
         account = get_in_market(Account, account_id, require_market())
@@ -94,7 +94,7 @@ class CustomerAccountView(PartView):
                 return self.back_to_details(account, "special")
         return self.details_page(account, 400, special=form)
 
-    @expose("/<int:account_id>/comments", methods=("POST",))
+    @expose("/<lgadmin_id:account_id>/comments", methods=("POST",))
     @requires(roles.ADD_COMMENT)
     def add_comment_view(self, account_id: int):
         account = get_in_market(Account, account_id, require_market())
@@ -106,7 +106,7 @@ class CustomerAccountView(PartView):
             return self.back_to_details(account, "comments")
         return self.details_page(account, 400, comment=form)
 
-    @expose("/<int:account_id>/delete-account", methods=("POST",))
+    @expose("/<lgadmin_id:account_id>/delete-account", methods=("POST",))
     @requires(roles.DELETE_ACCOUNT)
     def delete_account_view(self, account_id: int):
         account = get_in_market(Account, account_id, require_market())
@@ -126,7 +126,7 @@ class CustomerAccountView(PartView):
                 return redirect(url_for("lgadmin_customers.index_view"))
         return self.details_page(account, 400, delete=form)
 
-    @expose("/<int:account_id>/invite-guest", methods=("POST",))
+    @expose("/<lgadmin_id:account_id>/invite-guest", methods=("POST",))
     @requires(roles.INVITE_GUEST)
     def invite_guest_view(self, account_id: int):
         account = get_in_market(Account, account_id, require_market())
@@ -146,7 +146,7 @@ class CustomerAccountView(PartView):
                 )
         return self.back_to_details(account)
 
-    @expose("/orders/<int:order_id>")
+    @expose("/orders/<lgadmin_id:order_id>")
     @requires(roles.VIEW_CUSTOMERS)
     def order_view(self, order_id: int):
         market = require_market()

@@ -24,7 +24,7 @@ def timeline_section(account, market, forms) -> SectionPart:
 class CustomerTimelineView(PartView):
     required_permission = roles.VIEW_CUSTOMERS
 
-    @expose("/<int:account_id>/timeline")
+    @expose("/<lgadmin_id:account_id>/timeline")
     @requires(roles.VIEW_CUSTOMERS)
     def timeline_view(self, account_id: int):
         market = require_market()

@@ -63,13 +63,13 @@ class CustomerGroupsView(AdminView):
     def add(self):
         return self._save(None, GroupForm(prefix="new"))
 
-    @expose("/<int:group_id>", methods=("POST",))
+    @expose("/<lgadmin_id:group_id>", methods=("POST",))
     @roles.requires(roles.MANAGE_GROUPS)
     def edit(self, group_id: int):
         group = self._group(group_id)
         return self._save(group, GroupForm(prefix=f"g{group.id}"))
 
-    @expose("/<int:group_id>/delete", methods=("POST",))
+    @expose("/<lgadmin_id:group_id>/delete", methods=("POST",))
     @roles.requires(roles.MANAGE_GROUPS)
     def delete(self, group_id: int):
         group = self._group(group_id)

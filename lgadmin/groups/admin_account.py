@@ -36,7 +36,7 @@ def group_tax_section(account, market, forms) -> SectionPart:
 class CustomerGroupTaxView(PartView):
     required_permission = roles.VIEW_CUSTOMERS
 
-    @expose("/<int:account_id>/group-tax", methods=("POST",))
+    @expose("/<lgadmin_id:account_id>/group-tax", methods=("POST",))
     @requires(roles.EDIT_INFO)
     def group_tax_view(self, account_id: int):
         account = get_in_market(Account, account_id, require_market())

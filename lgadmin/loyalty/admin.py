@@ -33,7 +33,7 @@ def loyalty_section(account, market, forms) -> SectionPart:
 class CustomerLoyaltyView(PartView):
     required_permission = roles.VIEW_CUSTOMERS
 
-    @expose("/<int:account_id>/loyalty", methods=("POST",))
+    @expose("/<lgadmin_id:account_id>/loyalty", methods=("POST",))
     @requires(roles.ADJUST_LOYALTY)
     def adjust_loyalty_view(self, account_id: int):
         account = get_in_market(Account, account_id, require_market())
@@ -72,7 +72,7 @@ class CustomerLoyaltyView(PartView):
                 return redirect(back)
         return self.details_page(account, 400, loyalty=form)
 
-    @expose("/<int:account_id>/loyalty/enroll", methods=("POST",))
+    @expose("/<lgadmin_id:account_id>/loyalty/enroll", methods=("POST",))
     @requires(roles.ADJUST_LOYALTY)
     def enroll_loyalty_view(self, account_id: int):
         account = get_in_market(Account, account_id, require_market())
@@ -84,7 +84,7 @@ class CustomerLoyaltyView(PartView):
                 flash("Loyalty account opened with 0 points.", "success")
         return self.back_to_details(account, "loyalty")
 
-    @expose("/<int:account_id>/loyalty/history")
+    @expose("/<lgadmin_id:account_id>/loyalty/history")
     @requires(roles.VIEW_CUSTOMERS)
     def loyalty_history_view(self, account_id: int):
         market = require_market()

@@ -28,7 +28,7 @@ def membership_section(account, market, forms) -> SectionPart:
 class CustomerMembershipView(PartView):
     required_permission = roles.VIEW_CUSTOMERS
 
-    @expose("/<int:account_id>/membership", methods=("POST",))
+    @expose("/<lgadmin_id:account_id>/membership", methods=("POST",))
     @requires(roles.UPDATE_MEMBERSHIP)
     def membership_view(self, account_id: int):
         account = get_in_market(Account, account_id, require_market())

@@ -37,7 +37,7 @@ def merge_section(account, market, forms) -> SectionPart:
 class CustomerMergeView(PartView):
     required_permission = roles.VIEW_CUSTOMERS
 
-    @expose("/<int:account_id>/merge")
+    @expose("/<lgadmin_id:account_id>/merge")
     @requires(roles.MERGE_CUSTOMERS)
     def merge_view(self, account_id: int):
         """Pick the account to keep (search by name or email), then preview the merge."""
@@ -59,7 +59,7 @@ class CustomerMergeView(PartView):
             )
         return self._render_picker(source, request.args.get("q", ""))
 
-    @expose("/<int:account_id>/merge", methods=("POST",))
+    @expose("/<lgadmin_id:account_id>/merge", methods=("POST",))
     @requires(roles.MERGE_CUSTOMERS)
     def merge_accounts_view(self, account_id: int):
         market = require_market()

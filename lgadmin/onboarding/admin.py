@@ -164,7 +164,7 @@ class AddCustomersView(PartView):
             "lgadmin/onboarding/upload.html", add_customers=context, error=error
         ), status
 
-    @expose("/import/<int:preview_id>", methods=("GET", "POST"))
+    @expose("/import/<lgadmin_id:preview_id>", methods=("GET", "POST"))
     @roles.requires(roles.ADD_CUSTOMERS)
     def import_preview_view(self, preview_id: int):
         market = require_market()
@@ -237,7 +237,7 @@ class AddCustomersView(PartView):
             "lgadmin/onboarding/invite.html", add_customers=context, error=error
         ), status
 
-    @expose("/invitations/<int:batch_id>")
+    @expose("/invitations/<lgadmin_id:batch_id>")
     @roles.requires(roles.ADD_CUSTOMERS)
     def invitations_summary_view(self, batch_id: int):
         market = require_market()

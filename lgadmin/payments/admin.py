@@ -27,7 +27,7 @@ class PaymentsView(AdminView):
     def index(self):
         return redirect(url_for("lgadmin_customers.index_view"))
 
-    @expose("/refresh/<int:account_id>", methods=["POST"])
+    @expose("/refresh/<lgadmin_id:account_id>", methods=["POST"])
     @roles.requires(roles.REFRESH_PAYMENTS)
     def refresh(self, account_id: int):
         market = require_market()

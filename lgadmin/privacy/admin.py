@@ -46,7 +46,7 @@ class CustomerPrivacyView(PartView):
 
     required_permission = roles.VIEW_CUSTOMERS
 
-    @expose("/<int:account_id>/data.zip")
+    @expose("/<lgadmin_id:account_id>/data.zip")
     @requires(roles.EXPORT_CUSTOMER_DATA)
     def customer_data_view(self, account_id: int):
         market = require_market()
@@ -61,7 +61,7 @@ class CustomerPrivacyView(PartView):
             max_age=0,
         )
 
-    @expose("/<int:account_id>/erase", methods=("POST",))
+    @expose("/<lgadmin_id:account_id>/erase", methods=("POST",))
     @requires(roles.ERASE_CUSTOMERS)
     def erase_customer_view(self, account_id: int):
         market = require_market()

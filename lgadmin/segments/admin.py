@@ -40,12 +40,12 @@ class SegmentView(AdminView):
     def new_view(self):
         return self._builder(None)
 
-    @expose("/<int:segment_id>/edit", methods=("GET", "POST"))
+    @expose("/<lgadmin_id:segment_id>/edit", methods=("GET", "POST"))
     @roles.requires(roles.MANAGE_SEGMENTS)
     def edit_view(self, segment_id: int):
         return self._builder(self._segment(segment_id))
 
-    @expose("/<int:segment_id>/")
+    @expose("/<lgadmin_id:segment_id>/")
     @roles.requires(roles.MANAGE_SEGMENTS)
     def segment_view(self, segment_id: int):
         segment = self._segment(segment_id)
@@ -59,7 +59,7 @@ class SegmentView(AdminView):
             preview=preview(market, criteria) if criteria.is_valid else None,
         )
 
-    @expose("/<int:segment_id>/delete", methods=("POST",))
+    @expose("/<lgadmin_id:segment_id>/delete", methods=("POST",))
     @roles.requires(roles.MANAGE_SEGMENTS)
     def delete_view(self, segment_id: int):
         segment = self._segment(segment_id)

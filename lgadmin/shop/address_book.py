@@ -17,14 +17,14 @@ def add_address(market, account):
     return _save(market, account, None, AddressForm(prefix="new"))
 
 
-@bp.route("/<market_slug>/account/addresses/<int:address_id>", methods=["POST"])
+@bp.route("/<market_slug>/account/addresses/<lgadmin_id:address_id>", methods=["POST"])
 @shopper_page
 def edit_address(market, account, address_id: int):
     address = address_of(account, address_id) or abort(404)
     return _save(market, account, address, AddressForm(prefix=f"a{address.id}"))
 
 
-@bp.route("/<market_slug>/account/addresses/<int:address_id>/delete", methods=["POST"])
+@bp.route("/<market_slug>/account/addresses/<lgadmin_id:address_id>/delete", methods=["POST"])
 @shopper_page
 def remove_address(market, account, address_id: int):
     address = address_of(account, address_id) or abort(404)

@@ -246,3 +246,15 @@ def test_a_host_blueprint_with_one_of_lgadmins_names_is_one_clear_error():
     app.register_blueprint(Blueprint("lgadmin_shop", __name__))
     with pytest.raises(PluginClash, match="lgadmin_shop"):
         LGAdmin(app, identity=NoAccess())
+
+
+def test_the_hosts_int_routes_keep_flasks_converter_and_lgadmins_ids_stay_bounded(example):
+    from werkzeug.routing import IntegerConverter
+
+    from lgadmin.urls import IdConverter
+
+    assert example.url_map.converters["int"] is IntegerConverter
+    assert example.url_map.converters["lgadmin_id"] is IdConverter
+    client = signed_in(example, "manager@greenvalley.test")
+    too_long = "9" * 30
+    assert client.get(f"/admin/lgadmin/customers/{too_long}/act-as").status_code == 404
