@@ -40,8 +40,10 @@ def queue() -> Queue | None:
     return Queue(current_app.config["LGADMIN_QUEUE"], connection=conn)
 
 
-def enqueue(func, *args, retries: int = 3, **kwargs):
-    """Run `func(*args, **kwargs)` as a job; returns the rq Job, or None when run inline."""
+def enqueue(func, *args, retries: int = 3, timeout: int | None = None, **kwargs):
+    """Run `func(*args, **kwargs)` as a job; returns the rq Job, or None when run inline.
+
+    `timeout`: seconds the worker lets the job run (rq's default, 180 s, when None)."""
     q = queue()
     path = f"{func.__module__}:{func.__qualname__}"
     if q is None:
@@ -49,7 +51,7 @@ def enqueue(func, *args, retries: int = 3, **kwargs):
         return None
     retry = Retry(max=retries, interval=[10, 60, 300][:retries]) if retries else None
     try:
-        return q.enqueue(run_in_app, path, args, kwargs, retry=retry)
+        return q.enqueue(run_in_app, path, args, kwargs, retry=retry, job_timeout=timeout)
     except RedisError as error:
         _queue_unreachable(error)
     run_in_app(path, args, kwargs)

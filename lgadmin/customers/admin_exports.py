@@ -31,7 +31,7 @@ class ExportJobsMixin:
             format_datetime=format_datetime,
         )
 
-    @expose("/exports/<int:export_id>")
+    @expose("/exports/<lgadmin_id:export_id>")
     @roles.requires(roles.EXPORT_CUSTOMERS)
     def export_job_view(self, export_id: int):
         market = require_market()
@@ -44,7 +44,7 @@ class ExportJobsMixin:
             format_datetime=format_datetime,
         )
 
-    @expose("/exports/<int:export_id>/status")
+    @expose("/exports/<lgadmin_id:export_id>/status")
     @roles.requires(roles.EXPORT_CUSTOMERS)
     def export_job_status(self, export_id: int):
         """What the page's script polls: status, rows, percent, the link when done."""
@@ -53,7 +53,7 @@ class ExportJobsMixin:
         response.headers["Cache-Control"] = "no-store"
         return response
 
-    @expose("/exports/<int:export_id>/download")
+    @expose("/exports/<lgadmin_id:export_id>/download")
     @roles.requires(roles.EXPORT_CUSTOMERS)
     def export_job_download(self, export_id: int):
         market = require_market()

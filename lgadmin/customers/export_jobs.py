@@ -45,6 +45,7 @@ GRID, SELECTED = "grid", "selected"
 HEARTBEAT_ROWS = 5000
 HEARTBEAT_SECONDS = 2.0
 PART = ".part"
+JOB_TIMEOUT_SECONDS = 3600
 
 
 class ExportGone(LookupError):
@@ -150,7 +151,9 @@ def start_export(
         if running is not None:
             return running, False
         raise
-    enqueue_after_commit(run_export, export.id, retries=0)
+    # Not retried: a failure is shown and the manager starts again. A million rows take
+    # minutes, more than rq's default 180 s.
+    enqueue_after_commit(run_export, export.id, retries=0, timeout=JOB_TIMEOUT_SECONDS)
     return export, True
 
 
