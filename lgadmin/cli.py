@@ -10,6 +10,7 @@ from .accounts.models import Account
 from .accounts.passwords import hash_password
 from .act_as.service import end_overdue_sessions, send_end_notices
 from .contact import normalize_email
+from .customers.export_jobs import fail_stale_exports, remove_expired_exports
 from .deliverability.cli import process_mail_events
 from .demo import DEMO_PASSWORD, seed_demo_data
 from .extensions import db, migrate
@@ -37,6 +38,16 @@ def end_act_as_sessions():
 def worker(burst: bool, fork: bool):
     """Run lgadmin's jobs: mail first, then webhooks, then bulk work (needs REDIS_URL)."""
     run_worker(current_app._get_current_object(), burst=burst, forking=fork)
+
+
+@lgadmin_cli.command("remove-expired-exports")
+def remove_expired_exports_command():
+    """Delete export files past LGADMIN_EXPORT_KEEP_HOURS and mark failed the exports whose
+    worker died (cron: every hour; each export's job does it too)."""
+    stopped = fail_stale_exports()
+    removed = remove_expired_exports()
+    click.echo(f"{removed} expired export file{'s' if removed != 1 else ''} removed")
+    click.echo(f"{stopped} stopped export{'s' if stopped != 1 else ''} marked failed")
 
 
 @lgadmin_cli.command("demo-data")

@@ -158,4 +158,8 @@ def settings_from_environment(instance_path: str) -> dict:
         "LGADMIN_ADMIN_IDLE_MINUTES": _int("LGADMIN_ADMIN_IDLE_MINUTES", 60, minimum=1),
         "LGADMIN_ADMIN_SESSION_HOURS": _int("LGADMIN_ADMIN_SESSION_HOURS", 12, minimum=1),
         "WTF_CSRF_TIME_LIMIT": None,
+        "LGADMIN_EXPORT_DIR": os.environ.get("LGADMIN_EXPORT_DIR") or str(instance / "exports"),
+        "LGADMIN_EXPORT_KEEP_HOURS": _int("LGADMIN_EXPORT_KEEP_HOURS", 24, minimum=1),
+        "LGADMIN_EXPORT_IMMEDIATE_ROWS": _int("LGADMIN_EXPORT_IMMEDIATE_ROWS", 50, minimum=1),
+        "LGADMIN_EXPORT_STALE_MINUTES": _int("LGADMIN_EXPORT_STALE_MINUTES", 10, minimum=1),
     }

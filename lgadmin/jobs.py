@@ -71,9 +71,11 @@ def queue(kind: str = BULK) -> Queue | None:
     return Queue(queue_name(current_app.config["LGADMIN_QUEUE"], kind), connection=conn)
 
 
-def enqueue(func, *args, retries: int = 3, kind: str = BULK, **kwargs):
+def enqueue(func, *args, retries: int = 3, kind: str = BULK, timeout: int | None = None, **kwargs):
     """Run `func(*args, **kwargs)` as a job on the queue of its `kind`; returns the rq Job,
-    or None when run inline."""
+    or None when run inline.
+
+    `timeout`: seconds the worker lets the job run (rq's default, 180 s, when None)."""
     q = queue(kind)
     path = f"{func.__module__}:{func.__qualname__}"
     if q is None:
@@ -81,7 +83,7 @@ def enqueue(func, *args, retries: int = 3, kind: str = BULK, **kwargs):
         return None
     retry = Retry(max=retries, interval=[10, 60, 300][:retries]) if retries else None
     try:
-        return q.enqueue(run_in_app, path, args, kwargs, retry=retry)
+        return q.enqueue(run_in_app, path, args, kwargs, retry=retry, job_timeout=timeout)
     except RedisError as error:
         _queue_unreachable(error)
     run_in_app(path, args, kwargs)

@@ -7,7 +7,7 @@ from .audit.models import AuditEntry
 from .balance.models import LedgerAllocation, LedgerEntry, LedgerKind
 from .campaigns.models import Campaign, CampaignRecipient, RecipientStatus
 from .catalog.models import GrowerApproval, GrowerProfile, Product
-from .customers.models import MarketFigures
+from .customers.models import CustomerExport, ExportStatus, MarketFigures
 from .deliverability.models import MailEvent, MailEventKind, MailSend, WebhookToken
 from .groups.models import CustomerGroup
 from .loyalty.models import LoyaltyEntry, LoyaltyKind
@@ -38,10 +38,12 @@ __all__ = [
     "CardCharge",
     "CartItem",
     "Comment",
+    "CustomerExport",
     "CustomerGroup",
     "FormSubmission",
     "DataRequest",
     "DataRequestKind",
+    "ExportStatus",
     "GrowerApproval",
     "GrowerProfile",
     "ImportPreview",

@@ -126,6 +126,11 @@ class LGAdmin:
         app.config.setdefault("LGADMIN_BOUNCE_ALERT_COUNT", 10)
         app.config.setdefault("LGADMIN_BOUNCE_ALERT_RATE", 0.05)
         app.config.setdefault("LGADMIN_SUPPORT_EMAIL", None)
+        # Exports larger than a grid page run as jobs and leave a file here for a while.
+        app.config.setdefault("LGADMIN_EXPORT_DIR", str(Path(app.instance_path) / "exports"))
+        app.config.setdefault("LGADMIN_EXPORT_KEEP_HOURS", 24)
+        app.config.setdefault("LGADMIN_EXPORT_IMMEDIATE_ROWS", 50)
+        app.config.setdefault("LGADMIN_EXPORT_STALE_MINUTES", 10)
         # Before any of our routes: an id too long for the database is a 404, not an overflow.
         # A converter of lgadmin's own: the host's `<int:...>` routes keep the stock one.
         app.url_map.converters["lgadmin_id"] = IdConverter

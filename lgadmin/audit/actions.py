@@ -33,6 +33,7 @@ ACTION_LABELS = {
     "customer.merged": "Accounts merged",
     "customer.special_info_updated": "Special info updated",
     "lgadmin_customers.export": "Customers exported",
+    "lgadmin_customers.export_downloaded": "Customer export downloaded",
     "customers.import": "Customers imported",
     "group.created": "Group created",
     "group.deleted": "Group deleted",

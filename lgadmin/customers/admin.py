@@ -32,11 +32,12 @@ from ..tenancy import get_in_market, require_market
 from ..timeutil import format_date, market_today, to_market_time
 from .admin_bulk import BulkActionsMixin, grid_filters_of_request
 from .admin_details import READING
+from .admin_exports import ExportJobsMixin
 from .admin_insight import ACTIVE_ONLY, grid_filters
 from .icons import LEGEND, status_icons
 
 
-class CustomerView(BulkActionsMixin, MarketModelView):
+class CustomerView(BulkActionsMixin, ExportJobsMixin, MarketModelView):
     model_class = Account
     required_permission = roles.VIEW_CUSTOMERS
     list_template = "lgadmin/customers/list.html"

@@ -12,7 +12,6 @@ from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.helpers import get_redirect_target
 
-from ..accounts.models import Account
 from ..campaigns.service import CampaignError
 from ..extensions import db
 from ..groups.service import format_percent, market_groups
@@ -21,12 +20,11 @@ from ..loyalty.forms import BonusPointsForm
 from ..loyalty.service import LoyaltyError, give_bonus_points, parse_points
 from ..onboarding.users_export import export_filename as users_export_filename
 from ..onboarding.users_export import users_export
-from ..search import search_words
-from ..segments.grid import customer_filter, matching_account_ids, sort_orders
+from ..segments.grid import matching_account_ids
 from ..segments.service import segment_criteria, segment_with_pickup_name
 from ..staff import roles
 from ..staff.roles import requires
-from ..tenancy import require_market, select_in_market
+from ..tenancy import require_market
 from ..timeutil import market_today
 from ..urls import mail_link_root, safe_next_url
 from .admin_insight import grid_filters
@@ -35,6 +33,15 @@ from .export import (
     EXPORT_FORMATS,
     customers_download,
     export_filename,
+)
+from .export_jobs import (
+    GRID,
+    SELECTED,
+    export_query,
+    fits_one_page,
+    grid_params,
+    selected_params,
+    start_export,
 )
 
 
@@ -107,14 +114,24 @@ class BulkActionsMixin:
             return None
         if result.skipped:
             flash(result.message(), "warning")
-        chosen = select_in_market(Account, market, Account.id).where(Account.id.in_(result.changed))
-        where = Account.id.in_(chosen)
+        params = selected_params(result.changed)
+        where, order = export_query(market, SELECTED, params)
         name = f"customers-{market.slug}-selected-{market_today(market).isoformat()}.csv"
+        if not fits_one_page(where):
+            return self._start_export_job(
+                market,
+                kind=SELECTED,
+                fmt="csv",
+                what="the selected customers",
+                filename=name,
+                params=params,
+                audit=bulk_details(result),
+            )
         return customers_download(
             current_account,
             market,
             where,
-            sort_orders(None)[0],
+            order,
             "csv",
             name,
             what="the selected customers",
@@ -135,29 +152,39 @@ class BulkActionsMixin:
         if not filters.criteria.is_valid:
             flash("Fix the marked filters before exporting.", "error")
             return redirect(self._get_list_url(view_args))
-        where = customer_filter(
-            market,
-            search_words(view_args.search),
-            filters.active_only,
-            filters.values,
+        column = self._get_column_by_idx(view_args.sort)
+        segment = filters.segment
+        params = grid_params(
+            search=view_args.search,
+            active_only=filters.active_only,
             customer_type=filters.customer_type,
             verified=filters.verified,
+            criteria=filters.criteria.raw,
+            sort=column[0] if column else None,
+            descending=bool(view_args.sort_desc),
+            segment_id=segment.id if segment is not None else None,
         )
-        column = self._get_column_by_idx(view_args.sort)
-        ascending, descending = sort_orders(column[0] if column else None)
-        order = descending if view_args.sort_desc else ascending
-        name = export_filename(market, filters.segment, market_today(market), fmt)
-        segment = filters.segment
+        where, order = export_query(market, GRID, params)
+        name = export_filename(market, segment, market_today(market), fmt)
+        what = f"segment “{segment.name}”" if segment is not None else "the customer grid"
+        # the search, filters or segment, and sort
+        audit = {"grid": self._grid_args(view_args)}
+        if not fits_one_page(where):
+            return self._start_export_job(
+                market, kind=GRID, fmt=fmt, what=what, filename=name, params=params, audit=audit
+            )
         return customers_download(
-            current_account,
-            market,
-            where,
-            order,
-            fmt,
-            name,
-            what=f"segment “{segment.name}”" if segment is not None else "the customer grid",
-            grid=self._grid_args(view_args),  # the search, filters or segment, and sort
+            current_account, market, where, order, fmt, name, what=what, **audit
         )
+
+    def _start_export_job(self, market, **request):
+        """An export larger than a page: a job, and its page to watch (the running one when
+        the same export was asked for already)."""
+        export, started = start_export(current_account, market, **request)
+        db.session.commit()  # enqueues the job (or runs it, without Redis)
+        if not started:
+            flash("This export is already being written: here it is.", "info")
+        return redirect(url_for(".export_job_view", export_id=export.id))
 
     @expose("/export.csv")
     @roles.requires(roles.EXPORT_CUSTOMERS)

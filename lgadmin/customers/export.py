@@ -16,8 +16,8 @@ import tempfile
 from datetime import date
 from decimal import Decimal
 
+import xlsxwriter
 from flask import Response, send_file
-from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
@@ -187,11 +187,15 @@ def _csv_download(market: Market, where, order, filename: str) -> Response:
 
 
 def _csv_chunks(session, timezone: str, where, order, *, phone_region: str):
+    yield from csv_pieces(export_rows(session, timezone, where, order, phone_region=phone_region))
+
+
+def csv_pieces(rows):
+    """The CSV of `rows` (export_rows) in pieces of a few hundred rows, as UTF-8 bytes."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write("\ufeff")
     writer.writerow(COLUMNS)
-    rows = export_rows(session, timezone, where, order, phone_region=phone_region)
     for n, row in enumerate(rows, start=1):
         writer.writerow([_csv_cell(value) for value in row])
         if n % FLUSH_ROWS == 0:
@@ -202,17 +206,43 @@ def _csv_chunks(session, timezone: str, where, order, *, phone_region: str):
 
 
 def write_xlsx(session, timezone: str, where, order, *, phone_region: str):
-    """An .xlsx in a temporary file (openpyxl's write-only mode keeps rows out of memory)."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Customers")
-    sheet.append(list(COLUMNS))
-    for row in export_rows(session, timezone, where, order, phone_region=phone_region):
-        # control characters are not allowed in an .xlsx cell; they carry nothing anyway
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
+    """An .xlsx in a temporary file, for a download of at most a page of rows."""
     spool = tempfile.TemporaryFile()  # noqa: SIM115 (send_file closes it after streaming)
-    workbook.save(spool)
+    write_xlsx_rows(spool, export_rows(session, timezone, where, order, phone_region=phone_region))
     spool.seek(0)
     return spool
+
+
+# XlsxWriter's constant-memory mode writes each row to disk as it goes (a million rows take
+# no more memory than one); text is never read as a formula, link or number.
+XLSX_OPTIONS = {
+    "constant_memory": True,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
+
+
+def write_xlsx_rows(target, rows, *, tmpdir: str | None = None) -> None:
+    """`rows` (export_rows) as an .xlsx written to `target`, a path or a binary file."""
+    options = dict(XLSX_OPTIONS, tmpdir=tmpdir) if tmpdir else XLSX_OPTIONS
+    workbook = xlsxwriter.Workbook(target, options)
+    date_cell = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    sheet = workbook.add_worksheet("Customers")
+    for column, name in enumerate(COLUMNS):
+        sheet.write_string(0, column, name)
+    for line, row in enumerate(rows, start=1):
+        for column, value in enumerate(row):
+            if value is None:
+                continue
+            if isinstance(value, str):
+                # control characters are not allowed in an .xlsx cell; they carry nothing anyway
+                sheet.write_string(line, column, ILLEGAL_CHARACTERS_RE.sub("", value))
+            elif isinstance(value, date):
+                sheet.write_datetime(line, column, value, date_cell)
+            else:
+                sheet.write_number(line, column, value)
+    workbook.close()
 
 
 def export_filename(market: Market, segment, on: date, fmt: str) -> str:

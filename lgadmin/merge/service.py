@@ -62,6 +62,7 @@ ACCOUNT_REFERENCES = {
     "act_as_session.manager_id": LEAVE,
     "act_as_session.shopper_id": LEAVE,
     "segment.created_by_id": LEAVE,
+    "export.requested_by_id": LEAVE,  # who asked for a customer export: the staff member
     "campaign.sent_by_id": LEAVE,
     "campaign_recipient.account_id": LEAVE,
     "mail_event.account_id": LEAVE,

@@ -55,6 +55,7 @@ ACCOUNT_REFERENCES = {
     "orders.placed_by_id": "staff activity: orders placed while acting as a customer",
     "payment_method.account_id": "cards",
     "segment.created_by_id": "staff activity: segments",
+    "export.requested_by_id": "staff activity: customer exports",
     "token.account_id": "tokens",
 }
 

@@ -134,7 +134,10 @@ def test_host_and_lgadmin_migrate_side_by_side(empty_database, tmp_path, host_fi
             lgadmin(app, "db-upgrade")
             flask_migrate.upgrade(directory=host_directory)
         with host_db.engine.connect() as conn:
-            assert versions(conn) == {"alembic_version": ["host0001"], VERSION_TABLE: [LGADMIN_HEAD]}
+            assert versions(conn) == {
+                "alembic_version": ["host0001"],
+                VERSION_TABLE: [LGADMIN_HEAD],
+            }
             tables = set(inspect(conn).get_table_names())
             assert "product" in tables and "lgadmin_product" in tables
 

@@ -14,6 +14,7 @@ import json
 import os
 from collections import Counter
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from lgadmin.addresses.models import Address
 from lgadmin.audit.service import record
 from lgadmin.balance.models import LedgerEntry
 from lgadmin.campaigns.models import Campaign
+from lgadmin.customers.models import CustomerExport, ExportStatus
 from lgadmin.deliverability.models import MailEvent, MailEventKind
 from lgadmin.extensions import db, limiter
 from lgadmin.groups.models import CustomerGroup
@@ -184,6 +186,7 @@ ID_ARGUMENTS = (
     "campaign_id",
     "group_id",
     "address_id",
+    "export_id",
 )
 # Spec 002, by URL: (method, path with {id} for a customer of the market, the permission it
 # needs). The manager and each staff role are checked against it in the matrix's own market.
@@ -195,6 +198,7 @@ SCREENS = [
     ("GET", "/admin/customers/{id}/history", "view_customers"),
     ("GET", "/admin/customers/{id}/loyalty/history", "view_customers"),
     ("GET", "/admin/customers/export.csv", "export_customers"),
+    ("GET", "/admin/customers/exports/", "export_customers"),
     ("GET", "/admin/customers/add", "add_customers"),
     ("GET", "/admin/customers/add-window", "add_customers"),
     ("GET", "/admin/customers/import/", "add_customers"),
@@ -304,10 +308,26 @@ def _market_data(name: str) -> tuple[MarketData, dict]:
     data_request = DataRequest(
         market_id=market.id, account_id=customer.id, kind=DataRequestKind.EXPORT
     )
+    export = CustomerExport(
+        market_id=market.id,
+        requested_by_id=people["manager"].id,
+        kind="grid",
+        format="csv",
+        what="the customer grid",
+        filename="customers.csv",
+        params={},
+        fingerprint=f"matrix-{name}",
+        status=ExportStatus.DONE,
+        stored_name=f"matrix-{name}.csv",
+        expires_at=utcnow() + timedelta(days=1),
+    )
     db.session.add_all(
-        [act_as, event, preview, batch, segment, campaign, group, address, data_request]
+        [act_as, event, preview, batch, segment, campaign, group, address, data_request, export]
     )
     db.session.commit()
+    exports = Path(current_app.config["LGADMIN_EXPORT_DIR"])
+    exports.mkdir(parents=True, exist_ok=True)
+    (exports / export.stored_name).write_text("first name\r\n")
     with current_app.test_request_context():
         sent = write_to_outbox(
             Path(current_app.config["LGADMIN_OUTBOX"]),
@@ -329,6 +349,7 @@ def _market_data(name: str) -> tuple[MarketData, dict]:
         "address_id": address.id,
         "campaign_id": campaign.id,
         "data_request": data_request.id,
+        "export_id": export.id,
     }
     return MarketData(market.slug, market.id, ids), people
 

@@ -83,6 +83,8 @@ def lists_and_exports(app, customer_id: int) -> list[str]:
         is_export = "export" in method or rule.endpoint in ALSO_EXPORTS
         if view is None or not (is_list or is_export):
             continue
+        if "export_id" in rule.arguments:  # one export job's pages: no list arguments
+            continue
         values = {"fmt": "csv", "export_type": "csv", "account_id": customer_id}
         paths.append(rule.build({a: values[a] for a in rule.arguments}, append_unknown=False)[1])
     return sorted(paths)
