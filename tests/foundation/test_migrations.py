@@ -9,10 +9,10 @@ from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, inspect, make_url, text
 
-from tests.foundation.heads import LGADMIN_HEAD
 from lgadmin import create_app
 from lgadmin.extensions import db
 from lgadmin.schema import VERSION_TABLE, include_object_for, unprefix_tables
+from tests.foundation.heads import LGADMIN_HEAD
 
 
 def _upgrade_and_compare(url: str) -> list:

@@ -21,11 +21,11 @@ from sqlalchemy import (
     text,
 )
 
-from tests.foundation.heads import LGADMIN_HEAD
 from lgadmin import create_app
 from lgadmin.cli import lgadmin_cli
 from lgadmin.extensions import db
 from lgadmin.schema import VERSION_TABLE, exclude_lgadmin_tables
+from tests.foundation.heads import LGADMIN_HEAD
 
 # A convention many Flask apps use, naming the host's primary key pk_product: had lgadmin kept
 # its own pk_product, PostgreSQL would refuse the second one.
