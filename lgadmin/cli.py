@@ -13,6 +13,7 @@ from .contact import normalize_email
 from .deliverability.cli import process_mail_events
 from .demo import DEMO_PASSWORD, seed_demo_data
 from .extensions import db, migrate
+from .mail_outbox import sweep_outbox
 from .schema import MIGRATIONS_DIR
 
 lgadmin_cli = AppGroup("lgadmin", help="lgadmin commands.")
@@ -26,6 +27,21 @@ def end_act_as_sessions():
     db.session.commit()
     send_end_notices(closed)
     click.echo(f"{len(closed)} act-as session{'s' if len(closed) != 1 else ''} ended")
+
+
+@lgadmin_cli.command("send-outbox")
+@click.option(
+    "--directly", is_flag=True, help="Send here rather than handing the mail to the job queue."
+)
+def send_outbox(directly: bool):
+    """Hand over (or send) the mail nobody took or whose worker died (cron: every minute).
+
+    Sends directly when the job queue is unreachable or not configured."""
+    found = sweep_outbox(send_directly=directly)
+    click.echo(f"{found} outbox mail{'s' if found != 1 else ''} handed over or sent")
+
+
+lgadmin_cli.add_command(send_outbox, "sweep-outbox")
 
 
 @lgadmin_cli.command("demo-data")

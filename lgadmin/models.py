@@ -10,6 +10,7 @@ from .catalog.models import GrowerApproval, GrowerProfile, Product
 from .deliverability.models import MailEvent, MailEventKind, MailSend, WebhookToken
 from .groups.models import CustomerGroup
 from .loyalty.models import LoyaltyEntry, LoyaltyKind
+from .mail_outbox import OutboxMail, OutboxStatus
 from .markets.models import Market, PickupLocation
 from .onboarding.models import (
     ImportPreview,
@@ -56,6 +57,8 @@ __all__ = [
     "MailEvent",
     "MailEventKind",
     "MailSend",
+    "OutboxMail",
+    "OutboxStatus",
     "Market",
     "Order",
     "OrderItem",

@@ -133,7 +133,7 @@ def test_host_and_lgadmin_migrate_side_by_side(empty_database, tmp_path, host_fi
             lgadmin(app, "db-upgrade")
             flask_migrate.upgrade(directory=host_directory)
         with host_db.engine.connect() as conn:
-            assert versions(conn) == {"alembic_version": ["host0001"], VERSION_TABLE: ["0017"]}
+            assert versions(conn) == {"alembic_version": ["host0001"], VERSION_TABLE: ["outbox01"]}
             tables = set(inspect(conn).get_table_names())
             assert "product" in tables and "lgadmin_product" in tables
 
@@ -165,7 +165,7 @@ def test_host_and_lgadmin_migrate_side_by_side(empty_database, tmp_path, host_fi
         lgadmin(app, "db-upgrade")
         flask_migrate.downgrade(directory=host_directory, revision="base")
         with host_db.engine.connect() as conn:
-            assert versions(conn) == {"alembic_version": [], VERSION_TABLE: ["0017"]}
+            assert versions(conn) == {"alembic_version": [], VERSION_TABLE: ["outbox01"]}
             assert "product" not in inspect(conn).get_table_names()
         host_db.engine.dispose()
 
@@ -187,12 +187,12 @@ def test_a_database_migrated_before_the_version_table_moves_its_revision_once(
         flask_migrate.upgrade()
         with db.engine.connect() as conn:
             left = {"alembic_version": ["host0001"]} if len(shared) > 1 else {}
-            assert versions(conn) == left | {VERSION_TABLE: ["0017"]}
+            assert versions(conn) == left | {VERSION_TABLE: ["outbox01"]}
             assert "lgadmin_account" in inspect(conn).get_table_names()
         assert "moved 0015 there from alembic_version" in capsys.readouterr().err
         flask_migrate.upgrade()  # the second time, nothing to move
         with db.engine.connect() as conn:
-            assert versions(conn) == left | {VERSION_TABLE: ["0017"]}
+            assert versions(conn) == left | {VERSION_TABLE: ["outbox01"]}
         db.engine.dispose()
 
 
