@@ -16,12 +16,14 @@ crash between its send and its row's update is recognisable as the same mail.
 
 import enum
 import secrets
+import smtplib
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import JSON, Index, String, or_, select, update
+from sqlalchemy import JSON, Index, String, func, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .extensions import db, enum_column
@@ -85,20 +87,20 @@ class OutboxMail(db.Model):
     __table_args__ = (Index("ix_lgadmin_mail_outbox_status_next", "status", "next_attempt_at"),)
 
 
-def add_mail(func, *args, kind: str = "", recipient: str = "", market_id=None) -> OutboxMail:
-    """An outbox row for the mail `func(*args)` sends, in the caller's transaction; it is
+def add_mail(send, *args, kind: str = "", recipient: str = "", market_id=None) -> OutboxMail:
+    """An outbox row for the mail `send(*args)` sends, in the caller's transaction; it is
     handed to the queue once that commits (and forgotten if it rolls back)."""
-    (row,) = add_mails(func, [args], kind=kind, recipient=recipient, market_id=market_id)
+    (row,) = add_mails(send, [args], kind=kind, recipient=recipient, market_id=market_id)
     return row
 
 
-def add_mails(func, arg_lists, *, kind: str = "", recipient: str = "", market_id=None):
+def add_mails(send, arg_lists, *, kind: str = "", recipient: str = "", market_id=None):
     """add_mail for each argument tuple: one row each, handed over together."""
     rows = [
         OutboxMail(
-            job=f"{func.__module__}:{func.__qualname__}",
+            job=f"{send.__module__}:{send.__qualname__}",
             args=list(args),
-            kind=kind or func.__name__.replace("_", " "),
+            kind=kind or send.__name__.replace("_", " "),
             recipient=str(recipient or "")[:254],
             market_id=market_id,
         )
@@ -121,17 +123,17 @@ class MailOutcome:
     waiting: bool = False  # the queue was unreachable: the mail waits in the outbox
 
 
-def queue_job(func, *args, **row) -> MailOutcome:
+def queue_job(send, *args, **row) -> MailOutcome:
     """Queue one message: an outbox row, committed (with whatever the caller has pending)."""
-    return queue_jobs(func, [args], **row)
+    return queue_jobs(send, [args], **row)
 
 
-def queue_jobs(func, arg_lists, **row) -> MailOutcome:
+def queue_jobs(send, arg_lists, **row) -> MailOutcome:
     """One outbox row per message, so one failing address never holds up the others.
 
     Commits. Without a queue (REDIS_URL unset) they are sent at once, and the outcome says
     which failed; with the queue unreachable they wait in the outbox."""
-    ids = [mail.id for mail in add_mails(func, arg_lists, **row)]
+    ids = [mail.id for mail in add_mails(send, arg_lists, **row)]
     db.session.commit()
     outcome = MailOutcome()
     for mail in db.session.scalars(
@@ -229,21 +231,22 @@ class _Sending:
     last_attempt: bool
 
 
-_current: list[_Sending] = []
+# The row being sent in this thread or task (web servers may send inline in several at once).
+_current: ContextVar[_Sending | None] = ContextVar("lgadmin_outbox_current", default=None)
 
 
 def last_attempt() -> bool:
     """Whether the row being sent now has no retry left (a job with no row: True)."""
-    return not _current or _current[-1].last_attempt
+    current = _current.get()
+    return current is None or current.last_attempt
 
 
 def still_working() -> None:
     """A long job (a campaign batch) tells the sweeper its worker is alive."""
-    if _current:
+    current = _current.get()
+    if current is not None:
         db.session.execute(
-            update(OutboxMail)
-            .where(OutboxMail.id == _current[-1].row_id)
-            .values(claimed_at=utcnow())
+            update(OutboxMail).where(OutboxMail.id == current.row_id).values(claimed_at=utcnow())
         )
 
 
@@ -252,7 +255,7 @@ def deliver_one(row_id: int, now: datetime | None = None) -> bool:
     if not _claim(row_id, now):
         return False
     row = db.session.get(OutboxMail, row_id)
-    _current.append(_Sending(row_id, row.attempts >= MAX_ATTEMPTS))
+    sending = _current.set(_Sending(row_id, row.attempts >= MAX_ATTEMPTS))
     try:
         with stable_message_ids(row.message_seed):
             went = run_in_app(row.job, tuple(row.args), {})
@@ -261,7 +264,7 @@ def deliver_one(row_id: int, now: datetime | None = None) -> bool:
         _record_failure(row_id, error)
         return False
     finally:
-        _current.pop()
+        _current.reset(sending)
     row = db.session.get(OutboxMail, row_id)  # committed with what the job left pending
     row.status = OutboxStatus.SENT if went is not False else OutboxStatus.SKIPPED
     row.sent_at, row.last_error = utcnow(), ""
@@ -291,8 +294,6 @@ def _record_failure(row_id: int, error: Exception) -> None:
 def _is_refusal(error: Exception) -> bool:
     """A mail server's answer (5xx: permanent). Anything else (a bug, a database hiccup) is
     retried like a temporary failure, until the attempts run out."""
-    import smtplib
-
     return isinstance(error, smtplib.SMTPException)
 
 
@@ -370,8 +371,6 @@ def outbox_rows(status: str | None = None, limit: int = 200) -> list[OutboxMail]
 
 
 def outbox_counts() -> dict[str, int]:
-    from sqlalchemy import func
-
     counts = {status.value: 0 for status in OutboxStatus}
     for status, count in db.session.execute(
         select(OutboxMail.status, func.count()).group_by(OutboxMail.status)
