@@ -14,6 +14,7 @@ from .customers.export_jobs import fail_stale_exports, remove_expired_exports
 from .deliverability.cli import process_mail_events
 from .demo import DEMO_PASSWORD, seed_demo_data
 from .extensions import db, migrate
+from .mail_outbox import sweep_outbox
 from .schema import MIGRATIONS_DIR
 from .worker import run as run_worker
 
@@ -48,6 +49,21 @@ def remove_expired_exports_command():
     removed = remove_expired_exports()
     click.echo(f"{removed} expired export file{'s' if removed != 1 else ''} removed")
     click.echo(f"{stopped} stopped export{'s' if stopped != 1 else ''} marked failed")
+
+
+@lgadmin_cli.command("send-outbox")
+@click.option(
+    "--directly", is_flag=True, help="Send here rather than handing the mail to the job queue."
+)
+def send_outbox(directly: bool):
+    """Hand over (or send) the mail nobody took or whose worker died (cron: every minute).
+
+    Sends directly when the job queue is unreachable or not configured."""
+    found = sweep_outbox(send_directly=directly)
+    click.echo(f"{found} outbox mail{'s' if found != 1 else ''} handed over or sent")
+
+
+lgadmin_cli.add_command(send_outbox, "sweep-outbox")
 
 
 @lgadmin_cli.command("demo-data")

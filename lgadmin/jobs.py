@@ -99,10 +99,24 @@ def enqueue_after_commit(func, *args, **kwargs) -> None:
 
     For work outside the database (a call to Stripe) that must not happen for a change that
     did not land."""
+    _after_commit(enqueue, func, args, kwargs)
+
+
+def call_after_commit(func, *args) -> None:
+    """Call `func(*args)` in this process once the current transaction commits, never if it
+    rolls back: for a caller that hands its work to the queue its own way (the mail outbox)."""
+    _after_commit(_call, func, args, {})
+
+
+def _call(func, *args, **kwargs):
+    return func(*args, **kwargs)
+
+
+def _after_commit(runner, func, args, kwargs) -> None:
     session = db.session()
     # The innermost transaction: a savepoint rolled back takes its jobs with it.
     transaction = session.get_nested_transaction() or session.get_transaction()
-    session.info.setdefault(AFTER_COMMIT, []).append((transaction, func, args, kwargs))
+    session.info.setdefault(AFTER_COMMIT, []).append((transaction, runner, func, args, kwargs))
 
 
 @event.listens_for(Session, "after_commit")
@@ -129,9 +143,9 @@ def _enqueue_committed(session, transaction) -> None:
     pending = session.info.pop(AFTER_COMMIT, [])
     if not session.info.pop(COMMITTED, False):
         return
-    for _transaction, func, args, kwargs in pending:
+    for _transaction, runner, func, args, kwargs in pending:
         try:
-            enqueue(func, *args, **kwargs)
+            runner(func, *args, **kwargs)
         except Exception:  # the commit stands; an inline job that failed is only logged
             current_app.logger.exception("after-commit job %s failed", func.__qualname__)
 

@@ -11,11 +11,14 @@ The message is built with the `email` package's modern API under one policy
 List-Unsubscribe into RFC 2047 encoded-words that mailbox providers don't read.
 """
 
+import hashlib
 import json
 import re
 import smtplib
 import textwrap
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -29,8 +32,7 @@ from flask import current_app, render_template
 from flask_mail import Message
 from markupsafe import Markup, escape
 
-from .extensions import db, mail
-from .jobs import MAIL, enqueue_many, ran_inline
+from .extensions import mail
 from .timeutil import utcnow
 
 MARKET_HEADER = "X-LGAdmin-Market"
@@ -43,13 +45,44 @@ TEXT_WIDTH = 78
 LITERAL_HEADERS = frozenset({"list-unsubscribe", "list-unsubscribe-post"})
 
 
+# While an outbox row is being sent: its seed, from which each message's Message-ID is made,
+# so the same mail sent again after a crash carries the same Message-ID.
+_message_id_seed: ContextVar[str | None] = ContextVar("lgadmin_message_id_seed", default=None)
+
+
+@contextmanager
+def stable_message_ids(seed: str) -> Iterator[None]:
+    """Messages built inside get a Message-ID made of `seed` and their recipient."""
+    token = _message_id_seed.set(seed)
+    try:
+        yield
+    finally:
+        _message_id_seed.reset(token)
+
+
+def message_id_for(to: str) -> str:
+    """The Message-ID of a message to `to`: stable inside stable_message_ids, else random."""
+    seed = _message_id_seed.get()
+    if seed is None:
+        return make_msgid(domain=platform_domain())
+    digest = hashlib.sha256(to.strip().lower().encode()).hexdigest()[:12]
+    return f"<{seed}.{digest}@{platform_domain()}>"
+
+
 class MailHeaderError(ValueError):
     """A header value that would break the message open (CR/LF) or not fit on a line."""
+
+
+class TemporaryFailure(Exception):
+    """Some of a job's mail was refused for now: the job is tried again after its back-off.
+    Its message says why, in a manager's words."""
 
 
 def is_temporary_failure(error: Exception) -> bool:
     """Would the same send succeed later? SMTP 4xx answers, a dropped or refused connection
     and a timeout are temporary (retry with back-off); a 5xx answer is permanent."""
+    if isinstance(error, TemporaryFailure):
+        return True
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in error.recipients.values()]
         return bool(codes) and all(400 <= code < 500 for code in codes)
@@ -176,7 +209,7 @@ class MailMessage(Message):
         self.sender_name = sender_name
         self.reply_to_addresses = [ascii_domain(address) for address in reply_to]
         self.sent_at = utcnow()
-        self.msgId = make_msgid(domain=platform_domain())
+        self.msgId = message_id_for(self.recipients[0])
         self._built: EmailMessage | None = None
 
     def _message(self) -> EmailMessage:
@@ -314,37 +347,24 @@ def write_to_outbox(outbox: Path, message: Message) -> Path:
     return path
 
 
-@dataclass
-class MailOutcome:
-    """What became of the messages a request queued, for telling the manager."""
-
-    unsent: list[str] = field(default_factory=list)  # why each message sent inline failed
-    sent_now: bool = False  # the queue was unreachable, so the request sent them itself
-
-
-def queue_job(func, *args) -> MailOutcome:
-    """Queue one message's job (inline without Redis, where a failure is logged, not raised)."""
-    return queue_jobs(func, [args])
-
-
-def queue_jobs(func, arg_lists) -> MailOutcome:
-    """One job per message, so one failing address never holds up the others."""
-    outcome = MailOutcome()
-
-    def log_failure(args, error):
-        db.session.rollback()
-        current_app.logger.error("lgadmin: %s%r failed: %s", func.__name__, args, error)
-        outcome.unsent.append(failure_reason(error))
-
-    enqueue_many(func, arg_lists, on_error=log_failure, kind=MAIL)
-    outcome.sent_now = ran_inline()
-    return outcome
-
-
 def failure_reason(error: Exception) -> str:
     """Why a message was not sent, in words a manager can act on."""
+    if isinstance(error, TemporaryFailure):
+        return str(error)
     if isinstance(error, SMTPRecipientsRefused):
-        return "the mail server refused " + ", ".join(error.recipients)
+        return "the mail server refused " + ", ".join(
+            f"{address} ({_server_answer(code, answer)})"
+            for address, (code, answer) in error.recipients.items()
+        )
+    if isinstance(error, smtplib.SMTPResponseException):
+        answer = _server_answer(error.smtp_code, error.smtp_error)
+        return f"the mail server refused the message ({answer})"
     if isinstance(error, SMTPException | OSError):
         return f"the mail server could not be reached or refused the message ({error})"
     return f"an error: {error}"
+
+
+def _server_answer(code: int, answer) -> str:
+    """The server's own words: "550 5.1.1 No such user"."""
+    text = answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)
+    return f"{code} {text}".strip()

@@ -11,6 +11,7 @@ from .customers.models import CustomerExport, ExportStatus, MarketFigures
 from .deliverability.models import MailEvent, MailEventKind, MailSend, WebhookToken
 from .groups.models import CustomerGroup
 from .loyalty.models import LoyaltyEntry, LoyaltyKind
+from .mail_outbox import OutboxMail, OutboxStatus
 from .markets.models import Market, PickupLocation
 from .onboarding.models import (
     ImportPreview,
@@ -60,6 +61,8 @@ __all__ = [
     "MailEvent",
     "MailEventKind",
     "MailSend",
+    "OutboxMail",
+    "OutboxStatus",
     "Market",
     "Order",
     "OrderItem",

@@ -11,8 +11,7 @@ from .. import sessions, tenancy
 from ..accounts.models import Account
 from ..extensions import db
 from ..identity import ensure_swaps_seats, restore, sign_in_as, sign_out
-from ..jobs import MAIL, enqueue, ran_inline
-from ..mail import failure_reason
+from ..mail_outbox import queue_job
 from .models import ActAsSession
 from .notify import send_help_notice
 from .service import end_act_as, end_overdue_sessions, overdue, send_end_notices
@@ -82,23 +81,20 @@ def close_seat(record: ActAsSession, how: str, at=None) -> list[tuple[str, str]]
     db.session.commit()
     if not ended_now:
         return []
-    try:
-        enqueue(send_help_notice, record.id, kind=MAIL)
-    except Exception as error:  # sent inline and failed: the session is over regardless
-        db.session.rollback()
-        current_app.logger.error("lgadmin: act-as notice %s failed: %s", record.id, error)
+    outcome = queue_job(send_help_notice, record.id, kind="Act-as notice")
+    if outcome.unsent:  # sent at once (no queue) and refused: the session is over regardless
         return [
             (
                 f"The customer could not be emailed about this session "
-                f"({failure_reason(error)}); they still see it on their account page.",
+                f"({outcome.unsent[0]}); they still see it on their account page.",
                 "warning",
             )
         ]
-    if ran_inline():
+    if outcome.waiting:
         return [
             (
-                "The background mail queue is unreachable, so the customer's notice was sent "
-                "right away.",
+                "The background mail queue is unreachable, so the customer's notice waits in "
+                "the outbox; it goes out when the queue is back.",
                 "warning",
             )
         ]

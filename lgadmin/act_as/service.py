@@ -10,7 +10,7 @@ from .. import timeutil
 from ..accounts.models import Account
 from ..audit.service import record
 from ..extensions import db
-from ..mail import queue_jobs
+from ..mail_outbox import queue_jobs
 from ..signals import act_as_ended, act_as_started, send_after_commit
 from ..tenancy import belongs_to, in_market
 from .models import END_REASONS, ActAsAction, ActAsSession
@@ -191,7 +191,9 @@ def end_overdue_sessions(
 
 def send_end_notices(session_ids: list[int]) -> None:
     """Queue the shopper's notice of each session closed (one job each; a failure is logged)."""
-    queue_jobs(send_help_notice, [(session_id,) for session_id in session_ids])
+    queue_jobs(
+        send_help_notice, [(session_id,) for session_id in session_ids], kind="Act-as notice"
+    )
 
 
 def record_action(session: ActAsSession, method: str, path: str, description: str) -> None:

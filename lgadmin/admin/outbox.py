@@ -1,12 +1,18 @@
-"""The embedded mail outbox, readable by superusers when no MAIL_SERVER is set."""
+"""The Outbox screen (superusers): every email's row in the mail outbox, what became of it
+and why one failed, with "Try again" for a failed one; and, when no MAIL_SERVER is set, the
+development folder the mail is written to instead of being sent."""
 
 import email
 import email.policy
 from pathlib import Path
 
-from flask import abort, current_app
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
+from flask_wtf import FlaskForm
+from wtforms import SubmitField
 
+from ..extensions import db
+from ..mail_outbox import OutboxStatus, outbox_counts, outbox_rows, retry_mail
 from ..staff.roles import requires_superuser
 from .base import AdminView, SuperuserOnlyMixin
 
@@ -27,20 +33,45 @@ def _headers(path: Path) -> dict:
     return {"to": message["To"], "subject": message["Subject"], "date": message["Date"]}
 
 
+class RetryMailForm(FlaskForm):
+    submit = SubmitField("Try again")
+
+
 class OutboxView(SuperuserOnlyMixin, AdminView):
     def _outbox(self) -> Path | None:
         folder = current_app.config.get("LGADMIN_OUTBOX")
         return Path(folder) if folder else None
 
-    def is_visible(self) -> bool:
-        return super().is_visible() and self._outbox() is not None
-
     @expose("/")
     @requires_superuser
     def index(self):
+        status = request.args.get("status", "")
+        if status not in {s.value for s in OutboxStatus}:
+            status = ""
         outbox = self._outbox()
         messages = outbox_messages(outbox) if outbox else []
-        return self.render("lgadmin/admin/outbox.html", messages=messages, outbox=outbox)
+        return self.render(
+            "lgadmin/admin/outbox.html",
+            rows=outbox_rows(status or None),
+            counts=outbox_counts(),
+            status=status,
+            retry_form=RetryMailForm(),
+            messages=messages,
+            outbox=outbox,
+        )
+
+    @expose("/mail/<int:row_id>/retry", methods=("POST",))
+    @requires_superuser
+    def retry(self, row_id: int):
+        if not RetryMailForm().validate_on_submit():
+            abort(400)
+        row = retry_mail(row_id)
+        if row is None:
+            flash("Only a failed mail can be tried again; this one is not failed.", "warning")
+        else:
+            db.session.commit()
+            flash(f"The mail to {row.recipient or 'its recipient'} is being tried again.", "info")
+        return redirect(url_for(".index", status=request.args.get("status", "")))
 
     @expose("/<filename>")
     @requires_superuser

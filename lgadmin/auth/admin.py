@@ -11,7 +11,7 @@ from ..admin.base import PartView
 from ..admin.sections import SectionPart
 from ..extensions import db
 from ..identity import current_account
-from ..mail import queue_job
+from ..mail_outbox import queue_job
 from ..onboarding.emails import send_password_reset
 from ..staff import roles
 from ..tenancy import get_in_market, require_market
@@ -60,9 +60,23 @@ class ResetLinkView(PartView):
             db.session.rollback()
             return self.details_page(account, 400, reset_link_error=str(error))
         # The job of the shopper's own "Forgot password": the same email, link and limits.
-        outcome = queue_job(send_password_reset, market.id, account.email, mail_link_root())
+        outcome = queue_job(
+            send_password_reset,
+            market.id,
+            account.email,
+            mail_link_root(),
+            kind="Password reset link",
+            recipient=account.email,
+            market_id=market.id,
+        )
         if outcome.unsent:
             flash(f"The reset link could not be emailed: {outcome.unsent[0]}.", "error")
+        elif outcome.retrying:
+            flash(
+                f"The mail server refused the reset link for now ({outcome.retrying[0]}); "
+                "it is tried again automatically.",
+                "warning",
+            )
         else:
             flash(
                 f"A password reset link is on its way to {account.email}; it works for 24 hours.",

@@ -19,7 +19,7 @@ from ..accounts.sign_ins import record_sign_in
 from ..contact import normalize_email
 from ..extensions import db
 from ..identity import current_account, ensure_signs_in, sign_in_as
-from ..mail import queue_job
+from ..mail_outbox import queue_job
 from ..markets.models import Market
 from ..markets.service import market_by_slug
 from ..sessions import sign_out_turn
@@ -116,7 +116,15 @@ def request_sign_in_link(market_slug: str):
     form = SignInLinkForm()
     if form.validate_on_submit():
         email = normalize_email(form.email.data)
-        queue_job(send_sign_in_link, market.id, email, mail_link_root())
+        queue_job(
+            send_sign_in_link,
+            market.id,
+            email,
+            mail_link_root(),
+            kind="Sign-in link",
+            recipient=email,
+            market_id=market.id,
+        )
         flash(LINK_SENT.format(email=email, market=market.name), "info")
         return redirect(url_for(".request_sign_in_link", market_slug=market.slug))
     status = 400 if request.method == "POST" else 200

@@ -3,15 +3,14 @@
 from dataclasses import dataclass
 
 from flask import current_app
-from rq import get_current_job
 from sqlalchemy import and_, func, insert, literal, select
 
 from ..accounts.models import Account
 from ..audit.service import record
 from ..deliverability.sends import send_to_account
 from ..extensions import db
-from ..jobs import BULK, enqueue
-from ..mail import header_problem, is_temporary_failure
+from ..mail import TemporaryFailure, failure_reason, header_problem, is_temporary_failure
+from ..mail_outbox import CAMPAIGN_BATCH, add_mail, last_attempt, still_working
 from ..markets.models import Market
 from ..segments.models import Segment
 from ..segments.service import segment_criteria, segment_where
@@ -143,14 +142,25 @@ def _record_and_queue(manager, market: Market, campaign: Campaign, where, audien
         campaign,
         f"Campaign “{campaign.subject}” to {audience} ({len(ids):,} customers)",
     )
-    db.session.commit()
     # Links in the mail (unsubscribe) must be absolute, and the jobs have no request to ask:
     # the caller's root, else LGADMIN_BASE_URL (read here, never the request's address).
     if root is None:
         root = mail_link_root() if current_app.config.get("LGADMIN_BASE_URL") else ""
+    # In the outbox with the recipients, in one transaction: no recipient is left queued
+    # with nothing to send them, whatever happens to the job queue.
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
-        enqueue(send_campaign_batch, campaign.id, batch[0], batch[-1], root, kind=BULK)
+        add_mail(
+            send_campaign_batch,
+            campaign.id,
+            batch[0],
+            batch[-1],
+            root,
+            kind=CAMPAIGN_BATCH,
+            recipient=f"{len(batch):,} recipients of “{campaign.subject}”"[:254],
+            market_id=market.id,
+        )
+    db.session.commit()
     return campaign
 
 
@@ -177,12 +187,14 @@ def send_campaign_batch(campaign_id: int, first_id: int, last_id: int, root: str
     sent, waiting = 0, []
     for recipient in queued:
         sent += _send_one(campaign, market, recipient, waiting)
+        still_working()
         db.session.commit()
     if waiting:
-        if not _last_attempt():
-            # Back to rq, which runs the batch again after its back-off (10 s, 1 min, 5 min);
-            # the recipients already sent are committed and are not mailed again.
-            raise TemporarySendFailure(f"{len(waiting)} recipients refused for now")
+        if not last_attempt():
+            # Back to the outbox, which runs the batch again after its back-off; the
+            # recipients already sent are committed and are not mailed again.
+            why = waiting[0].reason.removeprefix("Refused for now, retrying: ")
+            raise TemporarySendFailure(f"{len(waiting):,} of the campaign's recipients ({why})")
         for recipient in waiting:
             recipient.status = RecipientStatus.FAILED
             why = recipient.reason.removeprefix("Refused for now, retrying: ")
@@ -192,13 +204,8 @@ def send_campaign_batch(campaign_id: int, first_id: int, last_id: int, root: str
     return sent
 
 
-class TemporarySendFailure(Exception):
+class TemporarySendFailure(TemporaryFailure):
     """Some recipients were refused for now: the batch job is retried later."""
-
-
-def _last_attempt() -> bool:
-    job = get_current_job()
-    return job is None or not job.retries_left
 
 
 def _send_one(
@@ -215,11 +222,13 @@ def _send_one(
     except Exception as error:  # one bad address must not stop the others
         db.session.rollback()
         if is_temporary_failure(error):
-            recipient.reason = f"Refused for now, retrying: {error}"[:200]  # stays queued
+            recipient.reason = f"Refused for now, retrying: {failure_reason(error)}"[
+                :200
+            ]  # stays queued
             waiting.append(recipient)
             return 0
         recipient.status = RecipientStatus.FAILED
-        recipient.reason = f"Sending failed: {error}"[:200]
+        recipient.reason = f"Not sent: {failure_reason(error)}"[:200]
         return 0
     if not went:
         recipient.status = RecipientStatus.SKIPPED

@@ -24,7 +24,7 @@ from ..admin.base import PartView
 from ..extensions import db
 from ..identity import current_account
 from ..limits import invitations_limit
-from ..mail import MailOutcome
+from ..mail_outbox import MailOutcome
 from ..staff import roles
 from ..tenancy import get_in_market, require_market
 from ..urls import mail_link_root
@@ -269,7 +269,7 @@ class AddCustomersView(PartView):
 
 
 def tell_about_mail(outcome: MailOutcome, what: str) -> None:
-    """Say plainly when mail was not sent, or was sent now because the queue was down."""
+    """Say plainly when mail was not sent, or waits in the outbox because the queue is down."""
     if outcome.unsent:
         count = len(outcome.unsent)
         flash(
@@ -278,9 +278,18 @@ def tell_about_mail(outcome: MailOutcome, what: str) -> None:
             + ". Everything else was saved; try again later, or tell platform support.",
             "error",
         )
-    elif outcome.sent_now:
+    elif outcome.retrying:
+        count = len(outcome.retrying)
+        flash(
+            f"{count} {'email was' if count == 1 else 'emails were'} refused for now ("
+            + "; ".join(dict.fromkeys(outcome.retrying))
+            + "); they are tried again automatically.",
+            "warning",
+        )
+    elif outcome.waiting:
         flash(
             f"The background mail queue is unreachable, so the {what} "
-            f"{'was' if what.endswith('email') else 'were'} sent right away.",
+            f"{'waits' if what.endswith('email') else 'wait'} in the outbox; "
+            "it goes out when the queue is back.",
             "warning",
         )

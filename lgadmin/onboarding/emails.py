@@ -11,7 +11,8 @@ from sqlalchemy import select
 from ..accounts.models import Account
 from ..deliverability.sends import market_reply_to, send_to_account
 from ..extensions import db
-from ..mail import MailOutcome, metadata_headers, queue_jobs, render_parts, send_mail
+from ..mail import metadata_headers, render_parts, send_mail
+from ..mail_outbox import MailOutcome, queue_jobs
 from ..markets.models import Market
 from ..tenancy import of_market
 from ..timeutil import utcnow
@@ -29,12 +30,18 @@ RESETS_PER_HOUR = 5
 
 
 def queue_welcome_emails(account_ids, root: str) -> MailOutcome:
-    return queue_jobs(send_welcome_email, [(account_id, root) for account_id in account_ids])
+    return queue_jobs(
+        send_welcome_email,
+        [(account_id, root) for account_id in account_ids],
+        kind="Welcome email",
+    )
 
 
 def queue_invitation_emails(invitation_ids, root: str) -> MailOutcome:
     return queue_jobs(
-        send_invitation_email, [(invitation_id, root) for invitation_id in invitation_ids]
+        send_invitation_email,
+        [(invitation_id, root) for invitation_id in invitation_ids],
+        kind="Invitation",
     )
 
 

@@ -9,7 +9,7 @@ from ..accounts.sign_ins import record_sign_in
 from ..contact import normalize_email
 from ..extensions import db
 from ..identity import current_account, ensure_signs_in, sign_in_as
-from ..mail import queue_job
+from ..mail_outbox import queue_job
 from ..markets.models import Market
 from ..markets.service import market_by_slug
 from ..tenancy import belongs_to
@@ -74,7 +74,15 @@ def signup(market_slug: str):
         except (GuestMustBeInvited, AlreadyHasAccount):
             # A guest's address and a member's get the same answer; the email says which.
             email = normalize_email(form.email.data)
-            queue_job(send_signup_answer, market.id, email, mail_link_root())
+            queue_job(
+                send_signup_answer,
+                market.id,
+                email,
+                mail_link_root(),
+                kind="Signup answer",
+                recipient=email,
+                market_id=market.id,
+            )
             flash(SIGNUP_EMAILED.format(email=email, market=market.name), "info")
             return redirect(url_for("lgadmin_shop_sign_in.market_sign_in", market_slug=market.slug))
         except InvalidDetails as error:
@@ -83,7 +91,14 @@ def signup(market_slug: str):
                     form[name].errors = [*form[name].errors, problem]
         else:
             if not account.is_verified:
-                queue_job(send_confirmation_email, account.id, mail_link_root())
+                queue_job(
+                    send_confirmation_email,
+                    account.id,
+                    mail_link_root(),
+                    kind="Address confirmation",
+                    recipient=account.email,
+                    market_id=market.id,
+                )
             ensure_signs_in()
             session.clear()
             sign_in_as(account)
@@ -120,7 +135,15 @@ def forgot_password(market_slug: str):
     if form.validate_on_submit():
         email = normalize_email(form.email.data)
         # Always queued, whether or not the address has an account: the job decides.
-        queue_job(send_password_reset, market.id, email, mail_link_root())
+        queue_job(
+            send_password_reset,
+            market.id,
+            email,
+            mail_link_root(),
+            kind="Password reset link",
+            recipient=email,
+            market_id=market.id,
+        )
         flash(FORGOT_SENT.format(email=email, market=market.name), "info")
         return redirect(url_for("lgadmin_shop_sign_in.market_sign_in", market_slug=market.slug))
     return render_template("lgadmin/onboarding/forgot_password.html", form=form, market=market)

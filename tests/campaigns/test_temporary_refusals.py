@@ -2,6 +2,7 @@
 
 import email
 import email.policy
+from datetime import UTC, timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -11,6 +12,8 @@ from lgadmin.campaigns.models import CampaignRecipient, RecipientStatus
 from lgadmin.campaigns.service import send_campaign_to_accounts
 from lgadmin.extensions import db
 from lgadmin.jobs import queue
+from lgadmin.mail_outbox import BACK_OFF, MAX_ATTEMPTS, sweep_outbox
+from lgadmin.timeutil import utcnow
 from tests.factories import AccountFactory, MarketFactory
 from tests.onboarding.test_mail_delivery import _free_port
 
@@ -73,8 +76,15 @@ def _statuses(campaign) -> dict[str, tuple[RecipientStatus, str]]:
     return {r.email: (r.status, r.reason) for r in rows}
 
 
+def _after_back_off(time_machine):
+    """The longest back-off has passed: the next sweep sends what waited."""
+    time_machine.move_to(
+        utcnow().replace(tzinfo=UTC) + BACK_OFF[-1] + timedelta(seconds=1), tick=True
+    )
+
+
 def test_a_451_is_retried_after_back_off_and_a_550_fails_with_its_reason(
-    app, monkeypatch, redis_url, people
+    app, monkeypatch, redis_url, people, time_machine
 ):
     manager, market, ids = people
     smtp = _smtp(app, monkeypatch, busy_times=1)
@@ -82,21 +92,19 @@ def test_a_451_is_retried_after_back_off_and_a_550_fails_with_its_reason(
     monkeypatch.setitem(app.config, "LGADMIN_QUEUE", "lgadmin-test-refusals")
     jobs = queue()
     jobs.empty()
-    for job_id in jobs.scheduled_job_registry.get_job_ids():
-        jobs.scheduled_job_registry.remove(job_id, delete_job=True)
     try:
         campaign = send_campaign_to_accounts(manager, market, ids, "Spring news", "Hello")
         SimpleWorker([jobs], connection=jobs.connection).work(burst=True)
         statuses = _statuses(campaign)
         assert statuses["ok@x.org"][0] is RecipientStatus.SENT
         assert statuses["gone@x.org"][0] is RecipientStatus.FAILED
-        assert "550" in statuses["gone@x.org"][1]
+        assert "550 5.1.1 No such user" in statuses["gone@x.org"][1]
         assert statuses["busy@x.org"][0] is RecipientStatus.QUEUED
         assert "Refused for now" in statuses["busy@x.org"][1]
         db.session.refresh(campaign)
         assert campaign.finished_at is None  # not finished while someone waits for a retry
-        (retry,) = [jobs.fetch_job(i) for i in jobs.scheduled_job_registry.get_job_ids()]
-        jobs.scheduled_job_registry.requeue(retry)  # the back-off has passed
+        _after_back_off(time_machine)
+        assert sweep_outbox() == 1  # the campaign's batch, back to the queue
         SimpleWorker([jobs], connection=jobs.connection).work(burst=True)
         assert _statuses(campaign)["busy@x.org"][0] is RecipientStatus.SENT
         assert smtp.sent_to() == ["busy@x.org", "ok@x.org"]  # each once, none twice
@@ -107,13 +115,40 @@ def test_a_451_is_retried_after_back_off_and_a_550_fails_with_its_reason(
         smtp.stop()
 
 
-def test_without_a_queue_a_server_that_keeps_refusing_fails_the_recipient_and_the_rest_go(
-    app, monkeypatch, people
+def test_without_a_queue_a_451_waits_for_the_cron_sweep_and_then_goes_out(
+    app, monkeypatch, people, time_machine
+):
+    manager, market, ids = people
+    smtp = _smtp(app, monkeypatch, busy_times=2)
+    try:
+        campaign = send_campaign_to_accounts(manager, market, ids, "Spring news", "Hello")
+        statuses = _statuses(campaign)
+        assert statuses["ok@x.org"][0] is RecipientStatus.SENT
+        assert statuses["gone@x.org"][0] is RecipientStatus.FAILED
+        assert statuses["busy@x.org"][0] is RecipientStatus.QUEUED  # temporary is temporary
+        for _ in range(2):
+            _after_back_off(time_machine)
+            sweep_outbox()
+        assert _statuses(campaign)["busy@x.org"][0] is RecipientStatus.SENT
+        db.session.refresh(campaign)
+        assert campaign.finished_at is not None
+        assert smtp.sent_to() == ["busy@x.org", "ok@x.org"]
+    finally:
+        smtp.stop()
+
+
+def test_a_server_that_keeps_refusing_fails_the_recipient_after_the_last_try(
+    app, monkeypatch, people, time_machine
 ):
     manager, market, ids = people
     smtp = _smtp(app, monkeypatch, busy_times=99)
     try:
         campaign = send_campaign_to_accounts(manager, market, ids, "Spring news", "Hello")
+        for _ in range(MAX_ATTEMPTS - 1):
+            db.session.refresh(campaign)
+            assert campaign.finished_at is None
+            _after_back_off(time_machine)
+            sweep_outbox()
         statuses = _statuses(campaign)
         assert statuses["ok@x.org"][0] is RecipientStatus.SENT
         assert statuses["busy@x.org"][0] is RecipientStatus.FAILED
@@ -121,5 +156,6 @@ def test_without_a_queue_a_server_that_keeps_refusing_fails_the_recipient_and_th
         db.session.refresh(campaign)
         assert campaign.finished_at is not None
         assert smtp.sent_to() == ["ok@x.org"]
+        assert sweep_outbox() == 0  # nothing is left to try
     finally:
         smtp.stop()

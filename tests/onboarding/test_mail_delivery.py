@@ -4,12 +4,15 @@ import email
 import email.policy
 import socket
 import time
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from rq import SimpleWorker
+from sqlalchemy import select
 
+from lgadmin.extensions import db
 from lgadmin.jobs import MAIL, queue
+from lgadmin.mail_outbox import OutboxMail, OutboxStatus, sweep_outbox
 from lgadmin.timeutil import utcnow
 from tests.conftest import csrf_token_from, sign_in
 from tests.factories import AccountFactory
@@ -84,8 +87,8 @@ def work(q):
     SimpleWorker([q], connection=q.connection).work(burst=True)
 
 
-def test_a_worker_sends_through_smtp_and_a_failed_send_is_retried_with_back_off(
-    app, signed_in, smtp, jobs
+def test_a_worker_sends_through_smtp_and_a_refused_send_is_retried_after_its_back_off(
+    app, signed_in, smtp, jobs, time_machine
 ):
     manager = AccountFactory(manager=True, market__name="Athens Locally Grown")
     client = signed_in(manager)
@@ -106,17 +109,23 @@ def test_a_worker_sends_through_smtp_and_a_failed_send_is_retried_with_back_off(
         "wes@example.org",
     ]
     assert smtp.refused == ["flaky@example.org"]
-    (retrying,) = [jobs.fetch_job(i) for i in jobs.scheduled_job_registry.get_job_ids()]
-    assert retrying.retries_left == 2
-    retry_at = jobs.scheduled_job_registry.get_scheduled_time(retrying)
-    delay = retry_at.replace(tzinfo=None) - utcnow()
-    assert timedelta(seconds=5) < delay <= timedelta(seconds=10)
+    # The refused invitation waits in the outbox for its back-off, saying why.
+    (waiting,) = db.session.scalars(
+        select(OutboxMail).where(OutboxMail.status == OutboxStatus.PENDING)
+    ).all()
+    assert "451" in waiting.last_error and waiting.attempts == 1
+    assert waiting.next_attempt_at - utcnow() <= timedelta(seconds=10)
+    first_id = waiting.message_seed
 
-    # The back-off has passed: the scheduler puts the job back on the queue.
-    jobs.scheduled_job_registry.requeue(retrying)
+    # The back-off has passed: the sweep hands it to the queue again.
+    time_machine.move_to(utcnow().replace(tzinfo=UTC) + timedelta(seconds=15), tick=True)
+    assert sweep_outbox() == 1
     work(jobs)
     assert [m["To"] for m in smtp.to("flaky@example.org")] == ["flaky@example.org"]
     assert jobs.failed_job_registry.count == 0
+    db.session.expire_all()
+    assert db.session.get(OutboxMail, waiting.id).status is OutboxStatus.SENT
+    assert first_id in smtp.to("flaky@example.org")[0]["Message-ID"]
 
     invitation = smtp.to("flaky@example.org")[0]
     assert invitation["Subject"] == "You're invited to shop at Athens Locally Grown"

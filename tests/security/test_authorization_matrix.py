@@ -129,6 +129,7 @@ WEBHOOKS = {"lgadmin_mail_webhooks.mail_webhook", "lgadmin_stripe.stripe_webhook
 SUPERUSER_ONLY = {
     "lgadmin_outbox.index",
     "lgadmin_outbox.message",
+    "lgadmin_outbox.retry",
     "lgadmin_admin.switch_market_view",
     "lgadmin_act_as_log.export_view",
 }
@@ -464,6 +465,7 @@ def _url(rule, data: MarketData) -> str:
                 "provider": "mailgun",
                 "export_type": "csv",
                 "fmt": "csv",
+                "row_id": 1,  # an Outbox row: the Outbox is not per market
             }[argument]
     if rule.endpoint == "lgadmin_outbox.message":
         values["filename"] = data.ids["outbox_file"]
