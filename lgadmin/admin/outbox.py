@@ -60,7 +60,7 @@ class OutboxView(SuperuserOnlyMixin, AdminView):
             outbox=outbox,
         )
 
-    @expose("/mail/<int:row_id>/retry", methods=("POST",))
+    @expose("/mail/<lgadmin_id:row_id>/retry", methods=("POST",))
     @requires_superuser
     def retry(self, row_id: int):
         if not RetryMailForm().validate_on_submit():
