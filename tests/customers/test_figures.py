@@ -15,6 +15,7 @@ from lgadmin.customers.figures import refresh_figures
 from lgadmin.customers.metrics import customer_metrics, market_status
 from lgadmin.customers.models import MarketFigures
 from lgadmin.extensions import db
+from lgadmin.jobs import BULK, queue_name
 from lgadmin.timeutil import utcnow
 from tests.conftest import csrf_token_from
 from tests.factories import AccountFactory, MarketFactory
@@ -31,7 +32,7 @@ def own_queue(app, monkeypatch, redis_url):
     monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
     name = f"figures-{uuid.uuid4().hex[:8]}"
     monkeypatch.setitem(app.config, "LGADMIN_QUEUE", name)
-    jobs = Queue(name, connection=Redis.from_url(redis_url))
+    jobs = Queue(queue_name(name, BULK), connection=Redis.from_url(redis_url))
     yield jobs
     jobs.empty()
     jobs.delete()

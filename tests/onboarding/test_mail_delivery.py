@@ -3,7 +3,6 @@
 import email
 import email.policy
 import socket
-import time
 from datetime import UTC, timedelta
 
 import pytest
@@ -146,15 +145,16 @@ def test_a_worker_sends_through_smtp_and_a_refused_send_is_retried_after_its_bac
     assert sign_in(shopper, account, password="Radishes5").status_code == 302
 
 
-def test_inviting_200_people_returns_quickly_and_a_worker_sends_them(signed_in, smtp, jobs):
+def test_inviting_200_people_answers_before_sending_and_a_worker_sends_them(signed_in, smtp, jobs):
     client = signed_in(AccountFactory(manager=True))
     addresses = "\n".join(f"person{n}@example.org" for n in range(200))
-    fields = _form_fields(client.get("/admin/customers/").get_data(as_text=True))
-    started = time.perf_counter()
+    window = client.get(
+        "/admin/customers/add-window", headers={"X-Requested-With": "XMLHttpRequest"}
+    )
+    fields = _form_fields(window.get_data(as_text=True))
     response = _send(client, addresses, message="Come and see us.", fields=fields)
-    elapsed = time.perf_counter() - started
     assert response.status_code == 302
-    assert elapsed < 1.0, f"the request took {elapsed:.2f} s"
+    # The request only queued them (how fast it answers: benchmarks, not this test).
     assert jobs.count == 200 and smtp.messages == []
     work(jobs)
     assert len(smtp.messages) == 200
