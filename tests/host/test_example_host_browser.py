@@ -75,10 +75,12 @@ def test_a_manager_uses_the_grid_and_act_as_inside_the_hosts_admin(example_serve
     log_in(page, base, "manager@greenvalley.test")
     page.goto(f"{base}/admin/")
     page.get_by_role("link", name="Customers").first.click()  # the host navbar's menu
-    page.locator(".dropdown-menu").get_by_role("link", name="Customers", exact=True).click()
+    with page.expect_navigation(wait_until="load"):
+        page.locator(".dropdown-menu").get_by_role("link", name="Customers", exact=True).click()
     expect(page.locator("#host-footer")).to_be_visible()  # the host Admin's layout
     page.get_by_role("textbox", name="Search name or email").fill(last_name)
-    page.keyboard.press("Enter")
+    with page.expect_navigation(wait_until="load"):  # the grid's script binds Act as on load
+        page.keyboard.press("Enter")
     row = page.locator(".lg-grid tbody tr", has_text=email)
     expect(row).to_be_visible()
     row.get_by_role("link", name="Act as").click()
