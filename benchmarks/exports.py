@@ -17,17 +17,14 @@ import argparse
 import csv
 import io
 import json
-import os
 import resource
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from grid import (  # noqa: E402  (grid.py builds the same bench market)
+from grid import (
     BENCH_SLUG,
     MANAGER_EMAIL,
     MANAGER_PASSWORD,
@@ -35,6 +32,7 @@ from grid import (  # noqa: E402  (grid.py builds the same bench market)
     build,
     ensure_database,
     existing_counts,
+    in_temporary_instance,  # noqa: E402  (grid.py builds the same bench market)
 )
 
 QUEUE = "lgadmin-bench-exports"
@@ -96,12 +94,7 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-build", action="store_true")
     parser.add_argument("--json", required=True, metavar="OUT")
     args = parser.parse_args(argv)
-    instance = Path(tempfile.mkdtemp(prefix="lgadmin-bench-exports-"))
-    os.environ["LGADMIN_INSTANCE_PATH"] = str(instance)
-    try:
-        return run(args, instance)
-    finally:
-        shutil.rmtree(instance, ignore_errors=True)
+    return in_temporary_instance(run, args, prefix="lgadmin-bench-exports-")
 
 
 def run(args, instance: Path) -> int:

@@ -843,7 +843,12 @@ def main(argv=None) -> int:
     if args.customers < 1 or args.requests < 1:
         parser.error("--customers and --requests must be at least 1")
 
-    instance = Path(tempfile.mkdtemp(prefix="lgadmin-bench-"))
+    return in_temporary_instance(run, args)
+
+
+def in_temporary_instance(run, args, prefix: str = "lgadmin-bench-") -> int:
+    """`run(args, instance)` with lgadmin's instance folder a fresh one, removed afterwards."""
+    instance = Path(tempfile.mkdtemp(prefix=prefix))
     os.environ["LGADMIN_INSTANCE_PATH"] = str(instance)
     try:
         return run(args, instance)

@@ -16,11 +16,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -33,6 +30,7 @@ from grid import (
     build,
     ensure_database,
     existing_counts,
+    in_temporary_instance,
     percentile,
     timed,
 )
@@ -62,12 +60,7 @@ def main(argv=None) -> int:
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--skip-build", action="store_true")
     args = parser.parse_args(argv)
-    instance = Path(tempfile.mkdtemp(prefix="lgadmin-bench-"))
-    os.environ["LGADMIN_INSTANCE_PATH"] = str(instance)
-    try:
-        return run(args, instance)
-    finally:
-        shutil.rmtree(instance, ignore_errors=True)
+    return in_temporary_instance(run, args)
 
 
 def run(args, instance: Path) -> int:
